@@ -1,0 +1,76 @@
+// The one frozen configuration every module reads. Built by src/config.ts from flags, environment
+// and an optional YAML file (flags win); unknown keys and names fail start-up there.
+import type { Role } from "./server/roles.js";
+import type { Toolset } from "./server/tool-spec.js";
+
+export type ConsentMode = "elicit" | "plan" | "deny" | "auto";
+export type DocsMode = "live" | "offline" | "auto";
+
+export interface HttpConfig {
+  host: string;
+  port: number;
+  /** Bearer tokens file (YAML/JSON); required off loopback. */
+  tokensFile?: string;
+  /** Only honoured on a loopback bind. */
+  insecureNoAuth: boolean;
+  /** Extra Host header values accepted (bind address and localhost forms are always accepted). */
+  allowedHosts: string[];
+  /** Origins accepted; a present Origin not listed gets 403. Empty = no browser origins. */
+  allowedOrigins: string[];
+  /** Bytes. */
+  bodyLimit: number;
+  /** Requests per minute per token. */
+  rateLimitPerMinute: number;
+  /** Concurrent tool calls per token. */
+  maxConcurrentCalls: number;
+  maxSessions: number;
+  /** Idle session expiry, ms. */
+  sessionIdleMs: number;
+  /** Per-request timeout, ms. */
+  requestTimeoutMs: number;
+  /** Deadline for running calls on SIGTERM, ms. */
+  shutdownGraceMs: number;
+}
+
+export interface Config {
+  transport: "stdio" | "http";
+  /** Absolute path; every model-supplied path must resolve inside it. */
+  workspace: string;
+  /** Absolute path for server state: bootstrap ledger, caches, docs index default. */
+  stateDir: string;
+  /** Role ceiling configured by the operator. */
+  role: Role;
+  readOnly: boolean;
+  /** Narrowing filters; undefined = no filter. Names are validated at start-up. */
+  toolsets?: Toolset[];
+  tools?: string[];
+  disableTools: string[];
+  auditLog?: string;
+  /** Talos client configuration. */
+  talosconfig?: string;
+  context?: string;
+  /** Contexts of the talosconfig that live tools may target; undefined = the current one only. */
+  allowedContexts?: string[];
+  omniconfig?: string;
+  /** Path of a file holding an Omni service-account key (else the environment). */
+  omniServiceAccountKeyFile?: string;
+  /** omni-talosconfig may pass --break-glass. */
+  omniBreakGlass: boolean;
+  consent: ConsentMode;
+  /** Lets clients without elicitation run destructive calls with a plan token. */
+  allowUnconfirmedDestructive: boolean;
+  /** `get` may return Sensitive resources unredacted to admins who pass reveal: true. */
+  allowReveal: boolean;
+  /** Scenario name or file when running against the simulator. */
+  sim?: string;
+  docs: { mode: DocsMode; url: string; index?: string };
+  factoryUrl: string;
+  /** Default child timeout, ms. */
+  commandTimeoutMs: number;
+  /** Cap on stdout/stderr kept from a child, bytes. */
+  outputCapBytes: number;
+  /** Explicit binary paths from TALOSCTL / OMNICTL. */
+  binaries: { talosctl?: string; omnictl?: string };
+  http: HttpConfig;
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+}

@@ -1,0 +1,36 @@
+// Role ceiling mirrors Talos RBAC (os:reader < os:operator < os:admin). `etcd:backup` is a Talos
+// role that only allows etcd reads and snapshots; we treat it as reader plus the etcd-backup tool.
+export const ROLES = ["reader", "operator", "admin"] as const;
+export type Role = (typeof ROLES)[number];
+
+/** The Talos role a tool needs; `none` = works offline with no credential at all. */
+export type RequiredRole = Role | "none" | "etcd:backup";
+
+const RANK: Record<Role, number> = { reader: 0, operator: 1, admin: 2 };
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === "string" && (ROLES as readonly string[]).includes(value);
+}
+
+/** The lowest of the given roles: the effective ceiling is min(configured, credential, caller). */
+export function lowestRole(...roles: (Role | undefined)[]): Role {
+  let lowest: Role = "admin";
+  for (const role of roles) if (role !== undefined && RANK[role] < RANK[lowest]) lowest = role;
+  return lowest;
+}
+
+/** Whether a caller holding `held` may use a tool that requires `required`. */
+export function roleAllows(held: Role, required: RequiredRole): boolean {
+  if (required === "none") return true;
+  // etcd:backup is granted to operators and admins by Talos RBAC (EtcdSnapshot rule).
+  if (required === "etcd:backup") return RANK[held] >= RANK.operator;
+  return RANK[held] >= RANK[required];
+}
+
+/** Maps Talos certificate organisations (os:admin, os:reader, …) to our ceiling. */
+export function roleFromTalosRoles(talosRoles: readonly string[]): Role | undefined {
+  if (talosRoles.includes("os:admin")) return "admin";
+  if (talosRoles.includes("os:operator")) return "operator";
+  if (talosRoles.includes("os:reader") || talosRoles.includes("os:etcd:backup")) return "reader";
+  return undefined;
+}

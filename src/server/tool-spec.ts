@@ -1,0 +1,168 @@
+// The contract between a tool file (tools/<name>.ts: *what* it does) and the guarded wrapper
+// (src/server/guard.ts: *how* every call is validated, judged, consented, run, redacted and
+// audited). A tool never imports execa, the policy engine or the audit log: it gets capabilities
+// through ToolContext, so every child process and every file write passes the same checks.
+import type { z } from "zod";
+import type { RuleId } from "../policy/rule-ids.js";
+import type { RequiredRole, Role } from "./roles.js";
+import type { Config } from "../config-types.js";
+import type { CommandTreeData } from "../backends/command-tree-types.js";
+
+export const TOOLSETS = ["talos", "etcd", "lifecycle", "omni", "factory", "docs", "policy"] as const;
+export type Toolset = (typeof TOOLSETS)[number];
+
+/**
+ * How much a tool can change. Drives annotations, consent and read-only filtering:
+ * - read: no change anywhere;
+ * - local-write: writes files in the workspace only (never a cluster);
+ * - mutate: changes a live cluster or Omni, recoverable;
+ * - destructive: loses data or a node (reset, teardown) — typed confirmation;
+ * - irreversible: cannot be undone or repeated safely (bootstrap, etcd restore).
+ */
+export type Risk = "read" | "local-write" | "mutate" | "destructive" | "irreversible";
+
+export type CliBinary = "talosctl" | "omnictl";
+
+/** Server-chosen target of a live call; never built from model input directly (argv-guard). */
+export interface CliTarget {
+  talosconfig?: string;
+  context?: string;
+  endpoints?: string[];
+  nodes?: string[];
+  omniconfig?: string;
+}
+
+export interface CliRunOptions {
+  /** Target flags the wrapper adds after argv-guard has checked `args`. */
+  target?: CliTarget;
+  timeoutMs?: number;
+  /** Working directory; defaults to the workspace. */
+  cwd?: string;
+  /** Extra environment for the child (e.g. an Omni service-account key); never logged. */
+  env?: Record<string, string>;
+  /** Exit codes that are not failures (default: only 0). */
+  okExitCodes?: number[];
+}
+
+export interface CliResult {
+  argv: string[];
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  /** True when stdout or stderr hit the output cap. */
+  truncated: boolean;
+  durationMs: number;
+  /** True when the call was cancelled or timed out. */
+  aborted: boolean;
+}
+
+export interface CliRunner {
+  /**
+   * Runs the pinned binary with `args` (checked by argv-guard against the binary's command tree)
+   * followed by the target flags. Never a shell. Resolves even on a non-zero exit; inspect
+   * `exitCode`, or use `ctx.fail()` to turn the CLI's own message into a tool error.
+   */
+  run(binary: CliBinary, args: string[], options?: CliRunOptions): Promise<CliResult>;
+}
+
+export interface Workspace {
+  /** Absolute, realpath-resolved workspace root. */
+  readonly root: string;
+  /**
+   * Resolves a model-supplied path (relative to the workspace, or absolute inside it) and refuses
+   * anything outside it, symlink escapes included (rule workspace-paths). `field` names the input
+   * field in the error.
+   */
+  resolve(input: string, field: string): Promise<string>;
+  /** Writes atomically (temp file + rename) with the given mode (default 0600); creates parents. */
+  writeFile(absPath: string, data: string | Uint8Array, mode?: number): Promise<void>;
+  /** Creates a directory inside the workspace (0700). */
+  mkdir(absPath: string): Promise<void>;
+}
+
+export interface Caller {
+  transport: "stdio" | "http" | "sse" | "memory";
+  /** Token name over HTTP; "local" over stdio. */
+  name: string;
+  /** The caller's own role (token role over HTTP); the effective ceiling is the min of all. */
+  role: Role;
+  sessionId?: string;
+}
+
+export interface ToolContext {
+  readonly config: Config;
+  readonly caller: Caller;
+  readonly effectiveRole: Role;
+  readonly workspace: Workspace;
+  readonly cli: CliRunner;
+  readonly signal: AbortSignal;
+  /** The pinned binary's command tree (real-commands-only); undefined when the binary is missing. */
+  commandTree(binary: CliBinary): Promise<CommandTreeData | undefined>;
+  /** Sends a progress notification when the client asked for it (no-op otherwise). */
+  progress(message: string, progress?: number, total?: number): Promise<void>;
+}
+
+/** What a mutation will do; shown to the user for consent and bound into plan tokens. */
+export interface MutationPlan {
+  /** One-line summary, e.g. "Bootstrap etcd on 10.5.0.2 (cluster demo)". */
+  summary: string;
+  /** Commands that will run, as argv (redacted before display). */
+  commands: string[][];
+  /** Nodes (or Omni resources) the change targets. */
+  targets: string[];
+  /** Consequences the user must know: reboot, quorum, data loss. */
+  impact: string[];
+  /** Dry-run output (e.g. apply-config --dry-run diff, template diff), if any. */
+  preview?: string;
+  /** When set, the user must type this value back (reset: the node name). */
+  typedConfirmation?: string;
+  /** True when the plan itself found the change destructive (e.g. a template teardown). */
+  destructive?: boolean;
+}
+
+export interface ToolOutcome<O = Record<string, unknown>> {
+  /** Machine-readable result; must match `output` when the tool declares one. */
+  structured?: O;
+  /** Compact human/model-readable text. Defaults to JSON of `structured`. */
+  text?: string;
+}
+
+export interface ToolSpec<S extends z.ZodObject = z.ZodObject, O extends Record<string, unknown> = Record<string, unknown>> {
+  /** kebab-case, stable. */
+  name: string;
+  title: string;
+  description: string;
+  toolset: Toolset;
+  risk: Risk;
+  /** Talos (or Omni) role the call needs; tools above the ceiling are neither listed nor callable. */
+  minRole: RequiredRole;
+  /** Talks to something beyond the workspace (a cluster, Omni, the factory, the docs site). */
+  openWorld: boolean;
+  /** Repeating the call with the same input has no further effect. */
+  idempotent?: boolean;
+  /** Rules this tool is subject to (shown in its description and audit lines). */
+  rules: readonly RuleId[];
+  /** `z.object({...}).strict()`: unknown fields are rejected, with the field named. */
+  input: S;
+  /** For reads: the shape of `structuredContent`. */
+  output?: z.ZodObject;
+  /** Child-process timeout for this tool (default from config). */
+  timeoutMs?: number;
+  /**
+   * Checks that need live facts before anything runs (bootstrap-once, quorum, omni-reconcile).
+   * Throw `PolicyDenied` to refuse.
+   */
+  preflight?(input: z.infer<S>, ctx: ToolContext): Promise<void>;
+  /** Mutations only: what will happen, for consent. Must not change anything. */
+  plan?(input: z.infer<S>, ctx: ToolContext): Promise<MutationPlan>;
+  run(input: z.infer<S>, ctx: ToolContext): Promise<ToolOutcome<O>>;
+}
+
+/** Any tool spec, for registries. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyToolSpec = ToolSpec<any, any>;
+
+/** Identity helper that keeps a tool file declarative and fully typed. */
+export function defineTool<S extends z.ZodObject, O extends Record<string, unknown>>(spec: ToolSpec<S, O>): ToolSpec<S, O> {
+  return spec;
+}
