@@ -57,6 +57,8 @@ export interface Config {
   /** omni-talosconfig may pass --break-glass. */
   omniBreakGlass: boolean;
   consent: ConsentMode;
+  /** How long the user has to answer a consent request, ms. */
+  consentTimeoutMs: number;
   /** Lets clients without elicitation run destructive calls with a plan token. */
   allowUnconfirmedDestructive: boolean;
   /** `get` may return Sensitive resources unredacted to admins who pass reveal: true. */

@@ -9,6 +9,8 @@ export interface ResourceDeps {
   config: Config;
   caller: Caller;
   commandTree(binary: CliBinary): Promise<CommandTreeData | undefined>;
+  /** The most recent audit entries of this server (newest last). */
+  recentAudit(limit?: number): unknown[];
 }
 
 export type RegisterResources = (server: McpServer, deps: ResourceDeps) => void;

@@ -78,6 +78,11 @@ export interface Workspace {
   writeFile(absPath: string, data: string | Uint8Array, mode?: number): Promise<void>;
   /** Creates a directory inside the workspace (0700). */
   mkdir(absPath: string): Promise<void>;
+  /**
+   * Runs `work` with a fresh private directory inside the workspace (for CLI outputs that are
+   * then moved into place atomically) and removes it afterwards, whatever happens.
+   */
+  withScratchDir<T>(work: (dir: string) => Promise<T>): Promise<T>;
 }
 
 export interface Caller {
@@ -86,6 +91,8 @@ export interface Caller {
   name: string;
   /** The caller's own role (token role over HTTP); the effective ceiling is the min of all. */
   role: Role;
+  /** Toolsets this caller may use (a token can be narrowed to some toolsets); undefined = all. */
+  toolsets?: Toolset[];
   sessionId?: string;
 }
 
