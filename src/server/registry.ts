@@ -1,0 +1,36 @@
+// Which tools a session sees. Filters apply in a fixed order — toolsets → tools → disable-tools →
+// role ceiling → read-only — and read-only always wins. A tool that is filtered out is neither
+// listed nor callable (the guard looks tools up in the filtered list only).
+import type { Config } from "../config-types.js";
+import { roleAllows, type Role } from "./roles.js";
+import type { AnyToolSpec, Caller, Risk } from "./tool-spec.js";
+
+/** Risks that change a live cluster or Omni and therefore need consent. */
+export const MUTATING_RISKS: readonly Risk[] = ["mutate", "destructive", "irreversible"];
+
+export function isMutation(risk: Risk): boolean {
+  return MUTATING_RISKS.includes(risk);
+}
+
+export interface FilterInput {
+  config: Pick<Config, "toolsets" | "tools" | "disableTools" | "readOnly">;
+  caller: Pick<Caller, "toolsets">;
+  effectiveRole: Role;
+}
+
+export type FilterStage = "toolsets" | "tools" | "disable-tools" | "role-ceiling" | "read-only";
+
+/** Why a tool is hidden, or undefined when it is visible. */
+export function hiddenBy(spec: AnyToolSpec, { config, caller, effectiveRole }: FilterInput): FilterStage | undefined {
+  if (config.toolsets && !config.toolsets.includes(spec.toolset)) return "toolsets";
+  if (caller.toolsets && !caller.toolsets.includes(spec.toolset)) return "toolsets";
+  if (config.tools && !config.tools.includes(spec.name)) return "tools";
+  if (config.disableTools.includes(spec.name)) return "disable-tools";
+  if (!roleAllows(effectiveRole, spec.minRole)) return "role-ceiling";
+  if (config.readOnly && spec.risk !== "read") return "read-only";
+  return undefined;
+}
+
+export function visibleTools(all: readonly AnyToolSpec[], input: FilterInput): AnyToolSpec[] {
+  return all.filter((spec) => hiddenBy(spec, input) === undefined);
+}
