@@ -1,0 +1,41 @@
+// Maps a failed talosctl/omnictl run to a ToolError that quotes the CLI's own message and says
+// what to do next. Patterns come from the CLIs' documented error texts (reference §0, §2, §4).
+import { ToolError } from "./errors.js";
+import type { CliResult } from "./tool-spec.js";
+
+const NEXT_STEPS: ReadonlyArray<[RegExp, string]> = [
+  [/etcd data directory is not empty/i, "this node is already bootstrapped: do not run bootstrap again; check etcd-status and health instead"],
+  [/PermissionDenied|not authorized/i, "the credential's Talos role does not allow this call; use an os:admin (or os:operator) talosconfig context"],
+  [/already exists, use --force/i, "the target file exists; pass overwrite: true if replacing it is intended"],
+  [/no scheme and port specified/i, "give the endpoint as https://<host>:<port>, e.g. https://10.0.0.2:6443"],
+  [/connection refused|Unavailable|no route to host|i\/o timeout|deadline exceeded/i, "the node is not reachable on the Talos API (port 50000): check the address, that it is booted, and the network"],
+  [/certificate signed by unknown authority|x509:/i, "the node does not trust this talosconfig's CA: it may be in maintenance mode (apply with insecure) or belong to another cluster"],
+  [/bootstrap is not available yet/i, "the node is not ready for bootstrap yet (CRI not up): wait, watch dmesg/logs, then try once"],
+  [/time is not in sync/i, "the node's clock is not synchronised yet: check time servers (get timestatus), then bootstrap once"],
+  [/bootstrap can only be performed on a control plane node/i, "bootstrap a control-plane node, not a worker"],
+  [/Please visit this page to authenticate|Attempting to open URL/i, "Omni needs a service-account key: set OMNI_SERVICE_ACCOUNT_KEY (or omniServiceAccountKeyFile in the config)"],
+  [/unknown (command|flag|shorthand flag)/i, "the command or flag does not exist in the pinned CLI; check it with cli-help"],
+];
+
+/** The last meaningful lines of stderr (or stdout), without usage noise. */
+export function cliMessage(result: CliResult): string {
+  const text = (result.stderr.trim() || result.stdout.trim()).split("\n");
+  const usageAt = text.findIndex((line) => /^Usage:/.test(line));
+  const relevant = (usageAt > 0 ? text.slice(0, usageAt) : text).filter((line) => line.trim() !== "");
+  return relevant.slice(-15).join("\n");
+}
+
+export function nextStepFor(message: string): string | undefined {
+  return NEXT_STEPS.find(([pattern]) => pattern.test(message))?.[1];
+}
+
+/** Returns the result when the CLI succeeded; otherwise throws a ToolError with its message. */
+export function requireSuccess(result: CliResult, what: string): CliResult {
+  if (result.exitCode === 0 && !result.aborted) return result;
+  const message = result.aborted ? "cancelled or timed out" : cliMessage(result);
+  throw new ToolError(`${what} failed (exit ${result.exitCode})`, {
+    cliMessage: message,
+    exitCode: result.exitCode,
+    next: nextStepFor(message) ?? "read the CLI's message above; cli-help shows the command's usage",
+  });
+}
