@@ -1,0 +1,4 @@
+// Every resource family a session registers (one file per family).
+import type { RegisterResources } from "../src/server/resource-types.js";
+
+export const RESOURCE_FAMILIES: readonly RegisterResources[] = [];

@@ -1,0 +1,51 @@
+// `talos-mcp serve`: resolve the credential, optionally start the simulator, then serve.
+import type { Logger } from "pino";
+import type { Config } from "./config-types.js";
+import { discoverBinary } from "./backends/binaries.js";
+import { isSupportedVersion } from "./backends/versions.js";
+import { readTalosconfig, resolveTalosconfigPath } from "./backends/talosconfig.js";
+import { createSessionServerFactory } from "./server/create-server.js";
+import { roleFromTalosRoles, type Role } from "./server/roles.js";
+import { serveStdio } from "./transports/stdio.js";
+import type { CliBinary } from "./server/tool-spec.js";
+
+/** The role of the talosconfig context in use, or undefined when there is no usable credential. */
+export async function credentialRole(config: Pick<Config, "talosconfig" | "context">, log: Logger): Promise<Role | undefined> {
+  const path = resolveTalosconfigPath(config.talosconfig);
+  if (!path) return undefined;
+  try {
+    const info = await readTalosconfig(path);
+    const name = config.context ?? info.current;
+    const context = info.contexts.find((candidate) => candidate.name === name);
+    if (!context) {
+      log.warn({ talosconfig: path, context: name }, "talosconfig has no such context; live tools will fail until it is fixed");
+      return undefined;
+    }
+    return roleFromTalosRoles(context.roles);
+  } catch (error) {
+    log.warn({ talosconfig: path, err: (error as Error).message }, "cannot read talosconfig; live tools will fail until it is fixed");
+    return undefined;
+  }
+}
+
+async function warnAboutBinaries(config: Config, log: Logger): Promise<void> {
+  for (const binary of ["talosctl", "omnictl"] as CliBinary[]) {
+    const info = await discoverBinary(binary, { explicitPath: config.binaries[binary] }).catch((error: Error) => {
+      log.warn({ binary, err: error.message }, "binary discovery failed");
+      return undefined;
+    });
+    if (!info) log.warn({ binary }, `${binary} not found: run \`npm run clis\` (scripts/build-clis) or set ${binary.toUpperCase()}`);
+    else if (!isSupportedVersion(binary, info.version)) log.warn({ binary, version: info.version, path: info.path }, `${binary} version is outside the supported range`);
+  }
+}
+
+export async function runServe(config: Config, log: Logger): Promise<number> {
+  await warnAboutBinaries(config, log);
+  const role = await credentialRole(config, log);
+  const factory = createSessionServerFactory(config, { credentialRole: role });
+  if (config.transport === "stdio") {
+    await serveStdio(factory, config.role, log);
+    return 0;
+  }
+  throw new Error("HTTP transport is not available in this build yet");
+}

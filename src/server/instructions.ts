@@ -1,0 +1,20 @@
+// Sent at initialize: the rules an agent must follow and the order of tools for a new cluster.
+// Kept under 2 KB so it fits every client's system prompt budget.
+export function serverInstructions(visibleTools: readonly string[]): string {
+  const has = (name: string) => visibleTools.includes(name);
+  const order = ["gen-config", "validate-config", "apply", "bootstrap", "health", "kubeconfig", "etcd-backup"].filter(has);
+  const lines = [
+    "talos-mcp operates Talos Linux and Omni through the real talosctl/omnictl, under a policy guard.",
+    "Talos rules (enforced; denials name the rule id):",
+    "- Talos is API-driven: no SSH, no shell, no file edits on nodes, no package managers, no kubeadm, no systemd units or system certificates. Change machine config instead (patch-config, apply).",
+    "- Bootstrap etcd exactly once, on one control-plane node; never retry it. Recovery uses etcd-restore (talosctl bootstrap --recover-from).",
+    "- Mutations need the user's consent: the server asks (elicitation) or returns a plan and a single-use planToken to present on a second, identical call. reset, etcd-restore and template teardowns need the target typed back.",
+    "- Every mutation names its nodes explicitly; upgrade/reset one node per call; keep etcd quorum; upgrade one Talos minor version per step.",
+    "- Omni-managed clusters change only through cluster templates (template-validate, template-sync), never talosctl writes.",
+    "- Only real commands: check proposals with cli-help or policy-check; `talosctl etcd backup` does not exist (use etcd snapshot / the etcd-backup tool).",
+    "- Secrets stay in the workspace; results give paths and fingerprints.",
+  ];
+  if (order.length > 1) lines.push(`New cluster: ${order.join(" → ")}.`);
+  if (has("docs-search")) lines.push("Answer from the official docs with docs-search, for the cluster's Talos version, with links.");
+  return lines.join("\n");
+}

@@ -1,0 +1,7 @@
+// Subcommands other than serve and doctor, loaded lazily so `talos-mcp serve` never pays for them.
+export interface Subcommand {
+  summary: string;
+  run(argv: string[]): Promise<number>;
+}
+
+export const SUBCOMMANDS: Record<string, Subcommand> = {};
