@@ -1,0 +1,56 @@
+// What the server knows about a cluster it operates: which nodes it applied configs to (and as
+// what), and every bootstrap it ran — the ledger behind rule bootstrap-once. Stored as JSON next
+// to the cluster's configs (workspace clusters) or in the state dir (talosconfig contexts);
+// rewritten atomically so a crash never leaves a torn ledger.
+import { readFile } from "node:fs/promises";
+import { writeFileAtomic } from "../fs/atomic.js";
+
+export type NodeRole = "controlplane" | "worker";
+
+export interface BootstrapRecord {
+  node: string;
+  at: string;
+  outcome: "bootstrapped" | "already-bootstrapped" | "recovered";
+}
+
+export interface ClusterState {
+  nodes: Record<string, { role: NodeRole; appliedAt: string }>;
+  bootstraps: BootstrapRecord[];
+}
+
+const EMPTY: ClusterState = { nodes: {}, bootstraps: [] };
+
+export class ClusterStateStore {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly file: string) {}
+
+  async read(): Promise<ClusterState> {
+    try {
+      const parsed = JSON.parse(await readFile(this.file, "utf8")) as Partial<ClusterState>;
+      return { nodes: parsed.nodes ?? {}, bootstraps: parsed.bootstraps ?? [] };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return structuredClone(EMPTY);
+      throw new Error(`cluster state ${this.file} is unreadable (${(error as Error).message}); fix or remove it`);
+    }
+  }
+
+  /** Serialised read-modify-write, so concurrent calls never lose an entry. */
+  update(change: (state: ClusterState) => void): Promise<ClusterState> {
+    const next = this.queue.then(async () => {
+      const state = await this.read();
+      change(state);
+      await writeFileAtomic(this.file, `${JSON.stringify(state, null, 2)}\n`, 0o600);
+      return state;
+    });
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  async controlPlanes(): Promise<string[]> {
+    const { nodes } = await this.read();
+    return Object.entries(nodes)
+      .filter(([, node]) => node.role === "controlplane")
+      .map(([address]) => address);
+  }
+}

@@ -1,0 +1,137 @@
+// Live facts the rules need before a mutation runs: a node's machine type and Talos version, the
+// etcd service on every control-plane node (bootstrap-once), etcd membership (quorum), and
+// whether Omni manages the cluster (omni-reconcile). Every check reads through the guarded CLI
+// runner, so it is audited like any other call, and a node that cannot be checked blocks the
+// mutation rather than being assumed safe.
+import { PolicyDenied, ToolError } from "../server/errors.js";
+import type { ToolContext } from "../server/tool-spec.js";
+import { omniManagedReason } from "../omni/managed.js";
+import { parseJsonStream, parseNodeErrors, parseServiceInfo, parseTable } from "./outputs.js";
+import type { LiveTarget } from "./targets.js";
+
+type Resource = { node?: string; metadata?: { id?: string; type?: string }; spec?: unknown };
+
+async function getResources(ctx: ToolContext, target: LiveTarget, type: string, nodes: string[]): Promise<{ items: Resource[]; errors: { node: string; message: string }[] }> {
+  const result = await ctx.cli.run("talosctl", ["get", type, "--output", "json"], { target: { ...target.cli, nodes } });
+  const errors = parseNodeErrors(result.stderr);
+  if (result.exitCode !== 0 && errors.length === 0) {
+    throw new ToolError(`could not read ${type} from ${nodes.join(", ")}`, { cliMessage: result.stderr.trim().split("\n").slice(-5).join("\n") });
+  }
+  return { items: parseJsonStream(result.stdout) as Resource[], errors };
+}
+
+export async function machineType(ctx: ToolContext, target: LiveTarget, node: string): Promise<string> {
+  const { items, errors } = await getResources(ctx, target, "machinetype", [node]);
+  const spec = items[0]?.spec;
+  if (typeof spec !== "string") throw new ToolError(`cannot read the machine type of ${node}: ${errors[0]?.message ?? "no answer"}`, { next: "check that the node is reachable (health, version)" });
+  return spec;
+}
+
+/** Control-plane nodes: those the server applied configs to, plus those discovery lists. */
+export async function controlPlaneNodes(ctx: ToolContext, target: LiveTarget, via: string): Promise<string[]> {
+  const known = new Set(await target.state.controlPlanes());
+  const { items } = await getResources(ctx, target, "members", [via]).catch(() => ({ items: [] as Resource[] }));
+  for (const item of items) {
+    const spec = item.spec as { machineType?: string; addresses?: string[] } | undefined;
+    if (spec?.machineType === "controlplane" || spec?.machineType === "init") {
+      const address = spec.addresses?.[0];
+      if (address) known.add(address);
+    }
+  }
+  return [...known];
+}
+
+export interface EtcdEvidence {
+  node: string;
+  state?: string;
+  health?: string;
+  error?: string;
+}
+
+/** `talosctl service etcd` on each node; unreachable nodes come back with `error`. */
+export async function etcdServiceEvidence(ctx: ToolContext, target: LiveTarget, nodes: string[]): Promise<EtcdEvidence[]> {
+  const result = await ctx.cli.run("talosctl", ["service", "etcd"], { target: { ...target.cli, nodes } });
+  const services = parseServiceInfo(result.stdout);
+  const errors = parseNodeErrors(result.stderr);
+  return nodes.map((node) => {
+    const service = services.find((candidate) => candidate.node === node) ?? (nodes.length === 1 ? services[0] : undefined);
+    if (service) return { node, state: service.state, health: service.health };
+    const error = errors.find((candidate) => candidate.node === node)?.message ?? (result.stderr.trim().split("\n").pop() || "no answer");
+    return { node, error };
+  });
+}
+
+export function etcdIsUp(evidence: EtcdEvidence): boolean {
+  return evidence.state === "Running" || evidence.health === "OK";
+}
+
+/** Denies unless Omni does not manage the cluster (rule omni-reconcile). */
+export function assertNotOmniManaged(target: LiveTarget): void {
+  const reason = omniManagedReason({ auth: target.context.auth, endpoints: target.context.endpoints, omni: target.context.omni, nodes: target.context.nodes });
+  if (reason) {
+    throw new PolicyDenied(
+      "omni-reconcile",
+      `this cluster is managed by Omni (${reason}); a talosctl change would be reverted by Omni or bypass its reconciliation`,
+      "change the cluster template (template-validate), then apply it with template-sync",
+    );
+  }
+}
+
+export interface EtcdMember {
+  id: string;
+  hostname: string;
+  learner: boolean;
+}
+
+/** `talosctl etcd members` from one node. */
+export async function etcdMembers(ctx: ToolContext, target: LiveTarget, via: string): Promise<EtcdMember[]> {
+  const result = await ctx.cli.run("talosctl", ["etcd", "members"], { target: { ...target.cli, nodes: [via] } });
+  if (result.exitCode !== 0) throw new ToolError(`cannot list etcd members through ${via}`, { cliMessage: result.stderr.trim().split("\n").slice(-3).join("\n") });
+  return parseTable(result.stdout).map((row) => ({ id: row.ID ?? "", hostname: row.HOSTNAME ?? "", learner: row.LEARNER === "true" }));
+}
+
+/**
+ * Denies taking `node` down when the remaining healthy etcd members would not be a majority
+ * (rule quorum). Workers never affect quorum.
+ */
+export async function assertQuorumSurvives(ctx: ToolContext, target: LiveTarget, node: string, action: string): Promise<void> {
+  if ((await machineType(ctx, target, node)) === "worker") return;
+  const controlPlanes = await controlPlaneNodes(ctx, target, node);
+  const evidence = await etcdServiceEvidence(ctx, target, [...new Set([...controlPlanes, node])]);
+  const members = await etcdMembers(ctx, target, node).catch(() => undefined);
+  const voting = members ? members.filter((member) => !member.learner).length : controlPlanes.length;
+  const healthyOthers = evidence.filter((item) => item.node !== node && etcdIsUp(item)).length;
+  const needed = Math.floor(voting / 2) + 1;
+  if (healthyOthers < needed) {
+    const down = evidence.filter((item) => item.node !== node && !etcdIsUp(item)).map((item) => `${item.node} (${item.error ?? item.state ?? "unknown"})`);
+    throw new PolicyDenied(
+      "quorum",
+      `${action} ${node} would leave ${healthyOthers} healthy etcd member(s) of ${voting}; quorum needs ${needed}${down.length ? `; not healthy: ${down.join(", ")}` : ""}`,
+      "restore the unhealthy control-plane nodes first (etcd-status, health), then act on one node at a time",
+    );
+  }
+}
+
+/** The Talos version a node runs (`talosctl version`, server tag). */
+export async function nodeTalosVersion(ctx: ToolContext, target: LiveTarget, node: string): Promise<string> {
+  const result = await ctx.cli.run("talosctl", ["version", "--short"], { target: { ...target.cli, nodes: [node] } });
+  const server = result.stdout.split(/\n(?=Server:)/)[1] ?? "";
+  const tag = /Tag:\s+(v\d+\.\d+\.\d+\S*)/.exec(server)?.[1];
+  if (!tag) throw new ToolError(`cannot read the Talos version of ${node}`, { cliMessage: result.stderr.trim().split("\n").slice(-3).join("\n") });
+  return tag;
+}
+
+/** Talos upgrades move at most one minor version per step (rule one-minor-step). */
+export function assertOneMinorStep(from: string, to: string): void {
+  const parse = (v: string) => /^v?(\d+)\.(\d+)\./.exec(v)?.slice(1).map(Number) as [number, number] | undefined;
+  const a = parse(from);
+  const b = parse(to);
+  if (!a || !b) throw new ToolError(`cannot compare Talos versions ${from} and ${to}`, { field: "image" });
+  if (a[0] !== b[0] || Math.abs(b[1] - a[1]) > 1) {
+    throw new PolicyDenied(
+      "one-minor-step",
+      `${from} → ${to} skips minor versions`,
+      `upgrade one minor version at a time: first to the latest v${a[0]}.${a[1] + (b[1] > a[1] ? 1 : -1)}.x, check health, then continue`,
+    );
+  }
+}

@@ -1,0 +1,123 @@
+// Parsers for talosctl's output formats (reference §0): the `-o json` stream of indented objects
+// (no array), tabwriter tables, and `service <id>` key/value blocks. Pure, so they are unit-tested
+// on recorded output and contract-tested against the simulator.
+
+/** Splits a stream of concatenated JSON values (talosctl/omnictl `-o json`). */
+export function parseJsonStream(text: string): unknown[] {
+  const values: unknown[] = [];
+  let depth = 0;
+  let start = -1;
+  let inString = false;
+  let escaped = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const char = text[i];
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (char === "\\") escaped = true;
+      else if (char === '"') inString = false;
+      continue;
+    }
+    if (char === '"') inString = true;
+    else if (char === "{" || char === "[") {
+      if (depth === 0) start = i;
+      depth += 1;
+    } else if (char === "}" || char === "]") {
+      depth -= 1;
+      if (depth === 0 && start >= 0) {
+        values.push(JSON.parse(text.slice(start, i + 1)));
+        start = -1;
+      }
+    }
+  }
+  if (depth !== 0) throw new Error("truncated JSON stream");
+  return values;
+}
+
+/**
+ * Parses a tabwriter table whose header columns are separated by 2+ spaces. Column boundaries are
+ * taken from the header positions, so values with single spaces ("2m ago") stay whole.
+ */
+export function parseTable(text: string): Record<string, string>[] {
+  const lines = text.split("\n").filter((line) => line.trim() !== "");
+  const header = lines.shift();
+  if (!header) return [];
+  const columns: { name: string; start: number }[] = [];
+  const re = /\S+(?: \S+)*/g;
+  for (let match = re.exec(header); match; match = re.exec(header)) columns.push({ name: match[0], start: match.index });
+  return lines.map((line) => {
+    const row: Record<string, string> = {};
+    columns.forEach((column, index) => {
+      const end = index + 1 < columns.length ? columns[index + 1]!.start : undefined;
+      row[column.name] = line.slice(column.start, end).trim();
+    });
+    return row;
+  });
+}
+
+export interface ServiceInfo {
+  node?: string;
+  id: string;
+  state: string;
+  health: string;
+  lastHealthMessage?: string;
+  events: string[];
+}
+
+/** Parses `talosctl service <id>`: blocks of "KEY   value" lines, one block per node. */
+export function parseServiceInfo(text: string): ServiceInfo[] {
+  const services: ServiceInfo[] = [];
+  let current: ServiceInfo | undefined;
+  let node: string | undefined;
+  for (const line of text.split("\n")) {
+    const match = /^(NODE|ID|STATE|HEALTH|LAST HEALTH MESSAGE|EVENTS|)\s{2,}(.*)$/.exec(line) ?? (/^\s+(\[.*)$/.exec(line) ? ["", "", line.trim()] : null);
+    if (!match) continue;
+    const [, key, value] = match as unknown as [string, string, string];
+    if (key === "NODE") node = value.trim();
+    else if (key === "ID") {
+      current = { node, id: value.trim(), state: "", health: "", events: [] };
+      services.push(current);
+    } else if (current) {
+      if (key === "STATE") current.state = value.trim();
+      else if (key === "HEALTH") current.health = value.trim();
+      else if (key === "LAST HEALTH MESSAGE") current.lastHealthMessage = value.trim();
+      else current.events.push(value.trim());
+    }
+  }
+  return services;
+}
+
+/** `N error(s) occurred:` lists from multi-node replies: "\t* <node>: <message>". */
+export function parseNodeErrors(stderr: string): { node: string; message: string }[] {
+  return [...stderr.matchAll(/^\s*\*\s+([^:\s]+):\s+(.*)$/gm)].map((m) => ({ node: m[1]!, message: m[2]! }));
+}
+
+export interface NodeVersion {
+  node: string;
+  tag?: string;
+  sha?: string;
+  osArch?: string;
+  features?: string;
+}
+
+/** Parses `talosctl version` (long form): Client block, then one "NODE:" block per server. */
+export function parseVersionOutput(text: string): { client?: string; nodes: NodeVersion[] } {
+  const [clientPart = "", serverPart = ""] = text.split(/^Server:\s*$/m);
+  const client = /Tag:\s+(\S+)/.exec(clientPart)?.[1];
+  const nodes: NodeVersion[] = [];
+  let current: NodeVersion | undefined;
+  for (const line of serverPart.split("\n")) {
+    const match = /^\s*([A-Za-z/ ]+):\s+(.*)$/.exec(line);
+    if (!match) continue;
+    const [, key, value] = match as unknown as [string, string, string];
+    if (key === "NODE") {
+      current = { node: value.trim() };
+      nodes.push(current);
+    } else if (current) {
+      if (key === "Tag") current.tag = value.trim();
+      else if (key === "SHA") current.sha = value.trim();
+      else if (key === "OS/Arch") current.osArch = value.trim();
+      else if (key === "Enabled") current.features = value.trim();
+    }
+  }
+  return { client, nodes };
+}
