@@ -1,0 +1,93 @@
+// bootstrap: start etcd on ONE control-plane node, exactly once per cluster (rule bootstrap-once).
+// Talos checks only the node it is asked (a second control-plane node would happily start a second
+// etcd cluster), so before anything runs every control-plane node is checked live, and the
+// server's ledger of bootstraps is consulted. "Already bootstrapped" is an answer, never a retry.
+import { z } from "zod";
+import { PolicyDenied, ToolError } from "../src/server/errors.js";
+import { cliMessage } from "../src/server/cli-errors.js";
+import { defineTool, type ToolContext } from "../src/server/tool-spec.js";
+import { assertNotOmniManaged, controlPlaneNodes, etcdIsUp, etcdServiceEvidence, machineType } from "../src/talos/live-checks.js";
+import { nodeList, requireEndpoints, resolveTarget, targetFields, type LiveTarget } from "../src/talos/targets.js";
+
+const input = z.object({ ...targetFields, nodes: nodeList(1).describe("The ONE control-plane node to bootstrap.") }).strict();
+
+const ALREADY = /AlreadyExists|etcd data directory is not empty/;
+
+/** Every reason this cluster must not be bootstrapped now, with the evidence. */
+export async function assertNeverBootstrapped(ctx: ToolContext, target: LiveTarget, node: string): Promise<void> {
+  const ledger = (await target.state.read()).bootstraps;
+  if (ledger.length > 0) {
+    const last = ledger[ledger.length - 1]!;
+    throw new PolicyDenied("bootstrap-once", `this server already bootstrapped ${target.id} (${last.outcome} on ${last.node} at ${last.at})`, "check etcd-status and health; bootstrap is never repeated");
+  }
+  const type = await machineType(ctx, target, node);
+  if (type === "worker") throw new PolicyDenied("bootstrap-once", `${node} is a worker; bootstrap runs on a control-plane node`, "pick a control-plane node");
+  const controlPlanes = await controlPlaneNodes(ctx, target, node);
+  const evidence = await etcdServiceEvidence(ctx, target, [...new Set([node, ...controlPlanes])]);
+  const running = evidence.filter(etcdIsUp);
+  if (running.length > 0) {
+    throw new PolicyDenied(
+      "bootstrap-once",
+      `etcd already runs on ${running.map((e) => `${e.node} (STATE ${e.state}, HEALTH ${e.health})`).join(", ")}: the cluster is bootstrapped${running.some((e) => e.node !== node) ? `; bootstrapping ${node} would start a second, split etcd cluster` : ""}`,
+      "do not bootstrap again; check etcd-status and health",
+    );
+  }
+  const unknown = evidence.filter((e) => e.error !== undefined);
+  if (unknown.length > 0) {
+    throw new PolicyDenied(
+      "bootstrap-once",
+      `cannot verify etcd on ${unknown.map((e) => `${e.node} (${e.error})`).join(", ")}; bootstrap needs every control-plane node checked`,
+      "make those nodes reachable (or correct the node list), then try once",
+    );
+  }
+}
+
+export default defineTool({
+  name: "bootstrap",
+  title: "Bootstrap etcd (once)",
+  description:
+    "Bootstrap etcd on ONE control-plane node (talosctl bootstrap), once per cluster, after every control-plane node has its config. Checks every control-plane node live first and refuses if etcd already runs anywhere. Never retry: an 'already bootstrapped' answer is final.",
+  toolset: "talos",
+  risk: "irreversible",
+  minRole: "admin",
+  openWorld: true,
+  rules: ["bootstrap-once", "destructive-explicit", "omni-reconcile"],
+  input,
+  async preflight(args, ctx) {
+    const target = await resolveTarget(args, ctx);
+    assertNotOmniManaged(target);
+    requireEndpoints(target);
+    await assertNeverBootstrapped(ctx, target, args.nodes[0]!);
+  },
+  async plan(args) {
+    const node = args.nodes[0]!;
+    return {
+      summary: `Bootstrap etcd on ${node}`,
+      commands: [["talosctl", "bootstrap", "--nodes", node]],
+      targets: [node],
+      impact: [`etcd starts on ${node}; the other control-plane nodes join it`, "runs once per cluster and cannot be undone"],
+    };
+  },
+  async run(args, ctx) {
+    const target = await resolveTarget(args, ctx);
+    const node = args.nodes[0]!;
+    const result = await ctx.cli.run("talosctl", ["bootstrap"], { target: { ...target.cli, nodes: [node] } });
+    const at = new Date().toISOString();
+    if (result.exitCode !== 0) {
+      const message = cliMessage(result);
+      if (ALREADY.test(message)) {
+        await target.state.update((state) => void state.bootstraps.push({ node, at, outcome: "already-bootstrapped" }));
+        throw new ToolError(`${node} is already bootstrapped (its etcd data directory is not empty); nothing changed`, {
+          cliMessage: message,
+          next: "do not retry bootstrap; check etcd-status and health",
+        });
+      }
+      throw new ToolError(`talosctl bootstrap failed on ${node}; it was not retried`, { cliMessage: message, exitCode: result.exitCode, next: "read the message; fix the cause before deciding to try once more" });
+    }
+    await target.state.update((state) => void state.bootstraps.push({ node, at, outcome: "bootstrapped" }));
+    return {
+      structured: { node, bootstrappedAt: at, next: "run health through this node, then kubeconfig and etcd-backup" },
+      text: `Bootstrapped etcd on ${node}. Do not bootstrap again. Next: health, then kubeconfig and etcd-backup.`,
+    };
+  },
+});

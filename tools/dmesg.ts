@@ -1,0 +1,36 @@
+// dmesg: the kernel log of one node (talosctl dmesg), last N lines.
+import { z } from "zod";
+import { defineTool } from "../src/server/tool-spec.js";
+import { talos } from "../src/talos/live.js";
+import { nodeList, requireEndpoints, resolveTarget, targetFields } from "../src/talos/targets.js";
+
+export default defineTool({
+  name: "dmesg",
+  title: "Kernel log",
+  description: "Show the last lines of a node's kernel log (talosctl dmesg). Before bootstrap it shows \"etcd is waiting to join the cluster\" on control-plane nodes.",
+  toolset: "talos",
+  risk: "read",
+  minRole: "reader",
+  openWorld: true,
+  idempotent: true,
+  rules: ["no-ssh"],
+  input: z
+    .object({
+      ...targetFields,
+      nodes: nodeList(1),
+      tail: z.number().int().min(1).max(5000).default(300).describe("Lines from the end (default 300)."),
+      grep: z.string().max(200).optional().describe("Only lines containing this text (case-insensitive)."),
+    })
+    .strict(),
+  output: z.object({ node: z.string(), lines: z.array(z.string()), totalLines: z.number(), truncated: z.boolean() }),
+  async run(args, ctx) {
+    const target = await resolveTarget(args, ctx);
+    requireEndpoints(target);
+    const result = await talos(ctx, target, ["dmesg"], args.nodes, "talosctl dmesg");
+    const needle = args.grep?.toLowerCase();
+    const all = result.stdout.split("\n").filter((line) => line !== "" && (!needle || line.toLowerCase().includes(needle)));
+    const lines = all.slice(-args.tail);
+    const structured = { node: args.nodes[0]!, lines, totalLines: all.length, truncated: result.truncated || all.length > lines.length };
+    return { structured, text: lines.join("\n") || "(no matching lines)" };
+  },
+});

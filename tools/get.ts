@@ -1,0 +1,55 @@
+// get: `talosctl get <type> -o json` for an allowlisted resource type, parsed from the JSON stream.
+import { z } from "zod";
+import { PolicyDenied } from "../src/server/errors.js";
+import { defineTool } from "../src/server/tool-spec.js";
+import { talos } from "../src/talos/live.js";
+import { parseJsonStream } from "../src/talos/outputs.js";
+import { RESOURCE_TYPE_NAMES, RESOURCE_TYPES } from "../src/talos/resource-types.js";
+import { nodeList, requireEndpoints, resolveTarget, targetFields } from "../src/talos/targets.js";
+
+const MAX_RESOURCES = 500;
+
+export default defineTool({
+  name: "get",
+  title: "Get Talos resources",
+  description: `Read Talos resources (talosctl get <type> -o json) from nodes. Types: ${RESOURCE_TYPE_NAMES.join(", ")}. Sensitive types (machineconfig, *secrets) need the admin role and come back redacted.`,
+  toolset: "talos",
+  risk: "read",
+  minRole: "reader",
+  openWorld: true,
+  idempotent: true,
+  rules: ["role-ceiling"],
+  input: z
+    .object({
+      ...targetFields,
+      nodes: nodeList(50),
+      type: z.enum(RESOURCE_TYPE_NAMES).describe("Resource type (talosctl name)."),
+      id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,252}$/, "must be a resource id").optional().describe("One resource id."),
+    })
+    .strict(),
+  output: z.object({
+    type: z.string(),
+    resources: z.array(z.object({ node: z.string().optional(), namespace: z.string().optional(), id: z.string().optional(), version: z.unknown().optional(), spec: z.unknown() })),
+    truncated: z.boolean(),
+  }),
+  async run(args, ctx) {
+    if (RESOURCE_TYPES[args.type].sensitive && ctx.effectiveRole !== "admin") {
+      throw new PolicyDenied("role-ceiling", `${args.type} is a Sensitive resource (it holds secrets) and needs the admin role`, "read a non-sensitive type, or ask an admin");
+    }
+    const target = await resolveTarget(args, ctx);
+    requireEndpoints(target);
+    const result = await talos(ctx, target, ["get", args.type, ...(args.id ? [args.id] : []), "--output", "json"], args.nodes, `talosctl get ${args.type}`);
+    const items = parseJsonStream(result.stdout) as { node?: string; metadata?: Record<string, unknown>; spec?: unknown }[];
+    const resources = items.slice(0, MAX_RESOURCES).map((item) => ({
+      node: item.node,
+      namespace: item.metadata?.namespace as string | undefined,
+      id: item.metadata?.id as string | undefined,
+      version: item.metadata?.version,
+      spec: RESOURCE_TYPES[args.type].sensitive ? "[REDACTED:sensitive-resource]" : item.spec,
+    }));
+    const truncated = items.length > MAX_RESOURCES || result.truncated;
+    const structured = { type: args.type, resources, truncated };
+    const text = `${resources.length} ${args.type} resource(s)${truncated ? " (truncated: narrow with id or fewer nodes)" : ""}\n${JSON.stringify(resources, null, 2)}`;
+    return { structured, text };
+  },
+});

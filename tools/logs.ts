@@ -1,0 +1,35 @@
+// logs: the tail of a Talos service's log on one node (talosctl logs) — never SSH.
+import { z } from "zod";
+import { defineTool } from "../src/server/tool-spec.js";
+import { talos } from "../src/talos/live.js";
+import { nodeList, requireEndpoints, resolveTarget, targetFields } from "../src/talos/targets.js";
+
+export default defineTool({
+  name: "logs",
+  title: "Service logs",
+  description: "Show the last lines of a Talos service's log (talosctl logs <service> --tail N), e.g. etcd, kubelet, apid, machined; kubernetes: true reads Kubernetes containers. Use instead of SSH or journalctl.",
+  toolset: "talos",
+  risk: "read",
+  minRole: "reader",
+  openWorld: true,
+  idempotent: true,
+  rules: ["no-ssh"],
+  input: z
+    .object({
+      ...targetFields,
+      nodes: nodeList(1),
+      service: z.string().regex(/^[a-z0-9][a-z0-9_.:-]{0,127}$/, "must be a service or container id like etcd or kubelet").describe("Service id, e.g. etcd, kubelet, apid."),
+      tail: z.number().int().min(1).max(2000).default(200).describe("Lines from the end (default 200, max 2000)."),
+      kubernetes: z.boolean().optional().describe("Read a container from the k8s.io namespace instead of a Talos service."),
+    })
+    .strict(),
+  output: z.object({ node: z.string(), service: z.string(), lines: z.array(z.string()), truncated: z.boolean() }),
+  async run(args, ctx) {
+    const target = await resolveTarget(args, ctx);
+    requireEndpoints(target);
+    const result = await talos(ctx, target, ["logs", args.service, `--tail=${args.tail}`, ...(args.kubernetes ? ["--kubernetes"] : [])], args.nodes, `talosctl logs ${args.service}`);
+    const lines = result.stdout.split("\n").filter((line) => line !== "");
+    const structured = { node: args.nodes[0]!, service: args.service, lines, truncated: result.truncated };
+    return { structured, text: lines.join("\n") || "(no log lines)" };
+  },
+});

@@ -1,0 +1,58 @@
+// reset: wipe ONE node back to maintenance mode (talosctl reset). Destructive: the node name must
+// be typed back by the user, and it is refused when it would cost etcd quorum.
+import { z } from "zod";
+import { requireSuccess } from "../src/server/cli-errors.js";
+import { defineTool } from "../src/server/tool-spec.js";
+import { assertNotOmniManaged, assertQuorumSurvives } from "../src/talos/live-checks.js";
+import { nodeList, requireEndpoints, resolveTarget, targetFields } from "../src/talos/targets.js";
+
+export default defineTool({
+  name: "reset",
+  title: "Reset (wipe) a node",
+  description:
+    "DESTRUCTIVE: wipe ONE node (talosctl reset) — it leaves etcd (graceful), loses its data and returns to maintenance mode. The user must type the node name to confirm. Refused when it would lose etcd quorum.",
+  toolset: "lifecycle",
+  risk: "destructive",
+  minRole: "admin",
+  openWorld: true,
+  rules: ["destructive-explicit", "quorum", "omni-reconcile"],
+  timeoutMs: 20 * 60_000,
+  input: z
+    .object({
+      ...targetFields,
+      nodes: nodeList(1).describe("The ONE node to wipe."),
+      graceful: z.boolean().default(true).describe("Cordon/drain and leave etcd first (default true)."),
+      reboot: z.boolean().default(true).describe("Reboot into maintenance mode afterwards (default true; false powers off)."),
+      wipeMode: z.enum(["all", "system-disk", "user-disks"]).optional().describe("What to wipe (default all)."),
+    })
+    .strict(),
+  async preflight(args, ctx) {
+    const target = await resolveTarget(args, ctx);
+    assertNotOmniManaged(target);
+    requireEndpoints(target);
+    await assertQuorumSurvives(ctx, target, args.nodes[0]!, "resetting");
+  },
+  async plan(args) {
+    const node = args.nodes[0]!;
+    return {
+      summary: `WIPE ${node} (talosctl reset${args.graceful ? ", graceful" : ""})`,
+      commands: [["talosctl", "reset", `--graceful=${args.graceful}`, `--reboot=${args.reboot}`, ...(args.wipeMode ? [`--wipe-mode=${args.wipeMode}`] : []), "--nodes", node]],
+      targets: [node],
+      impact: [`${node} loses its data and configuration${args.graceful ? " and leaves etcd" : ""}`, args.reboot ? "it reboots into maintenance mode" : "it powers off"],
+      typedConfirmation: node,
+      destructive: true,
+    };
+  },
+  async run(args, ctx) {
+    const target = await resolveTarget(args, ctx);
+    const node = args.nodes[0]!;
+    requireSuccess(
+      await ctx.cli.run("talosctl", ["reset", `--graceful=${args.graceful}`, `--reboot=${args.reboot}`, ...(args.wipeMode ? [`--wipe-mode=${args.wipeMode}`] : []), "--wait=false"], {
+        target: { ...target.cli, nodes: [node] },
+      }),
+      "talosctl reset",
+    );
+    await target.state.update((state) => void delete state.nodes[node]);
+    return { structured: { node, reset: true }, text: `Reset ${node}: it is back in maintenance mode${args.reboot ? "" : " (powered off)"}.` };
+  },
+});

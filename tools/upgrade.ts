@@ -1,0 +1,74 @@
+// upgrade: Talos on ONE node per call (talosctl upgrade), at most one minor version per step,
+// never when taking the node down would lose etcd quorum.
+import { z } from "zod";
+import { requireSuccess } from "../src/server/cli-errors.js";
+import { ToolError } from "../src/server/errors.js";
+import { imageReference } from "../src/server/schemas.js";
+import { defineTool } from "../src/server/tool-spec.js";
+import { assertNotOmniManaged, assertOneMinorStep, assertQuorumSurvives, nodeTalosVersion } from "../src/talos/live-checks.js";
+import { withHeartbeat } from "../src/talos/live.js";
+import { nodeList, requireEndpoints, resolveTarget, targetFields } from "../src/talos/targets.js";
+
+function imageVersion(image: string): string {
+  const tag = /:(v\d+\.\d+\.\d+[^@]*)$/.exec(image)?.[1];
+  if (!tag) throw new ToolError(`the installer image must carry a Talos version tag like :v1.12.6 (${image})`, { field: "image" });
+  return tag;
+}
+
+export default defineTool({
+  name: "upgrade",
+  title: "Upgrade Talos on one node",
+  description:
+    "Upgrade Talos on ONE node (talosctl upgrade --image <installer>): at most one minor version per step, control planes first, health between nodes. Refused if rebooting the node would lose etcd quorum. Image: ghcr.io/siderolabs/installer:vX.Y.Z or an Image Factory installer (image-schematic).",
+  toolset: "lifecycle",
+  risk: "mutate",
+  minRole: "admin",
+  openWorld: true,
+  rules: ["one-minor-step", "quorum", "destructive-explicit", "omni-reconcile"],
+  timeoutMs: 35 * 60_000,
+  input: z
+    .object({
+      ...targetFields,
+      nodes: nodeList(1).describe("The ONE node to upgrade."),
+      image: imageReference.describe("Installer image with the target version, e.g. ghcr.io/siderolabs/installer:v1.12.6."),
+      stage: z.boolean().optional().describe("Stage the upgrade for the next reboot."),
+      rebootMode: z.enum(["default", "powercycle"]).optional().describe("Reboot mode after the upgrade."),
+      force: z.boolean().optional().describe("Skip talosctl's etcd health checks (destructive: may lose data; typed confirmation)."),
+      wait: z.boolean().optional().describe("Wait for the upgrade to finish (progress is reported)."),
+    })
+    .strict(),
+  async preflight(args, ctx) {
+    const target = await resolveTarget(args, ctx);
+    assertNotOmniManaged(target);
+    requireEndpoints(target);
+    const node = args.nodes[0]!;
+    assertOneMinorStep(await nodeTalosVersion(ctx, target, node), imageVersion(args.image));
+    await assertQuorumSurvives(ctx, target, node, "upgrading");
+  },
+  async plan(args) {
+    const node = args.nodes[0]!;
+    return {
+      summary: `Upgrade ${node} to ${imageVersion(args.image)} (${args.image})${args.force ? " with --force" : ""}`,
+      commands: [["talosctl", "upgrade", `--image=${args.image}`, ...(args.force ? ["--force"] : []), "--nodes", node]],
+      targets: [node],
+      impact: [`${node} ${args.stage ? "stages the upgrade for its next reboot" : "reboots into the new version"}`, ...(args.force ? ["--force skips etcd safety checks: data loss is possible"] : [])],
+      ...(args.force ? { typedConfirmation: node, destructive: true } : {}),
+    };
+  },
+  async run(args, ctx) {
+    const target = await resolveTarget(args, ctx);
+    const node = args.nodes[0]!;
+    const argv = [
+      "upgrade",
+      `--image=${args.image}`,
+      ...(args.stage ? ["--stage"] : []),
+      ...(args.rebootMode ? [`--reboot-mode=${args.rebootMode}`] : []),
+      ...(args.force ? ["--force"] : []),
+      `--wait=${args.wait ?? false}`,
+    ];
+    const run = ctx.cli.run("talosctl", argv, { target: { ...target.cli, nodes: [node] } });
+    const result = requireSuccess(await withHeartbeat(ctx, `upgrade ${node}`, run), "talosctl upgrade");
+    const message = (result.stderr.trim() || result.stdout.trim()).split("\n").slice(-3).join("\n");
+    return { structured: { node, image: args.image, message }, text: `Upgrade of ${node} to ${args.image} accepted. ${message}\nNext: wait for the node, run health, then the next node.` };
+  },
+});
