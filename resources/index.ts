@@ -1,4 +1,5 @@
 // Every resource family a session registers (one file per family).
 import type { RegisterResources } from "../src/server/resource-types.js";
+import { registerSimResources } from "./sim.js";
 
-export const RESOURCE_FAMILIES: readonly RegisterResources[] = [];
+export const RESOURCE_FAMILIES: readonly RegisterResources[] = [registerSimResources];

@@ -1,5 +1,9 @@
 // `talos-mcp serve`: resolve the credential, optionally start the simulator, then serve.
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Logger } from "pino";
+import { startSimulation, type SimHandle } from "./sim/index.js";
 import type { Config } from "./config-types.js";
 import { discoverBinary } from "./backends/binaries.js";
 import { isSupportedVersion } from "./backends/versions.js";
@@ -39,13 +43,27 @@ async function warnAboutBinaries(config: Config, log: Logger): Promise<void> {
   }
 }
 
-export async function runServe(config: Config, log: Logger): Promise<number> {
-  await warnAboutBinaries(config, log);
-  const role = await credentialRole(config, log);
-  const factory = createSessionServerFactory(config, { credentialRole: role });
-  if (config.transport === "stdio") {
-    await serveStdio(factory, config.role, log);
-    return 0;
+/** In --sim mode: start the simulated cluster in-process and point the server at it. */
+async function withSimulation(config: Config, log: Logger): Promise<{ config: Config; sim?: SimHandle }> {
+  if (!config.sim) return { config };
+  const dir = await mkdtemp(join(tmpdir(), "talos-mcp-sim-"));
+  const sim = await startSimulation({ scenario: config.sim, dir });
+  log.info({ scenario: sim.scenario, nodes: sim.nodes, talosconfig: sim.talosconfig }, "simulated cluster started");
+  return { config: Object.freeze({ ...config, talosconfig: sim.talosconfig, context: undefined }), sim };
+}
+
+export async function runServe(initial: Config, log: Logger): Promise<number> {
+  await warnAboutBinaries(initial, log);
+  const { config, sim } = await withSimulation(initial, log);
+  try {
+    const role = await credentialRole(config, log);
+    const factory = createSessionServerFactory(config, { credentialRole: role, sim });
+    if (config.transport === "stdio") {
+      await serveStdio(factory, config.role, log);
+      return 0;
+    }
+    throw new Error("HTTP transport is not available in this build yet");
+  } finally {
+    await sim?.stop();
   }
-  throw new Error("HTTP transport is not available in this build yet");
 }

@@ -17,6 +17,7 @@ import { PlanTokenStore } from "./plan-tokens.js";
 import { hiddenBy, isMutation, visibleTools } from "./registry.js";
 import { lowestRole, type Role } from "./roles.js";
 import type { SessionServerFactory } from "./session-types.js";
+import type { SimView } from "./resource-types.js";
 import { serverInstructions } from "./instructions.js";
 import { Toolchain } from "./toolchain.js";
 import type { AnyToolSpec, Caller, Workspace } from "./tool-spec.js";
@@ -29,6 +30,8 @@ export interface FactoryOptions {
   /** Tool specs to serve (tests may pass a subset); defaults to every tool. */
   tools?: readonly AnyToolSpec[];
   audit?: AuditLog;
+  /** The simulator, in --sim mode (its nodes and events become resources). */
+  sim?: SimView;
 }
 
 function jsonSchema(schema: z.ZodObject): Tool["inputSchema"] {
@@ -156,6 +159,7 @@ export function createSessionServerFactory(config: Config, options: FactoryOptio
       caller,
       commandTree: (binary: "talosctl" | "omnictl") => toolchain.commandTree(binary),
       recentAudit: (limit?: number) => audit.recent(limit),
+      sim: options.sim,
     };
     for (const register of RESOURCE_FAMILIES) register(server, resourceDeps);
     registerPrompts(server, { config, workspaceRoot: config.workspace });

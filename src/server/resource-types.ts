@@ -11,6 +11,13 @@ export interface ResourceDeps {
   commandTree(binary: CliBinary): Promise<CommandTreeData | undefined>;
   /** The most recent audit entries of this server (newest last). */
   recentAudit(limit?: number): unknown[];
+  /** Set in --sim mode: the simulated nodes and their event record. */
+  sim?: SimView;
+}
+
+export interface SimView {
+  nodes: { name: string; address: string; role: string }[];
+  events(): unknown[];
 }
 
 export type RegisterResources = (server: McpServer, deps: ResourceDeps) => void;
