@@ -3,7 +3,7 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "pino";
-import { startSimulation, type SimHandle } from "./sim/index.js";
+import type { SimHandle } from "./sim/index.js";
 import type { Config } from "./config-types.js";
 import { discoverBinary } from "./backends/binaries.js";
 import { isSupportedVersion } from "./backends/versions.js";
@@ -47,6 +47,8 @@ async function warnAboutBinaries(config: Config, log: Logger): Promise<void> {
 async function withSimulation(config: Config, log: Logger): Promise<{ config: Config; sim?: SimHandle }> {
   if (!config.sim) return { config };
   const dir = await mkdtemp(join(tmpdir(), "talos-mcp-sim-"));
+  // Loaded only in --sim mode: serving a real cluster never pays for the gRPC simulator.
+  const { startSimulation } = await import("./sim/index.js");
   const sim = await startSimulation({ scenario: config.sim, dir });
   log.info({ scenario: sim.scenario, nodes: sim.nodes, talosconfig: sim.talosconfig }, "simulated cluster started");
   return { config: Object.freeze({ ...config, talosconfig: sim.talosconfig, context: undefined }), sim };

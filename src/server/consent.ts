@@ -19,9 +19,10 @@ export interface ConsentChannel {
   elicit(message: string, schema: ElicitSchema, timeoutMs: number): Promise<ElicitAnswer>;
 }
 
+/** A flat form: the only shapes the elicitation spec allows that we need. */
 export interface ElicitSchema {
   type: "object";
-  properties: Record<string, { type: "boolean" | "string"; title: string; description: string }>;
+  properties: Record<string, { type: "boolean"; title: string; description: string } | { type: "string"; title: string; description: string }>;
   required: string[];
 }
 

@@ -13,11 +13,11 @@ export async function talos(ctx: ToolContext, target: LiveTarget, args: string[]
   return requireSuccess(result, what);
 }
 
-export interface StoredFile {
+export type StoredFile = {
   path: string;
   bytes: number;
   sha256: string;
-}
+};
 
 /** Copies a file produced in a scratch dir to `destination` in the workspace (0600, atomic). */
 export async function storeInWorkspace(ctx: ToolContext, produced: string, destination: string): Promise<StoredFile> {

@@ -3,7 +3,7 @@
 import { readFileSync, statSync, symlinkSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parse as parseYaml } from "yaml";
+import { parse as parseYaml, parseAllDocuments } from "yaml";
 import { resultText, startStdioServer, type StdioServer } from "../helpers/stdio-server.js";
 
 let server: StdioServer;
@@ -127,7 +127,7 @@ describe("offline tools over stdio", () => {
     });
     expect(result.isError, resultText(result)).toBeFalsy();
     expect(result.structuredContent).toMatchObject({ output: "demo/cp-1.yaml", changes: [{ path: "machine.network.hostname", change: "added" }] });
-    const patched = parseYaml(readFileSync(join(server.workspace, "demo/cp-1.yaml"), "utf8"));
+    const [patched] = parseAllDocuments(readFileSync(join(server.workspace, "demo/cp-1.yaml"), "utf8")).map((doc) => doc.toJS());
     expect(patched.machine.network.hostname).toBe("cp-1");
     expect(statSync(join(server.workspace, "demo/cp-1.yaml")).mode & 0o777).toBe(0o600);
   });
