@@ -1,0 +1,94 @@
+// Reads a CLI's command tree once per version by walking `<bin> <path…> --help` (cobra output),
+// and caches it as JSON under <cacheDir>/command-tree/<binary>-<version>.json. This is what
+// real-commands-only and argv-guard check commands and flags against.
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+import { writeFileAtomic } from "../fs/atomic.js";
+import type { BinaryInfo } from "./binaries.js";
+import type { CommandEntry, CommandTreeData } from "./command-tree-types.js";
+
+const NOT_COMMAND_SECTIONS = new Set(["Usage", "Aliases", "Examples", "Example", "Flags", "Global Flags", "Additional help topics"]);
+
+/** Parses one cobra `--help` page. */
+export function parseCobraHelp(text: string): Omit<CommandEntry, never> {
+  const lines = text.split("\n");
+  const summary = lines.find((line) => line.trim() !== "")?.trim() ?? "";
+  const aliases: string[] = [];
+  const subcommands: string[] = [];
+  const flags: string[] = [];
+  const booleanFlags: string[] = [];
+  let section: string | undefined;
+  for (const line of lines) {
+    const heading = /^([A-Z][A-Za-z ,/-]*):\s*$/.exec(line);
+    if (heading) {
+      section = heading[1];
+      continue;
+    }
+    if (line.trim() === "") {
+      if (section && section !== "Flags" && section !== "Global Flags") section = undefined;
+      continue;
+    }
+    if (!section) continue;
+    if (section === "Aliases") {
+      aliases.push(...line.split(",").map((name) => name.trim()).filter(Boolean));
+    } else if (section === "Flags" || section === "Global Flags") {
+      const match = /^\s+(?:(-[A-Za-z0-9]), )?(--[A-Za-z0-9][\w-]*)( [A-Za-z][\w.]*)?(?:\s{2,}|$)/.exec(line);
+      if (!match) continue;
+      const [, short, long, type] = match;
+      flags.push(long!);
+      if (short) flags.push(short);
+      if (!type) {
+        booleanFlags.push(long!);
+        if (short) booleanFlags.push(short);
+      }
+    } else if (!NOT_COMMAND_SECTIONS.has(section)) {
+      const match = /^\s{2}([a-z0-9][\w-]*)\s{2,}/.exec(line) ?? /^\s{2}([a-z0-9][\w-]*)\s*$/.exec(line);
+      if (match && match[1] !== "help") subcommands.push(match[1]!);
+    }
+  }
+  // cobra lists the command's own name first under Aliases.
+  return { summary, aliases: aliases.slice(1), subcommands, flags: [...new Set(flags)], booleanFlags: [...new Set(booleanFlags)] };
+}
+
+async function walk(info: BinaryInfo): Promise<CommandTreeData> {
+  const home = await mkdtemp(join(tmpdir(), "talos-mcp-help-"));
+  const commands: Record<string, CommandEntry> = {};
+  try {
+    const queue: string[][] = [[]];
+    const help = async (path: string[]) => {
+      const result = await execa(info.path, [...path, "--help"], {
+        reject: false,
+        stdin: "ignore",
+        timeout: 20_000,
+        extendEnv: false,
+        env: { PATH: process.env.PATH ?? "", HOME: home, NO_COLOR: "1" },
+      });
+      const entry = parseCobraHelp(result.stdout);
+      commands[path.join(" ")] = entry;
+      for (const sub of entry.subcommands) queue.push([...path, sub]);
+    };
+    while (queue.length > 0) {
+      const batch = queue.splice(0, 4);
+      await Promise.all(batch.map(help));
+    }
+  } finally {
+    await rm(home, { recursive: true, force: true });
+  }
+  return { binary: info.binary, version: info.version, commands };
+}
+
+export async function readCommandTree(info: BinaryInfo, options: { cacheDir: string }): Promise<CommandTreeData> {
+  const file = join(options.cacheDir, "command-tree", `${info.binary}-${info.version}.json`);
+  try {
+    const cached = JSON.parse(await readFile(file, "utf8")) as CommandTreeData;
+    if (cached.binary === info.binary && cached.version === info.version && cached.commands[""]) return cached;
+  } catch {
+    // Not cached yet (or unreadable): walk and rewrite it.
+  }
+  const tree = await walk(info);
+  // A version reported as "unknown" could be any build: do not cache it under a shared name.
+  if (info.version !== "unknown") await writeFileAtomic(file, `${JSON.stringify(tree)}\n`, 0o644);
+  return tree;
+}
