@@ -50,7 +50,7 @@ export const RULES: readonly Rule[] = [
     summary: "Talos bootstraps and upgrades Kubernetes itself (bootstrap, upgrade-k8s).",
     description: "Talos does not use kubeadm for initialisation or upgrades: etcd starts with talosctl bootstrap and Kubernetes upgrades with talosctl upgrade-k8s.",
     source: "seed gotcha 4",
-    docs: `${DOCS}/talos/v1.12/configure-your-talos-cluster/lifecycle-management/upgrading-kubernetes`,
+    docs: `${DOCS}/kubernetes-guides/advanced-guides/upgrading-kubernetes`,
     enforcedBy: "policy-check flags kubeadm",
   },
   {
@@ -70,7 +70,7 @@ export const RULES: readonly Rule[] = [
     description:
       "Every change to a cluster shows its plan (commands, nodes, impact, dry-run diff) and runs only after the user agrees, through elicitation or a single-use plan token. reset, etcd-restore, forced upgrades and template teardowns need the target typed back.",
     source: "seed gotcha 7",
-    docs: `${DOCS}/talos/v1.12/reference/cli`,
+    docs: `${DOCS}/talos/v1.12/configure-your-talos-cluster/lifecycle-management/resetting-a-machine`,
     enforcedBy: "consent step of the guard; policy-check flags talosctl reset without a warning",
   },
   {
@@ -115,7 +115,7 @@ export const RULES: readonly Rule[] = [
     summary: "Every path resolves inside the workspace; no symlink escapes.",
     description: "Files the tools read or write (configs, patches, kubeconfigs, snapshots) must resolve, after following symlinks, inside the server's workspace.",
     source: "server",
-    docs: `${DOCS}/talos/v1.12/security/cert-management`,
+    docs: `${DOCS}/talos/v1.12/configure-your-talos-cluster/system-configuration/editing-machine-configuration`,
     enforcedBy: "workspace capability (realpath check) for every path input",
   },
   {
@@ -133,7 +133,7 @@ export const RULES: readonly Rule[] = [
     summary: "No reboot/reset/upgrade of a control plane that would lose etcd quorum.",
     description: "Taking a control-plane node down is refused when the remaining healthy etcd members would not form a majority. Act on one node at a time and check health between.",
     source: "server",
-    docs: `${DOCS}/talos/v1.12/configure-your-talos-cluster/lifecycle-management/upgrading-talos`,
+    docs: `${DOCS}/talos/v1.12/build-and-extend-talos/cluster-operations-and-maintenance/etcd-maintenance`,
     enforcedBy: "preflight of reboot, reset and upgrade (etcd service and members, live)",
   },
   {
