@@ -1,3 +1,10 @@
-// tsc does not set the executable bit; the published bin must be runnable by `npx talos-mcp`.
-import { chmodSync } from "node:fs";
-chmodSync(new URL("../dist/src/cli.js", import.meta.url), 0o755);
+// After tsc: make the published bin executable (npx runs it directly) and copy the data files
+// that sit next to the modules that read them (simulator scenarios).
+import { chmodSync, cpSync, existsSync } from "node:fs";
+
+const root = new URL("..", import.meta.url);
+chmodSync(new URL("dist/src/cli.js", root), 0o755);
+for (const dir of ["src/sim/scenarios", "src/sim/omni/scenarios"]) {
+  const from = new URL(`${dir}/`, root);
+  if (existsSync(from)) cpSync(from, new URL(`dist/${dir}/`, root), { recursive: true });
+}

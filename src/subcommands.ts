@@ -4,4 +4,6 @@ export interface Subcommand {
   run(argv: string[]): Promise<number>;
 }
 
-export const SUBCOMMANDS: Record<string, Subcommand> = {};
+export const SUBCOMMANDS: Record<string, Subcommand> = {
+  sim: { summary: "simulated Talos cluster: up | events | scenarios", run: async (argv) => (await import("./sim/index.js")).runSimCli(argv) },
+};

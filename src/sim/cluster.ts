@@ -1,0 +1,190 @@
+// The simulated machines and their etcd, as plain state with the transitions real Talos goes
+// through: maintenance → (apply-config) installed → (bootstrap, or joining a bootstrapped etcd)
+// running; reset goes back to maintenance. Every API call and state change is recorded.
+import { createHash, randomBytes } from "node:crypto";
+import { appendFileSync } from "node:fs";
+import { boltDatabase, etcdKeyValue, revisionKey } from "./bbolt.js";
+import type { Scenario, ScenarioNode } from "./scenario.js";
+import type { CertificateAuthority } from "./pki.js";
+
+export type Stage = "maintenance" | "installed" | "running";
+export type EtcdState = "none" | "waiting" | "running" | "down";
+
+export interface SimEvent {
+  time: string;
+  node: string;
+  kind: "api-call" | "state-change" | "fault";
+  method?: string;
+  role?: string;
+  code?: string;
+  detail?: Record<string, unknown>;
+}
+
+export interface SimNode {
+  name: string;
+  address: string;
+  /** Declared by the scenario; the applied config decides once installed. */
+  plannedRole: "controlplane" | "worker";
+  role?: "controlplane" | "worker";
+  stage: Stage;
+  talosVersion: string;
+  clusterName?: string;
+  installDisk?: string;
+  /** The machine's OS CA (machine.ca) once configured: the Talos API trusts client certs it signed. */
+  ca?: CertificateAuthority;
+  /** The applied machine config (kept to answer `get machineconfig`). */
+  config?: string;
+  etcd: EtcdState;
+  /** Which etcd cluster the node's data directory belongs to (undefined = empty data dir). */
+  etcdCluster?: string;
+  etcdMemberId?: string;
+  faults: NonNullable<ScenarioNode["faults"]>;
+  bootedAt: Date;
+  dmesg: string[];
+}
+
+export class SimCluster {
+  readonly nodes: SimNode[];
+  readonly events: SimEvent[] = [];
+  /** Bumped on every etcd write, so snapshots change with state and only with state. */
+  etcdRevision = 1;
+  private joinTimers = new Set<NodeJS.Timeout>();
+  /** Called when a node's TLS identity changes (apply, reset): its server must restart. */
+  onIdentityChange: (node: SimNode) => Promise<void> = async () => undefined;
+
+  constructor(
+    readonly scenario: Scenario,
+    private readonly eventsFile?: string,
+  ) {
+    this.nodes = scenario.nodes.map((n) => ({
+      name: n.name,
+      address: n.address,
+      plannedRole: n.role,
+      stage: "maintenance",
+      talosVersion: scenario.talosVersion,
+      etcd: "none",
+      faults: n.faults ?? {},
+      bootedAt: new Date(),
+      dmesg: [],
+    }));
+    for (const node of this.nodes) this.kernelLog(node, `Linux version 6.18.0-talos, Talos ${scenario.talosVersion}`);
+  }
+
+  byAddress(address: string): SimNode | undefined {
+    return this.nodes.find((node) => node.address === address || node.name === address);
+  }
+
+  record(event: Omit<SimEvent, "time">): void {
+    const full = { time: new Date().toISOString(), ...event };
+    this.events.push(full);
+    if (this.eventsFile) appendFileSync(this.eventsFile, `${JSON.stringify(full)}\n`);
+  }
+
+  kernelLog(node: SimNode, line: string): void {
+    const seconds = ((Date.now() - node.bootedAt.getTime()) / 1000).toFixed(6).padStart(12, " ");
+    node.dmesg.push(`kern:    info: [${new Date().toISOString()}]: [${seconds}] ${line}`);
+  }
+
+  changeState(node: SimNode, detail: Record<string, unknown>): void {
+    this.record({ node: node.name, kind: "state-change", detail });
+  }
+
+  /** Nodes configured for the same cluster (same name and CA) as `node`. */
+  peersOf(node: SimNode): SimNode[] {
+    return this.nodes.filter((other) => other.clusterName === node.clusterName && other.ca?.certPem === node.ca?.certPem && other.stage !== "maintenance");
+  }
+
+  /** apply-config in maintenance mode: adopt the config and "reboot" into it. */
+  async install(node: SimNode, facts: { role: "controlplane" | "worker"; clusterName: string; installDisk: string; ca: CertificateAuthority; config: string }): Promise<void> {
+    Object.assign(node, { ...facts, stage: "installed" as Stage, bootedAt: new Date(), dmesg: [] });
+    node.etcd = facts.role === "controlplane" ? "waiting" : "none";
+    this.kernelLog(node, `installed Talos ${node.talosVersion} to ${facts.installDisk}; booting as ${facts.role} of cluster ${facts.clusterName}`);
+    this.changeState(node, { stage: "installed", role: facts.role, cluster: facts.clusterName });
+    await this.onIdentityChange(node);
+    this.scheduleJoin(node);
+  }
+
+  /** Bootstrap: start a NEW etcd cluster on this node (real Talos checks only this node). */
+  bootstrap(node: SimNode, recoveredFrom?: string): void {
+    const clusterId = randomBytes(8).toString("hex");
+    node.etcdCluster = clusterId;
+    node.etcdMemberId = randomBytes(6).toString("hex");
+    node.etcd = node.faults.etcdDown ? "down" : "running";
+    node.stage = "running";
+    this.etcdRevision += 1;
+    this.kernelLog(node, recoveredFrom ? `etcd recovered from snapshot ${recoveredFrom}` : "etcd bootstrapped: new cluster");
+    this.changeState(node, { etcd: node.etcd, etcdCluster: clusterId, bootstrapped: true, recoveredFrom });
+    for (const peer of this.peersOf(node)) if (peer !== node) this.scheduleJoin(peer);
+  }
+
+  /** A waiting control plane joins the bootstrapped etcd of its cluster after a short delay. */
+  scheduleJoin(node: SimNode): void {
+    if (node.role !== "controlplane" || node.etcd !== "waiting") return;
+    const timer = setTimeout(() => {
+      this.joinTimers.delete(timer);
+      const running = this.peersOf(node).find((peer) => peer !== node && peer.etcdCluster && (peer.etcd === "running" || peer.etcd === "down"));
+      if (!running || node.etcd !== "waiting" || node.stage === "maintenance") return;
+      node.etcdCluster = running.etcdCluster;
+      node.etcdMemberId = randomBytes(6).toString("hex");
+      node.etcd = node.faults.etcdDown ? "down" : "running";
+      node.stage = "running";
+      this.etcdRevision += 1;
+      this.kernelLog(node, `etcd joined cluster as member ${node.etcdMemberId}`);
+      this.changeState(node, { etcd: node.etcd, etcdCluster: node.etcdCluster, joined: true });
+    }, this.scenario.joinDelayMs);
+    this.joinTimers.add(timer);
+  }
+
+  /** Workers and joined control planes become "running" once their cluster has etcd. */
+  settleWorkers(): void {
+    for (const node of this.nodes) {
+      if (node.role === "worker" && node.stage === "installed" && this.peersOf(node).some((p) => p.etcd === "running")) {
+        node.stage = "running";
+        this.changeState(node, { stage: "running" });
+      }
+    }
+  }
+
+  etcdMembersOf(clusterId: string | undefined): SimNode[] {
+    if (!clusterId) return [];
+    return this.nodes.filter((node) => node.etcdCluster === clusterId && node.stage !== "maintenance");
+  }
+
+  /** reset: wipe back to maintenance, leaving etcd. */
+  async reset(node: SimNode): Promise<void> {
+    Object.assign(node, { stage: "maintenance" as Stage, role: undefined, clusterName: undefined, ca: undefined, config: undefined, installDisk: undefined });
+    node.etcd = "none";
+    node.etcdCluster = undefined;
+    node.etcdMemberId = undefined;
+    node.bootedAt = new Date();
+    node.dmesg = [];
+    this.etcdRevision += 1;
+    this.kernelLog(node, "booted in maintenance mode: waiting for a machine config");
+    this.changeState(node, { stage: "maintenance", reset: true });
+    await this.onIdentityChange(node);
+  }
+
+  /**
+   * A stable snapshot per etcd state (same members and revision → same bytes), in the shape
+   * talosctl verifies: a bbolt database followed by its sha256.
+   */
+  snapshotOf(node: SimNode): Buffer {
+    const members = this.etcdMembersOf(node.etcdCluster).map((m) => `${m.etcdMemberId}:${m.name}`).sort();
+    const body = boltDatabase({
+      key: [
+        ...members.map((member, index) => ({ key: revisionKey(index + 1), value: etcdKeyValue(`/sim/members/${member}`, Buffer.from(member), index + 1) })),
+        {
+          key: revisionKey(this.etcdRevision + members.length),
+          value: etcdKeyValue("/sim/cluster", Buffer.from(JSON.stringify({ cluster: node.etcdCluster, members })), this.etcdRevision + members.length),
+        },
+      ],
+      meta: [{ key: Buffer.from("storageVersion"), value: Buffer.from("3.6.0") }],
+    });
+    return Buffer.concat([body, createHash("sha256").update(body).digest()]);
+  }
+
+  stopTimers(): void {
+    for (const timer of this.joinTimers) clearTimeout(timer);
+    this.joinTimers.clear();
+  }
+}

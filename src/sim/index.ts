@@ -1,0 +1,150 @@
+// The simulated Talos cluster: real gRPC + TLS on loopback, driven by the unmodified talosctl.
+// `talos-mcp sim up` runs it standalone; `talos-mcp serve --sim` runs it in-process.
+import { createHash } from "node:crypto";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { stringify } from "yaml";
+import { SimCluster, type SimEvent } from "./cluster.js";
+import { b64, generateCa, issueClientCert } from "./pki.js";
+import { loadTalosApi } from "./protos.js";
+import { listScenarios, loadScenario } from "./scenario.js";
+import { SimApi } from "./server.js";
+
+export type { SimEvent } from "./cluster.js";
+export { listScenarios } from "./scenario.js";
+
+export interface SimNodeInfo {
+  name: string;
+  address: string;
+  role: "controlplane" | "worker";
+}
+
+export interface SimHandle {
+  talosconfig: string;
+  endpoints: string[];
+  nodes: SimNodeInfo[];
+  scenario: string;
+  eventsFile: string;
+  events(): SimEvent[];
+  stop(): Promise<void>;
+}
+
+function machineConfigFor(clusterName: string, role: string, endpoint: string, caPem: string): string {
+  return stringify({
+    version: "v1alpha1",
+    machine: { type: role, ca: { crt: b64(caPem) }, install: { disk: "/dev/sda" } },
+    cluster: { clusterName, controlPlane: { endpoint } },
+  });
+}
+
+export async function startSimulation(options: { scenario: string; dir: string }): Promise<SimHandle> {
+  const scenario = loadScenario(options.scenario);
+  const dir = resolve(options.dir);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const eventsFile = join(dir, "events.jsonl");
+  await writeFile(eventsFile, "", { mode: 0o600 });
+  const cluster = new SimCluster(scenario, eventsFile);
+  const api = new SimApi(cluster, loadTalosApi());
+
+  // Per-run PKI for the talosconfig; pre-configured scenarios use it as their machine CA.
+  const ca = await generateCa();
+  const admin = await issueClientCert(ca, ["os:admin"]);
+  const controlPlanes = scenario.nodes.filter((n) => n.role === "controlplane").map((n) => n.address);
+  if (scenario.stage !== "maintenance") {
+    const endpoint = `https://${controlPlanes[0]}:6443`;
+    const etcdCluster = scenario.stage === "running" ? "sim-etcd" : undefined;
+    for (const node of cluster.nodes) {
+      Object.assign(node, {
+        role: node.plannedRole,
+        stage: scenario.stage === "running" ? "running" : "installed",
+        clusterName: scenario.clusterName,
+        installDisk: "/dev/sda",
+        ca,
+        config: machineConfigFor(scenario.clusterName, node.plannedRole, endpoint, ca.certPem),
+      });
+      if (node.plannedRole === "controlplane") {
+        node.etcd = etcdCluster ? (node.faults.etcdDown ? "down" : "running") : "waiting";
+        node.etcdCluster = etcdCluster;
+        node.etcdMemberId = etcdCluster ? createHash("sha256").update(node.name).digest("hex").slice(0, 12) : undefined;
+      }
+    }
+  } else {
+    for (const node of cluster.nodes) cluster.kernelLog(node, "booted in maintenance mode: waiting for a machine config (talosctl apply-config --insecure)");
+  }
+  await api.startAll();
+
+  const talosconfig = join(dir, "talosconfig");
+  const context = `${scenario.clusterName}-sim`;
+  await writeFile(
+    talosconfig,
+    stringify({ context, contexts: { [context]: { endpoints: controlPlanes, ca: b64(ca.certPem), crt: b64(admin.certPem), key: b64(admin.keyPem) } } }),
+    { mode: 0o600 },
+  );
+  cluster.record({ node: "-", kind: "state-change", detail: { started: scenario.name, stage: scenario.stage } });
+
+  return {
+    talosconfig,
+    endpoints: controlPlanes,
+    nodes: scenario.nodes.map((n) => ({ name: n.name, address: n.address, role: n.role })),
+    scenario: scenario.name,
+    eventsFile,
+    events: () => [...cluster.events],
+    async stop() {
+      cluster.stopTimers();
+      await api.stopAll();
+    },
+  };
+}
+
+const HELP = `Usage:
+  talos-mcp sim up --scenario NAME|FILE --dir DIR   start simulated nodes; prints one JSON line; runs until SIGINT/SIGTERM
+  talos-mcp sim events --dir DIR [--json]           what the simulated nodes saw (API calls, state changes)
+  talos-mcp sim scenarios                            list the built-in scenarios
+`;
+
+export async function runSimCli(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const fail = (message: string) => (process.stderr.write(`talos-mcp sim: ${message}\n`), 2);
+  if (!command || command === "--help" || command === "-h") {
+    process.stdout.write(HELP);
+    return command ? 0 : 2;
+  }
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: rest, options: { scenario: { type: "string" }, dir: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean" } }, strict: true }));
+  } catch (error) {
+    return fail(`${(error as Error).message} (see talos-mcp sim --help)`);
+  }
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (command === "scenarios") {
+    for (const name of listScenarios()) {
+      const scenario = loadScenario(name);
+      process.stdout.write(`${name.padEnd(18)}${scenario.description}\n`);
+    }
+    return 0;
+  }
+  if (command === "events") {
+    if (typeof values.dir !== "string") return fail("--dir is required");
+    const lines = (await readFile(join(values.dir, "events.jsonl"), "utf8").catch(() => "")).split("\n").filter(Boolean);
+    const events = lines.map((line) => JSON.parse(line) as SimEvent);
+    process.stdout.write(values.json ? `${JSON.stringify(events, null, 2)}\n` : events.map((e) => `${e.time} ${e.node} ${e.kind} ${e.method ?? ""} ${e.code ?? ""} ${e.detail ? JSON.stringify(e.detail) : ""}`).join("\n") + "\n");
+    return 0;
+  }
+  if (command === "up") {
+    if (typeof values.scenario !== "string") return fail("--scenario is required (see talos-mcp sim scenarios)");
+    if (typeof values.dir !== "string") return fail("--dir is required (the talosconfig and event log go there)");
+    const handle = await startSimulation({ scenario: values.scenario, dir: values.dir });
+    process.stdout.write(`${JSON.stringify({ talosconfig: handle.talosconfig, endpoints: handle.endpoints, nodes: handle.nodes, scenario: handle.scenario, eventsFile: handle.eventsFile })}\n`);
+    await new Promise<void>((resolveStop) => {
+      process.once("SIGINT", () => resolveStop());
+      process.once("SIGTERM", () => resolveStop());
+    });
+    await handle.stop();
+    return 0;
+  }
+  return fail(`unknown command '${command}' (see talos-mcp sim --help)`);
+}

@@ -1,0 +1,112 @@
+// Loads the REAL Talos and COSI API definitions of the pinned versions: Talos ships its .proto files
+// in its Go module (api/); the COSI runtime module ships only generated Go, whose embedded
+// file descriptors (the `…_rawDesc` constants protoc-gen-go writes) are decoded here. Google's
+// well-known and rpc protos come from the google-proto-files npm package, as Talos vendors them.
+import { readFileSync, existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
+import protobuf from "protobufjs";
+import descriptor from "protobufjs/ext/descriptor/index.js";
+
+export const TALOS_API_VERSION = "v1.12.6";
+
+export function protoRoot(env: NodeJS.ProcessEnv = process.env): string {
+  return env.TALOS_MCP_PROTO_DIR || join(env.TALOS_MCP_CACHE || join(homedir(), ".cache", "talos-mcp"), "protos");
+}
+
+/** Decodes a Go string literal concatenation ("…" + "…") into bytes. */
+export function decodeGoStringConcat(source: string): Buffer {
+  const bytes: number[] = [];
+  for (const match of source.matchAll(/"((?:[^"\\]|\\.)*)"/g)) {
+    const lit = match[1]!;
+    for (let i = 0; i < lit.length; i += 1) {
+      const ch = lit[i]!;
+      if (ch !== "\\") {
+        bytes.push(...Buffer.from(ch, "utf8"));
+        continue;
+      }
+      const next = lit[++i]!;
+      const simple: Record<string, number> = { n: 10, t: 9, r: 13, v: 11, b: 8, f: 12, a: 7, "\\": 92, '"': 34, "'": 39 };
+      if (next in simple) bytes.push(simple[next]!);
+      else if (next === "x") {
+        bytes.push(parseInt(lit.slice(i + 1, i + 3), 16));
+        i += 2;
+      } else if (/[0-7]/.test(next)) {
+        bytes.push(parseInt(lit.slice(i, i + 3), 8));
+        i += 2;
+      } else if (next === "u" || next === "U") {
+        const len = next === "u" ? 4 : 8;
+        bytes.push(...Buffer.from(String.fromCodePoint(parseInt(lit.slice(i + 1, i + 1 + len), 16)), "utf8"));
+        i += len;
+      } else throw new Error(`unknown Go escape \\${next}`);
+    }
+  }
+  return Buffer.from(bytes);
+}
+
+/** Extracts the serialized FileDescriptorProto embedded in a protoc-gen-go file. */
+export function rawDescriptorFromGo(goSource: string): Buffer {
+  const match = /const file_\w+_rawDesc = ""\s*\+([\s\S]*?)\n\n/.exec(goSource);
+  if (!match) throw new Error("no rawDesc constant in the generated Go file");
+  return decodeGoStringConcat(match[1]!);
+}
+
+const requireFromHere = createRequire(import.meta.url);
+
+function googleProtoDir(): string {
+  // google-proto-files keeps google/**/*.proto at its package root.
+  return dirname(requireFromHere.resolve("google-proto-files/package.json"));
+}
+
+function snakeKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(snakeKeys);
+  if (value && typeof value === "object" && !Buffer.isBuffer(value)) {
+    return Object.fromEntries(Object.entries(value).map(([key, child]) => [key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), snakeKeys(child)]));
+  }
+  return value;
+}
+
+export interface LoadedApi {
+  machine: grpc.GrpcObject;
+  cluster: grpc.GrpcObject;
+  cosi: grpc.GrpcObject;
+  /** Encodes a COSI ResourceDefinitionSpec (the one spec talosctl decodes from proto_spec). */
+  encodeResourceDefinitionSpec(spec: Record<string, unknown>): Buffer;
+}
+
+const LOADER_OPTIONS: protoLoader.Options = { keepCase: true, longs: Number, enums: String, defaults: true, oneofs: true };
+
+export function loadTalosApi(dir = protoRoot()): LoadedApi {
+  const talosDir = join(dir, `talos-${TALOS_API_VERSION}`);
+  const cosiDir = join(dir, `cosi-runtime-for-talos-${TALOS_API_VERSION}`);
+  if (!existsSync(join(talosDir, "machine/machine.proto")) || !existsSync(join(cosiDir, "v1alpha1/state.pb.go"))) {
+    throw new Error(`the Talos API definitions are missing under ${dir}: run \`npm run clis\` (scripts/build-clis links them)`);
+  }
+  const includeDirs = [talosDir, googleProtoDir()];
+  const machineDef = protoLoader.loadSync(["machine/machine.proto", "cluster/cluster.proto"], { ...LOADER_OPTIONS, includeDirs });
+  const desc = descriptor as unknown as { FileDescriptorSet: protobuf.Type; FileDescriptorProto: protobuf.Type };
+  const cosiFiles = ["meta", "resource", "state"].map((name) =>
+    desc.FileDescriptorProto.decode(rawDescriptorFromGo(readFileSync(join(cosiDir, "v1alpha1", `${name}.pb.go`), "utf8"))),
+  );
+  // The COSI files import Google's well-known types; add their descriptors too.
+  const wkt = new protobuf.Root();
+  wkt.loadSync(["timestamp", "duration", "empty", "any"].map((name) => join(googleProtoDir(), "google/protobuf", `${name}.proto`)));
+  const wktSet = (wkt as unknown as { toDescriptor(syntax: string): { file: unknown[] } }).toDescriptor("proto3");
+  const fdsMessage = { file: [...wktSet.file, ...cosiFiles] };
+  const fds = desc.FileDescriptorSet.encode(fdsMessage).finish();
+  const cosiRoot = (protobuf.Root as unknown as { fromDescriptor(d: unknown): protobuf.Root }).fromDescriptor(desc.FileDescriptorSet.decode(fds));
+  const rdSpec = cosiRoot.lookupType("cosi.resource.meta.ResourceDefinitionSpec");
+  const cosiDef = protoLoader.loadFileDescriptorSetFromBuffer(Buffer.from(fds), LOADER_OPTIONS);
+  const machinePkg = grpc.loadPackageDefinition(machineDef);
+  const cosiPkg = grpc.loadPackageDefinition(cosiDef);
+  return {
+    machine: machinePkg.machine as grpc.GrpcObject,
+    cluster: machinePkg.cluster as grpc.GrpcObject,
+    cosi: cosiPkg.cosi as grpc.GrpcObject,
+    // Descriptor-built types keep the .proto field names (snake_case).
+    encodeResourceDefinitionSpec: (spec) => Buffer.from(rdSpec.encode(rdSpec.fromObject(snakeKeys(spec) as Record<string, unknown>)).finish()),
+  };
+}

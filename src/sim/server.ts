@@ -1,0 +1,597 @@
+// The Talos API of the simulated nodes, over real gRPC + TLS on loopback. Each node listens on its
+// own address:50000 and, like apid, fans a request out to the nodes named in the `nodes` metadata
+// (injecting each reply's metadata.hostname, turning per-node failures into metadata.error), or
+// forwards it to the one node named in `node`. Handlers are a table: method → what a node does.
+import { gzipSync } from "node:zlib";
+import * as grpc from "@grpc/grpc-js";
+import { parseAllDocuments } from "yaml";
+import type { SimCluster, SimNode } from "./cluster.js";
+import { generateCa, issueClientCert, issueServerCert, loadCa, unb64, type CertificateAuthority } from "./pki.js";
+import type { LoadedApi } from "./protos.js";
+import { authorized, canReadSensitive, MAINTENANCE_METHODS } from "./rbac.js";
+import { definitionOf, KINDS, RD_TYPE, serviceStates, yamlSpec } from "./resources.js";
+
+export const TALOS_API_PORT = 50000;
+
+/** A gRPC status error a node answers with. */
+export class SimError extends Error {
+  constructor(
+    readonly code: grpc.status,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** gRPC code → the name Go prints ("ALREADY_EXISTS" → "AlreadyExists"). */
+const CODE_NAMES: Record<number, string> = Object.fromEntries(
+  Object.entries(grpc.status)
+    .filter(([, value]) => typeof value === "number")
+    .map(([name, value]) => [value, name.split("_").map((w) => w[0] + w.slice(1).toLowerCase()).join("")]),
+);
+
+/** How Go's status error prints: "rpc error: code = AlreadyExists desc = …". */
+function goErrorText(error: SimError): string {
+  return `rpc error: code = ${CODE_NAMES[error.code]} desc = ${error.message}`;
+}
+
+interface CallContext {
+  method: string;
+  roles: string[];
+  /** True when the caller presented no client certificate (maintenance mode). */
+  insecure: boolean;
+}
+
+type UnaryHandler = (node: SimNode, request: any, call: CallContext) => Promise<Record<string, unknown>> | Record<string, unknown>;
+type StreamHandler = (node: SimNode, request: any, call: CallContext, send: (message: Record<string, unknown>) => void, signal: AbortSignal) => Promise<void> | void;
+
+const ts = (date: Date) => ({ seconds: Math.floor(date.getTime() / 1000), nanos: (date.getTime() % 1000) * 1e6 });
+const delay = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+  });
+
+/** Minimal ustar archive of one file, gzipped (talosctl kubeconfig expects a .tar.gz). */
+function tarGz(name: string, content: Buffer): Buffer {
+  const header = Buffer.alloc(512);
+  header.write(name, 0);
+  header.write("0000600\0", 100);
+  header.write("0000000\0", 108);
+  header.write("0000000\0", 116);
+  header.write(`${content.length.toString(8).padStart(11, "0")}\0`, 124);
+  header.write(`${Math.floor(Date.now() / 1000).toString(8).padStart(11, "0")}\0`, 136);
+  header.write("        ", 148);
+  header.write("0", 156);
+  header.write("ustar\0", 257);
+  header.write("00", 263);
+  const checksum = [...header].reduce((sum, byte) => sum + byte, 0);
+  header.write(`${checksum.toString(8).padStart(6, "0")}\0 `, 148);
+  const padding = Buffer.alloc((512 - (content.length % 512)) % 512);
+  return gzipSync(Buffer.concat([header, content, padding, Buffer.alloc(1024)]));
+}
+
+function configFacts(text: string) {
+  const doc = parseAllDocuments(text)
+    .map((d) => d.toJS() as any)
+    .find((d) => d?.machine);
+  if (!doc) throw new SimError(grpc.status.INVALID_ARGUMENT, "failed to parse config: no v1alpha1 machine config document");
+  const type = doc.machine.type === "init" ? "controlplane" : doc.machine.type;
+  if (type !== "controlplane" && type !== "worker") throw new SimError(grpc.status.INVALID_ARGUMENT, `unknown machine type "${doc.machine.type}"`);
+  if (!doc.machine.ca?.crt) throw new SimError(grpc.status.INVALID_ARGUMENT, "issuing CA or some accepted CAs are required (.machine.ca, machine.acceptedCAs)");
+  return {
+    role: type as "controlplane" | "worker",
+    clusterName: String(doc.cluster?.clusterName ?? ""),
+    endpoint: String(doc.cluster?.controlPlane?.endpoint ?? ""),
+    installDisk: String(doc.machine.install?.disk ?? "/dev/sda"),
+    caCrt: unb64(doc.machine.ca.crt),
+    caKey: doc.machine.ca.key ? unb64(doc.machine.ca.key) : undefined,
+  };
+}
+
+function diffLines(before: string, after: string): string {
+  const a = before.split("\n");
+  const b = after.split("\n");
+  const removed = a.filter((line) => !b.includes(line)).map((line) => `-${line}`);
+  const added = b.filter((line) => !a.includes(line)).map((line) => `+${line}`);
+  return removed.length + added.length === 0 ? "No changes." : ["--- a", "+++ b", ...removed, ...added].join("\n");
+}
+
+export class SimApi {
+  private servers = new Map<string, grpc.Server>();
+  private pendingRecovery = new Map<string, Buffer>();
+  private readonly nodeHandlers: Record<string, UnaryHandler>;
+  private readonly streamHandlers: Record<string, StreamHandler>;
+
+  constructor(
+    private readonly cluster: SimCluster,
+    private readonly api: LoadedApi,
+  ) {
+    this.nodeHandlers = this.unaryTable();
+    this.streamHandlers = this.streamTable();
+    cluster.onIdentityChange = (node) => this.restart(node);
+  }
+
+  // ----- lifecycle of the per-node servers -------------------------------------------------------
+
+  async startAll(): Promise<void> {
+    for (const node of this.cluster.nodes) await this.start(node);
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.servers.keys()].map((address) => this.stop(address)));
+  }
+
+  private async stop(address: string): Promise<void> {
+    const server = this.servers.get(address);
+    if (!server) return;
+    this.servers.delete(address);
+    await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+    server.forceShutdown();
+  }
+
+  private async restart(node: SimNode): Promise<void> {
+    await this.stop(node.address);
+    await this.start(node);
+  }
+
+  private async credentials(node: SimNode): Promise<grpc.ServerCredentials> {
+    if (node.stage === "maintenance" || !node.ca) {
+      const throwaway = await generateCa("talos-maintenance");
+      const cert = await issueServerCert(throwaway, node.address, node.name);
+      // Maintenance mode: TLS without client certificates, like Talos's maintenance API.
+      return grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(cert.certPem), private_key: Buffer.from(cert.keyPem) }], false);
+    }
+    const cert = await issueServerCert(node.ca, node.address, node.name);
+    return grpc.ServerCredentials.createSsl(Buffer.from(node.ca.certPem), [{ cert_chain: Buffer.from(cert.certPem), private_key: Buffer.from(cert.keyPem) }], true);
+  }
+
+  private async start(node: SimNode): Promise<void> {
+    if (node.faults.unreachable) return;
+    const server = new grpc.Server();
+    const machine = (this.api.machine as any).MachineService.service as grpc.ServiceDefinition;
+    const cluster = (this.api.cluster as any).ClusterService.service as grpc.ServiceDefinition;
+    const state = (this.api.cosi as any).resource.State.service as grpc.ServiceDefinition;
+    for (const definition of [machine, cluster, state]) {
+      const impl: grpc.UntypedServiceImplementation = {};
+      for (const [name, method] of Object.entries(definition)) impl[name] = this.implement(node, method);
+      server.addService(definition, impl);
+    }
+    const credentials = await this.credentials(node);
+    await new Promise<void>((resolve, reject) =>
+      server.bindAsync(`${node.address}:${TALOS_API_PORT}`, credentials, (error) => (error ? reject(error) : resolve())),
+    );
+    this.servers.set(node.address, server);
+  }
+
+  // ----- dispatch ---------------------------------------------------------------------------------
+
+  private callContext(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown> | grpc.ServerReadableStream<unknown, unknown>, method: string): CallContext {
+    const cert = call.getAuthContext()?.sslPeerCertificate;
+    const organization = cert?.subject?.O;
+    const roles = organization === undefined ? [] : Array.isArray(organization) ? organization : [organization];
+    return { method, roles, insecure: !cert || Object.keys(cert).length === 0 };
+  }
+
+  private authorize(endpoint: SimNode, call: CallContext): void {
+    if (endpoint.stage === "maintenance") {
+      if (!MAINTENANCE_METHODS.has(call.method)) throw new SimError(grpc.status.UNIMPLEMENTED, "API is not implemented in maintenance mode");
+      return;
+    }
+    if (!authorized(call.method, call.roles)) throw new SimError(grpc.status.PERMISSION_DENIED, "not authorized");
+  }
+
+  /** Targets from metadata: fan-out (`nodes`), one-to-one (`node`), or the endpoint itself. */
+  private targets(endpoint: SimNode, metadata: grpc.Metadata): { nodes: string[]; fanOut: boolean } {
+    const many = metadata.get("nodes").flatMap((value) => String(value).split(",").map((item) => item.trim()).filter(Boolean));
+    if (many.length > 0) return { nodes: many, fanOut: true };
+    const one = metadata.get("node").map(String);
+    if (one.length > 0) return { nodes: [one[0]!], fanOut: false };
+    return { nodes: [endpoint.address], fanOut: false };
+  }
+
+  /** The node a proxied call reaches, or why it cannot be reached from `endpoint`. */
+  private reach(endpoint: SimNode, target: string): SimNode {
+    const node = this.cluster.byAddress(target);
+    if (!node || node.faults.unreachable) {
+      throw new SimError(grpc.status.UNAVAILABLE, `connection error: desc = "transport: Error while dialing: dial tcp ${target}:${TALOS_API_PORT}: connect: connection refused"`);
+    }
+    if (node !== endpoint && (node.stage === "maintenance" || node.ca?.certPem !== endpoint.ca?.certPem)) {
+      throw new SimError(grpc.status.UNAVAILABLE, `connection error: desc = "transport: authentication handshake failed: tls: failed to verify certificate: x509: certificate signed by unknown authority"`);
+    }
+    return node;
+  }
+
+  private record(node: SimNode, call: CallContext, code: string): void {
+    this.cluster.record({ node: node.name, kind: "api-call", method: call.method, role: call.roles.join(",") || (call.insecure ? "insecure" : ""), code });
+  }
+
+  private implement(endpoint: SimNode, method: grpc.MethodDefinition<unknown, unknown>): grpc.UntypedHandleCall {
+    const path = method.path;
+    const name = path.split("/").pop()!;
+    if (path.startsWith("/cosi.resource.State/")) return this.cosiHandler(endpoint, path, name);
+    if (method.requestStream && !method.responseStream) return this.clientStreamHandler(endpoint, path, name);
+    if (method.responseStream) return this.serverStreamHandler(endpoint, path, name);
+    return this.unaryHandler(endpoint, path, name);
+  }
+
+  private unaryHandler(endpoint: SimNode, path: string, name: string): grpc.handleUnaryCall<any, any> {
+    return async (call, callback) => {
+      const ctx = this.callContext(call, path);
+      try {
+        this.authorize(endpoint, ctx);
+        const handler = this.nodeHandlers[name];
+        if (!handler) throw new SimError(grpc.status.UNIMPLEMENTED, `method ${name} is not implemented by the simulator`);
+        const { nodes, fanOut } = this.targets(endpoint, call.metadata);
+        const messages: Record<string, unknown>[] = [];
+        for (const target of nodes) {
+          let node: SimNode | undefined;
+          try {
+            node = this.reach(endpoint, target);
+            if (node.faults.slowMs) await delay(node.faults.slowMs);
+            const message = await handler(node, call.request, ctx);
+            this.record(node, ctx, "OK");
+            messages.push(fanOut ? { ...message, metadata: { hostname: target } } : message);
+          } catch (error) {
+            if (!(error instanceof SimError)) throw error;
+            this.record(node ?? endpoint, ctx, CODE_NAMES[error.code]!);
+            if (!fanOut) throw error;
+            messages.push({ metadata: { hostname: target, error: goErrorText(error), status: { code: error.code, message: error.message } } });
+          }
+        }
+        callback(null, { messages });
+      } catch (error) {
+        if (error instanceof SimError) {
+          if (error.code === grpc.status.PERMISSION_DENIED || error.code === grpc.status.UNIMPLEMENTED) this.record(endpoint, ctx, CODE_NAMES[error.code]!);
+          callback({ code: error.code, details: error.message });
+        } else callback({ code: grpc.status.INTERNAL, details: (error as Error).message });
+      }
+    };
+  }
+
+  private serverStreamHandler(endpoint: SimNode, path: string, name: string): grpc.handleServerStreamingCall<any, any> {
+    return async (call) => {
+      const ctx = this.callContext(call, path);
+      const abort = new AbortController();
+      call.on("cancelled", () => abort.abort());
+      try {
+        this.authorize(endpoint, ctx);
+        const handler = this.streamHandlers[name];
+        if (!handler) throw new SimError(grpc.status.UNIMPLEMENTED, `method ${name} is not implemented by the simulator`);
+        const { nodes, fanOut } = this.targets(endpoint, call.metadata);
+        for (const target of nodes) {
+          let node: SimNode | undefined;
+          try {
+            node = this.reach(endpoint, target);
+            await handler(node, call.request, ctx, (message) => call.write(fanOut ? { ...message, metadata: { hostname: target } } : message), abort.signal);
+            this.record(node, ctx, "OK");
+          } catch (error) {
+            if (!(error instanceof SimError)) throw error;
+            this.record(node ?? endpoint, ctx, CODE_NAMES[error.code]!);
+            if (!fanOut) throw error;
+            call.write({ metadata: { hostname: target, error: goErrorText(error), status: { code: error.code, message: error.message } } });
+          }
+        }
+        call.end();
+      } catch (error) {
+        const e = error instanceof SimError ? error : new SimError(grpc.status.INTERNAL, (error as Error).message);
+        call.destroy(Object.assign(new Error(e.message), { code: e.code, details: e.message }));
+      }
+    };
+  }
+
+  private clientStreamHandler(endpoint: SimNode, path: string, name: string): grpc.handleClientStreamingCall<any, any> {
+    return (call, callback) => {
+      const ctx = this.callContext(call, path);
+      const chunks: Buffer[] = [];
+      call.on("data", (data: { bytes?: Buffer }) => data.bytes && chunks.push(Buffer.from(data.bytes)));
+      call.on("end", () => {
+        try {
+          this.authorize(endpoint, ctx);
+          if (name !== "EtcdRecover") throw new SimError(grpc.status.UNIMPLEMENTED, `method ${name} is not implemented by the simulator`);
+          const { nodes } = this.targets(endpoint, call.metadata);
+          const node = this.reach(endpoint, nodes[0]!);
+          this.pendingRecovery.set(node.address, Buffer.concat(chunks));
+          this.record(node, ctx, "OK");
+          callback(null, { messages: [{ metadata: { hostname: node.address } }] });
+        } catch (error) {
+          const e = error instanceof SimError ? error : new SimError(grpc.status.INTERNAL, (error as Error).message);
+          callback({ code: e.code, details: e.message });
+        }
+      });
+    };
+  }
+
+  // ----- COSI state -------------------------------------------------------------------------------
+
+  private resourcesOf(node: SimNode) {
+    const definitions = [{ type: RD_TYPE, namespace: "meta" }, ...KINDS].map((kind) => ({ kind, definition: definitionOf(kind) }));
+    return { definitions };
+  }
+
+  private cosiResource(namespace: string, type: string, id: string, yaml: string, proto?: Buffer) {
+    const now = ts(new Date());
+    return {
+      metadata: { namespace, type, id, version: "1", owner: "", phase: "running", created: now, updated: now, finalizers: [] },
+      spec: { yaml_spec: yaml, proto_spec: proto ?? Buffer.alloc(0) },
+    };
+  }
+
+  private listCosi(node: SimNode, namespace: string, type: string, roles: string[]) {
+    if (type === RD_TYPE) {
+      return this.resourcesOf(node).definitions.map(({ definition }) =>
+        this.cosiResource("meta", RD_TYPE, definition.resourceType.toLowerCase(), yamlSpec({ ...definition, type: definition.resourceType }), this.api.encodeResourceDefinitionSpec(definition)),
+      );
+    }
+    const kind = KINDS.find((candidate) => candidate.type === type);
+    if (!kind) throw new SimError(grpc.status.NOT_FOUND, `resource type ${type} is not registered`);
+    if (kind.sensitive && !canReadSensitive(roles)) throw new SimError(grpc.status.PERMISSION_DENIED, "not authorized");
+    if (namespace && namespace !== kind.namespace) return [];
+    return Object.entries(kind.list(node, this.cluster)).map(([id, spec]) => this.cosiResource(kind.namespace, kind.type, id, yamlSpec(spec)));
+  }
+
+  private cosiHandler(endpoint: SimNode, path: string, name: string): grpc.UntypedHandleCall {
+    const resolve = (call: grpc.ServerUnaryCall<any, any> | grpc.ServerWritableStream<any, any>) => {
+      const ctx = this.callContext(call, path);
+      this.authorize(endpoint, ctx);
+      const { nodes } = this.targets(endpoint, call.metadata);
+      const node = this.reach(endpoint, nodes[0]!);
+      this.record(node, ctx, "OK");
+      return { node, ctx };
+    };
+    const fail = (error: unknown) => (error instanceof SimError ? { code: error.code, details: error.message } : { code: grpc.status.INTERNAL, details: (error as Error).message });
+    if (name === "Get") {
+      return ((call: grpc.ServerUnaryCall<any, any>, callback: grpc.sendUnaryData<any>) => {
+        try {
+          const { node, ctx } = resolve(call);
+          const found = this.listCosi(node, call.request.namespace, call.request.type, ctx.roles).find((r) => r.metadata.id === call.request.id);
+          if (!found) throw new SimError(grpc.status.NOT_FOUND, `resource ${call.request.type}(${call.request.namespace}/${call.request.id}@undefined) doesn't exist`);
+          callback(null, { resource: found });
+        } catch (error) {
+          callback(fail(error));
+        }
+      }) as grpc.handleUnaryCall<any, any>;
+    }
+    if (name === "List") {
+      return ((call: grpc.ServerWritableStream<any, any>) => {
+        try {
+          const { node, ctx } = resolve(call);
+          for (const resource of this.listCosi(node, call.request.namespace, call.request.type, ctx.roles)) call.write({ resource });
+          call.end();
+        } catch (error) {
+          const f = fail(error);
+          call.destroy(Object.assign(new Error(f.details), f));
+        }
+      }) as grpc.handleServerStreamingCall<any, any>;
+    }
+    return ((call: any, callback: any) => {
+      const details = `method ${name} is not implemented by the simulator`;
+      if (typeof callback === "function") callback({ code: grpc.status.UNIMPLEMENTED, details });
+      else call.destroy(Object.assign(new Error(details), { code: grpc.status.UNIMPLEMENTED, details }));
+    }) as grpc.UntypedHandleCall;
+  }
+
+  // ----- what a node does -------------------------------------------------------------------------
+
+  private requireEtcd(node: SimNode): void {
+    if (node.role !== "controlplane") throw new SimError(grpc.status.FAILED_PRECONDITION, "etcd is not available on worker nodes");
+    if (node.etcd !== "running") throw new SimError(grpc.status.UNAVAILABLE, "etcd is not running on this node (etcd service is not up)");
+  }
+
+  /** Healthy members of `node`'s etcd cluster, excluding `without`. */
+  private healthyMembers(node: SimNode, without?: SimNode): SimNode[] {
+    return this.cluster.etcdMembersOf(node.etcdCluster).filter((m) => m !== without && m.etcd === "running");
+  }
+
+  private unaryTable(): Record<string, UnaryHandler> {
+    const cluster = this.cluster;
+    return {
+      Version: (node) => ({
+        version: { tag: node.talosVersion, sha: "simulated", built: "", go_version: "go1.26", os: "linux", arch: "amd64" },
+        platform: { name: "metal", mode: "metal" },
+        features: { rbac: true },
+      }),
+      ApplyConfiguration: async (node, request: { data: Buffer; mode: string; dry_run: boolean }, call) => {
+        const text = Buffer.from(request.data).toString("utf8");
+        const facts = configFacts(text);
+        if (node.stage === "maintenance") {
+          if (!call.insecure) throw new SimError(grpc.status.FAILED_PRECONDITION, "the node is in maintenance mode: use --insecure");
+          if (!facts.caKey && facts.role === "controlplane") throw new SimError(grpc.status.INVALID_ARGUMENT, "control plane config must include the machine CA key");
+          const ca = facts.caKey ? await loadCa(facts.caCrt, facts.caKey) : await loadCa(facts.caCrt, (await generateCa()).keyPem);
+          // Answer first, then "reboot" into the installed system (the server restarts with its new identity).
+          setTimeout(() => void cluster.install(node, { role: facts.role, clusterName: facts.clusterName, installDisk: facts.installDisk, ca, config: text }), 200);
+          return { mode: "REBOOT", mode_details: "Applied configuration with a reboot", warnings: [] };
+        }
+        if (facts.caCrt !== node.ca?.certPem) throw new SimError(grpc.status.INVALID_ARGUMENT, "the machine CA in the new config differs from the node's: use talosctl rotate-ca to change CAs");
+        const modeDetails = request.mode === "STAGED" ? "Staged configuration to be applied after the next reboot" : request.mode === "REBOOT" ? "Applied configuration with a reboot" : "Applied configuration without a reboot";
+        if (request.dry_run) return { mode: request.mode, mode_details: `Dry run summary:\n${modeDetails} (skipped in dry-run).\n\nConfig diff:\n\n${diffLines(node.config ?? "", text)}`, warnings: [] };
+        node.config = text;
+        cluster.changeState(node, { configApplied: true, mode: request.mode });
+        return { mode: request.mode, mode_details: modeDetails, warnings: [] };
+      },
+      Bootstrap: (node, request: { recover_etcd: boolean }) => {
+        if (node.stage === "maintenance") throw new SimError(grpc.status.FAILED_PRECONDITION, "bootstrap is not available yet");
+        if (node.role !== "controlplane") throw new SimError(grpc.status.FAILED_PRECONDITION, "bootstrap can only be performed on a control plane node");
+        if (node.faults.timeNotSynced) throw new SimError(grpc.status.FAILED_PRECONDITION, "time is not in sync yet");
+        if (node.etcdCluster) throw new SimError(grpc.status.ALREADY_EXISTS, "etcd data directory is not empty");
+        if (request.recover_etcd) {
+          const snapshot = this.pendingRecovery.get(node.address);
+          if (!snapshot) throw new SimError(grpc.status.FAILED_PRECONDITION, "no snapshot uploaded for recovery");
+          this.pendingRecovery.delete(node.address);
+          cluster.bootstrap(node, `${snapshot.length} bytes`);
+        } else cluster.bootstrap(node);
+        cluster.settleWorkers();
+        return {};
+      },
+      ServiceList: (node) => ({
+        services: serviceStates(node).map((service) => ({
+          id: service.id,
+          state: service.state,
+          events: { events: [{ msg: service.message, state: service.state, ts: ts(node.bootedAt) }] },
+          health: { unknown: service.health === "?", healthy: service.health === "OK", last_message: service.health === "OK" ? "" : service.message, last_change: ts(node.bootedAt) },
+        })),
+      }),
+      EtcdMemberList: (node) => {
+        this.requireEtcd(node);
+        return {
+          members: cluster.etcdMembersOf(node.etcdCluster).map((member) => ({
+            id: parseInt(member.etcdMemberId!, 16),
+            hostname: member.name,
+            peer_urls: [`https://${member.address}:2380`],
+            client_urls: [`https://${member.address}:2379`],
+            is_learner: false,
+          })),
+        };
+      },
+      EtcdStatus: (node) => {
+        this.requireEtcd(node);
+        const members = cluster.etcdMembersOf(node.etcdCluster);
+        const leader = members.find((m) => m.etcd === "running") ?? node;
+        return {
+          member_status: {
+            member_id: parseInt(node.etcdMemberId!, 16),
+            protocol_version: "3.6.0",
+            storage_version: "3.6.0",
+            db_size: 16_384 * cluster.etcdRevision,
+            db_size_in_use: 12_288 * cluster.etcdRevision,
+            leader: parseInt(leader.etcdMemberId!, 16),
+            raft_index: 100 + cluster.etcdRevision,
+            raft_term: 2,
+            raft_applied_index: 100 + cluster.etcdRevision,
+            errors: [],
+            is_learner: false,
+          },
+        };
+      },
+      Reboot: (node) => {
+        node.bootedAt = new Date();
+        cluster.kernelLog(node, "rebooting (requested through the API)");
+        cluster.changeState(node, { rebooted: true });
+        return { actor_id: `reboot-${node.name}` };
+      },
+      Reset: async (node, request: { graceful: boolean }) => {
+        if (request.graceful && node.etcd === "running" && node.role === "controlplane") {
+          const members = cluster.etcdMembersOf(node.etcdCluster);
+          const healthyOthers = this.healthyMembers(node, node).length;
+          if (members.length > 1 && healthyOthers < Math.floor((members.length - 1) / 2) + 1) {
+            throw new SimError(grpc.status.FAILED_PRECONDITION, "failed to leave etcd: etcd quorum would be lost (use graceful=false to skip)");
+          }
+        }
+        setTimeout(() => void cluster.reset(node), 200);
+        return { actor_id: `reset-${node.name}` };
+      },
+      Upgrade: (node, request: { image: string; force: boolean; stage: boolean }) => {
+        const tag = /:(v\d+\.\d+\.\d+[^@]*)$/.exec(request.image)?.[1];
+        if (!tag) throw new SimError(grpc.status.INVALID_ARGUMENT, `error validating installer image "${request.image}": no version tag`);
+        if (node.role === "controlplane" && node.etcd === "running" && !request.force) {
+          const members = cluster.etcdMembersOf(node.etcdCluster);
+          const healthyOthers = this.healthyMembers(node, node).length;
+          if (members.length > 1 && healthyOthers < Math.floor(members.length / 2) + 1) {
+            throw new SimError(grpc.status.FAILED_PRECONDITION, "etcd quorum would be lost by upgrading this node; use --force to skip this check");
+          }
+        }
+        const from = node.talosVersion;
+        if (!request.stage) {
+          node.talosVersion = tag;
+          node.bootedAt = new Date();
+        }
+        cluster.kernelLog(node, `upgrade from ${from} to ${tag} ${request.stage ? "staged" : "complete"} (${request.image})`);
+        cluster.changeState(node, { upgraded: !request.stage, staged: request.stage, from, to: tag, image: request.image });
+        return { ack: "Upgrade request received", actor_id: `upgrade-${node.name}` };
+      },
+    };
+  }
+
+  private streamTable(): Record<string, StreamHandler> {
+    const cluster = this.cluster;
+    const data = (text: string | Buffer) => ({ bytes: Buffer.isBuffer(text) ? text : Buffer.from(text) });
+    return {
+      Dmesg: (node, _request, _call, send) => {
+        const lines = [...node.dmesg];
+        if (node.role === "controlplane" && node.etcd === "waiting") {
+          const ips = cluster.peersOf(node).filter((p) => p.role === "controlplane").map((p) => `"${p.address}"`);
+          lines.push(
+            `user: warning: [${new Date().toISOString()}]: [talos] etcd is waiting to join the cluster, if this node is the first node in the cluster, please run \`talosctl bootstrap\` against one of the following IPs:`,
+            `user: warning: [${new Date().toISOString()}]: [talos] [${ips.join(" ")}]`,
+          );
+        }
+        send(data(`${lines.join("\n")}\n`));
+      },
+      Logs: (node, request: { id: string; tail_lines: number }, _call, send) => {
+        const service = serviceStates(node).find((s) => s.id === request.id);
+        if (!service) throw new SimError(grpc.status.NOT_FOUND, `log "${request.id}" was not registered`);
+        const lines = [`${request.id}: starting ${request.id} (Talos ${node.talosVersion})`, `${request.id}: state ${service.state}: ${service.message}`];
+        if (request.id === "etcd" && node.etcd === "running") lines.push(`{"level":"info","msg":"serving client traffic securely","address":"${node.address}:2379"}`);
+        const tail = request.tail_lines > 0 ? lines.slice(-request.tail_lines) : lines;
+        send(data(`${tail.join("\n")}\n`));
+      },
+      Kubeconfig: async (node, _request, _call, send) => {
+        if (node.role !== "controlplane" || node.stage === "maintenance" || !node.ca) throw new SimError(grpc.status.FAILED_PRECONDITION, "kubeconfig is only available on control plane nodes");
+        const endpoint = (node.config && configFacts(node.config).endpoint) || `https://${node.address}:6443`;
+        const client = await issueClientCert(node.ca as CertificateAuthority, ["system:masters"]);
+        const kubeconfig = [
+          "apiVersion: v1",
+          "kind: Config",
+          "clusters:",
+          `  - name: ${node.clusterName}`,
+          "    cluster:",
+          `      server: ${endpoint}`,
+          `      certificate-authority-data: ${Buffer.from(node.ca.certPem).toString("base64")}`,
+          "users:",
+          `  - name: admin@${node.clusterName}`,
+          "    user:",
+          `      client-certificate-data: ${Buffer.from(client.certPem).toString("base64")}`,
+          `      client-key-data: ${Buffer.from(client.keyPem).toString("base64")}`,
+          "contexts:",
+          `  - name: admin@${node.clusterName}`,
+          "    context:",
+          `      cluster: ${node.clusterName}`,
+          `      namespace: default`,
+          `      user: admin@${node.clusterName}`,
+          `current-context: admin@${node.clusterName}`,
+          "",
+        ].join("\n");
+        send(data(tarGz("kubeconfig", Buffer.from(kubeconfig))));
+      },
+      EtcdSnapshot: (node, _request, _call, send) => {
+        this.requireEtcd(node);
+        const snapshot = cluster.snapshotOf(node);
+        for (let offset = 0; offset < snapshot.length; offset += 1024) send(data(snapshot.subarray(offset, offset + 1024)));
+      },
+      HealthCheck: async (node, request: { wait_timeout?: { seconds?: number } }, _call, send, signal) => {
+        const deadline = Date.now() + Math.max(1, Number(request.wait_timeout?.seconds ?? 60)) * 1000;
+        const peers = () => cluster.peersOf(node);
+        const checks: [string, () => string | undefined][] = [
+          ["etcd to be healthy", () => (peers().filter((p) => p.role === "controlplane").every((p) => p.etcd === "running") ? undefined : `etcd is not healthy on ${peers().filter((p) => p.role === "controlplane" && p.etcd !== "running").map((p) => p.address).join(", ")}`)],
+          ["etcd members to be consistent across nodes", () => (new Set(peers().filter((p) => p.etcdCluster).map((p) => p.etcdCluster)).size <= 1 ? undefined : "etcd members are inconsistent: more than one etcd cluster")],
+          ["etcd members to be control plane nodes", () => undefined],
+          ["apid to be ready", () => undefined],
+          ["all nodes memory sizes", () => undefined],
+          ["all nodes disk sizes", () => undefined],
+          ["kubelet to be healthy", () => (peers().every((p) => p.stage === "running") ? undefined : "kubelet is not ready on every node")],
+          ["all nodes to finish boot sequence", () => (peers().every((p) => p.stage === "running") ? undefined : "some nodes are still booting")],
+          ["all k8s nodes to report", () => undefined],
+          ["all control plane static pods to be running", () => undefined],
+          ["all control plane components to be ready", () => undefined],
+          ["kube-proxy to report ready", () => undefined],
+          ["coredns to report ready", () => undefined],
+          ["all k8s nodes to report ready", () => undefined],
+        ];
+        if (node.stage === "maintenance") throw new SimError(grpc.status.UNIMPLEMENTED, "API is not implemented in maintenance mode");
+        send({ message: `discovered nodes: ["${peers().map((p) => p.address).join('" "')}"]` });
+        for (const [label, check] of checks) {
+          send({ message: `waiting for ${label}: ...` });
+          for (;;) {
+            cluster.settleWorkers();
+            const problem = check();
+            if (!problem) break;
+            if (signal.aborted) return;
+            if (Date.now() > deadline) throw new SimError(grpc.status.DEADLINE_EXCEEDED, `waiting for ${label}: ${problem}: context deadline exceeded`);
+            await delay(500, signal);
+          }
+          send({ message: `waiting for ${label}: OK` });
+        }
+      },
+    };
+  }
+}
