@@ -5,10 +5,10 @@ import { z } from "zod";
 import { requireSuccess } from "../src/server/cli-errors.js";
 import { ToolError } from "../src/server/errors.js";
 import { workspacePath } from "../src/server/schemas.js";
-import { defineTool, type ToolContext } from "../src/server/tool-spec.js";
+import { defineTool, type CliTarget, type ToolContext } from "../src/server/tool-spec.js";
 import { summariseMachineConfig } from "../src/talos/cluster-files.js";
 import { assertNotOmniManaged } from "../src/talos/live-checks.js";
-import { nodeTargetsSummary } from "../src/talos/live.js";
+import { nodeTargetsSummary, withHeartbeat } from "../src/talos/live.js";
 import { nodeList, requireEndpoints, resolveTarget, targetFields } from "../src/talos/targets.js";
 
 const MODES = ["auto", "no-reboot", "reboot", "staged", "try"] as const;
@@ -20,6 +20,13 @@ const input = z
     file: workspacePath.describe("Machine config to apply, e.g. demo/controlplane.yaml."),
     insecure: z.boolean().optional().describe("The node is in maintenance mode (fresh boot, no config yet): apply over the maintenance API."),
     mode: z.enum(MODES).optional().describe("auto (default), no-reboot, reboot, staged, try (not in maintenance mode)."),
+    waitSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(1800)
+      .default(600)
+      .describe("With insecure: how long to wait for the nodes to come back with the installed system (0 = do not wait)."),
   })
   .strict();
 
@@ -36,6 +43,23 @@ async function configFacts(args: Input, ctx: ToolContext) {
   }
   if (args.insecure && args.mode) throw new ToolError("mode cannot be set in maintenance mode (insecure)", { field: "mode" });
   return { file, summary, role: summary.type === "worker" ? ("worker" as const) : ("controlplane" as const) };
+}
+
+/** Polls `talosctl version` until every node answers over the authenticated API. */
+async function waitForNodes(ctx: ToolContext, cli: CliTarget, nodes: string[], seconds: number): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    const result = await ctx.cli.run("talosctl", ["version", "--short"], { target: { ...cli, nodes }, timeoutMs: 15_000 });
+    if (result.exitCode === 0 && nodes.every((node) => result.stdout.includes(node))) return;
+    if (ctx.signal.aborted) throw new ToolError("cancelled while waiting for the nodes to reboot");
+    if (Date.now() > deadline) {
+      throw new ToolError(`the configuration was applied, but not every node answered within ${seconds} s`, {
+        cliMessage: result.stderr.trim().split("\n").slice(-3).join("\n"),
+        next: "check the nodes' consoles; once they are up, continue (health, bootstrap) — do not re-apply",
+      });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
 }
 
 function applyArgs(file: string, args: Input, dryRun: boolean): string[] {
@@ -72,7 +96,7 @@ export default defineTool({
     }
     return {
       summary: `Apply ${args.file} (${role} of cluster ${summary.clusterName ?? "?"}) to ${nodeTargetsSummary(args.nodes)}`,
-      commands: [["talosctl", ...applyArgs(args.file, args, false), "--nodes", args.nodes.join(",")]],
+      commands: args.insecure ? args.nodes.map((node) => ["talosctl", ...applyArgs(args.file, args, false), "--nodes", node]) : [["talosctl", ...applyArgs(args.file, args, false), "--nodes", args.nodes.join(",")]],
       targets: args.nodes,
       impact: args.insecure
         ? [`each node installs Talos to ${summary.installDisk ?? "its install disk"} (wiping it) and reboots as a ${role}`]
@@ -83,13 +107,25 @@ export default defineTool({
   async run(args, ctx) {
     const target = await resolveTarget(args, ctx);
     const { file, role } = await configFacts(args, ctx);
-    const cliTarget = args.insecure ? { nodes: args.nodes } : { ...target.cli, nodes: args.nodes };
-    const result = requireSuccess(await ctx.cli.run("talosctl", applyArgs(file, args, false), { target: cliTarget }), "talosctl apply-config");
+    // In maintenance mode talosctl dials the --nodes as endpoints and reaches only one of them,
+    // so each node gets its own call; with a talosconfig the endpoint fans out by itself.
+    const calls = args.insecure ? args.nodes.map((node) => ({ nodes: [node] })) : [{ ...target.cli, nodes: args.nodes }];
+    let result;
+    for (const cliTarget of calls) {
+      result = requireSuccess(await ctx.cli.run("talosctl", applyArgs(file, args, false), { target: cliTarget }), `talosctl apply-config (${cliTarget.nodes.join(", ")})`);
+    }
     const appliedAt = new Date().toISOString();
-    await target.state.update((state) => {
-      for (const node of args.nodes) state.nodes[node] = { role, appliedAt };
+    const state = await target.state.update((current) => {
+      for (const node of args.nodes) current.nodes[node] = { role, appliedAt };
     });
-    const message = (result.stderr.trim() || result.stdout.trim()).split("\n").slice(-3).join("\n");
+    if (args.insecure && args.waitSeconds > 0) {
+      // The nodes install and reboot; wait until they answer on the Talos API with the new identity.
+      const endpoints = Object.entries(state.nodes)
+        .filter(([, node]) => node.role === "controlplane")
+        .map(([address]) => address);
+      await withHeartbeat(ctx, "waiting for the nodes to reboot into the installed system", waitForNodes(ctx, { ...target.cli, endpoints }, args.nodes, args.waitSeconds));
+    }
+    const message = (result!.stderr.trim() || result!.stdout.trim()).split("\n").slice(-3).join("\n");
     const next = role === "controlplane" ? "when every control-plane node is configured, run bootstrap ONCE on one of them" : "check the node with health";
     return {
       structured: { nodes: args.nodes, role, file: args.file, message, next },
