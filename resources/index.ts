@@ -1,5 +1,6 @@
 // Every resource family a session registers (one file per family).
 import type { RegisterResources } from "../src/server/resource-types.js";
+import { registerRuleResources } from "./rules.js";
 import { registerSimResources } from "./sim.js";
 
-export const RESOURCE_FAMILIES: readonly RegisterResources[] = [registerSimResources];
+export const RESOURCE_FAMILIES: readonly RegisterResources[] = [registerRuleResources, registerSimResources];

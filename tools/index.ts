@@ -3,6 +3,7 @@
 import type { AnyToolSpec } from "../src/server/tool-spec.js";
 import apply from "./apply.js";
 import bootstrap from "./bootstrap.js";
+import cliHelp from "./cli-help.js";
 import dmesg from "./dmesg.js";
 import etcdBackup from "./etcd-backup.js";
 import etcdRestore from "./etcd-restore.js";
@@ -13,6 +14,7 @@ import health from "./health.js";
 import kubeconfig from "./kubeconfig.js";
 import logs from "./logs.js";
 import patchConfig from "./patch-config.js";
+import policyCheck from "./policy-check.js";
 import reboot from "./reboot.js";
 import reset from "./reset.js";
 import services from "./services.js";
@@ -44,4 +46,7 @@ export const ALL_TOOLS: readonly AnyToolSpec[] = [
   upgradeKubernetes,
   reboot,
   reset,
+  // policy: check before you propose
+  policyCheck,
+  cliHelp,
 ];

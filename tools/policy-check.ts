@@ -1,0 +1,39 @@
+// policy-check: lint the commands (or a whole plan) an agent proposes against every Talos rule,
+// before anyone runs them. Prose that merely mentions a forbidden thing is not flagged.
+import { z } from "zod";
+import { RULE_IDS } from "../src/policy/rule-ids.js";
+import { ruleById } from "../src/policy/rules.js";
+import { lintText } from "../src/policy/text-lint.js";
+import { defineTool } from "../src/server/tool-spec.js";
+
+const finding = z.object({
+  rule: z.enum(RULE_IDS),
+  severity: z.enum(["error", "warning"]),
+  span: z.object({ start: z.number(), end: z.number(), line: z.number(), column: z.number() }),
+  message: z.string(),
+  fix: z.string(),
+  docs: z.string(),
+});
+
+export default defineTool({
+  name: "policy-check",
+  title: "Check commands against the Talos rules",
+  description:
+    "Check shell commands, a runbook or an answer you are about to give against the Talos rules: no SSH, no file edits on nodes, no package managers, no kubeadm, no systemd/cert changes, no bootstrap retry loops, explicit warnings for reset, and only talosctl/omnictl commands and flags that exist in the pinned CLIs (with the real command as the fix). Returns findings with rule ids; empty when clean.",
+  toolset: "policy",
+  risk: "read",
+  minRole: "none",
+  openWorld: false,
+  idempotent: true,
+  rules: ["no-ssh", "no-node-file-edits", "no-package-managers", "no-kubeadm", "bootstrap-once", "destructive-explicit", "no-cert-systemd-changes", "real-commands-only"],
+  input: z.object({ text: z.string().min(1, "must not be empty").max(100_000).describe("Commands or text to check (Markdown with code blocks is fine).") }).strict(),
+  output: z.object({ findings: z.array(finding), clean: z.boolean() }),
+  async run(args, ctx) {
+    const [talosctl, omnictl] = await Promise.all([ctx.commandTree("talosctl").catch(() => undefined), ctx.commandTree("omnictl").catch(() => undefined)]);
+    const findings = lintText(args.text, { talosctl, omnictl }).map((f) => ({ ...f, docs: ruleById(f.rule).docs }));
+    const text = findings.length
+      ? findings.map((f) => `${f.severity.toUpperCase()} [${f.rule}] line ${f.span.line}: ${f.message}\n  fix: ${f.fix}`).join("\n")
+      : "No findings: nothing in the text breaks a Talos rule.";
+    return { structured: { findings, clean: findings.length === 0 }, text };
+  },
+});
