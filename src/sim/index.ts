@@ -21,6 +21,7 @@ export interface SimNodeInfo {
 }
 
 export interface SimHandle {
+  /** os:admin talosconfig; `${talosconfig}.reader` holds an os:reader one. */
   talosconfig: string;
   endpoints: string[];
   nodes: SimNodeInfo[];
@@ -74,13 +75,13 @@ export async function startSimulation(options: { scenario: string; dir: string }
   }
   await api.startAll();
 
+  // An os:admin talosconfig, and an os:reader one for harnesses that evaluate read-only agents.
   const talosconfig = join(dir, "talosconfig");
   const context = `${scenario.clusterName}-sim`;
-  await writeFile(
-    talosconfig,
-    stringify({ context, contexts: { [context]: { endpoints: controlPlanes, ca: b64(ca.certPem), crt: b64(admin.certPem), key: b64(admin.keyPem) } } }),
-    { mode: 0o600 },
-  );
+  const reader = await issueClientCert(ca, ["os:reader"]);
+  for (const [file, cert] of [[talosconfig, admin], [`${talosconfig}.reader`, reader]] as const) {
+    await writeFile(file, stringify({ context, contexts: { [context]: { endpoints: controlPlanes, ca: b64(ca.certPem), crt: b64(cert.certPem), key: b64(cert.keyPem) } } }), { mode: 0o600 });
+  }
   cluster.record({ node: "-", kind: "state-change", detail: { started: scenario.name, stage: scenario.stage } });
 
   return {

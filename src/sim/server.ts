@@ -275,7 +275,7 @@ export class SimApi {
         call.end();
       } catch (error) {
         const e = error instanceof SimError ? error : new SimError(grpc.status.INTERNAL, (error as Error).message);
-        call.destroy(Object.assign(new Error(e.message), { code: e.code, details: e.message }));
+        call.emit("error", { code: e.code, details: e.message });
       }
     };
   }
@@ -359,15 +359,14 @@ export class SimApi {
           for (const resource of this.listCosi(node, call.request.namespace, call.request.type, ctx.roles)) call.write({ resource });
           call.end();
         } catch (error) {
-          const f = fail(error);
-          call.destroy(Object.assign(new Error(f.details), f));
+          call.emit("error", fail(error));
         }
       }) as grpc.handleServerStreamingCall<any, any>;
     }
     return ((call: any, callback: any) => {
       const details = `method ${name} is not implemented by the simulator`;
       if (typeof callback === "function") callback({ code: grpc.status.UNIMPLEMENTED, details });
-      else call.destroy(Object.assign(new Error(details), { code: grpc.status.UNIMPLEMENTED, details }));
+      else call.emit("error", { code: grpc.status.UNIMPLEMENTED, details });
     }) as grpc.UntypedHandleCall;
   }
 

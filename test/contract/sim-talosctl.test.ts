@@ -1,0 +1,170 @@
+// Contract: the unmodified pinned talosctl against the simulator, compared with the behaviour the
+// reference documents for real nodes (texts, exit codes, JSON shapes).
+import { createServer } from "node:net";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
+import { startSimulation, type SimHandle } from "../../src/sim/index.js";
+import { parseJsonStream } from "../../src/talos/outputs.js";
+import { talosctl } from "../helpers/talosctl.js";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("running cluster (running-3cp-2w)", () => {
+  let sim: SimHandle;
+  let dir: string;
+  const cp1 = "127.0.43.11";
+  const run = (args: string[]) => talosctl(args, { talosconfig: sim.talosconfig, cwd: dir });
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "talos-mcp-sim-contract-"));
+    sim = await startSimulation({ scenario: "running-3cp-2w", dir });
+  });
+  afterAll(async () => sim?.stop());
+
+  it("version answers per node with metadata", async () => {
+    const result = await run(["version", "--nodes", `${cp1},127.0.43.21`]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/NODE:\s+127\.0\.43\.11[\s\S]*Tag:\s+v1\.12\.6[\s\S]*NODE:\s+127\.0\.43\.21/);
+  });
+
+  it("get -o json streams objects with node, metadata, spec", async () => {
+    const result = await run(["get", "members", "--output", "json", "--nodes", cp1]);
+    const items = parseJsonStream(result.stdout) as any[];
+    expect(items).toHaveLength(5);
+    expect(items[0]).toMatchObject({ node: cp1, metadata: { namespace: "cluster", type: "Members.cluster.talos.dev" }, spec: { machineType: "controlplane" } });
+    const types = parseJsonStream((await run(["get", "machinetype", "--output", "json", "--nodes", `${cp1},127.0.43.21`])).stdout) as any[];
+    expect(types.map((t) => [t.node, t.spec])).toEqual([
+      [cp1, "controlplane"],
+      ["127.0.43.21", "worker"],
+    ]);
+    const em = parseJsonStream((await run(["get", "etcdmembers", "--output", "json", "--nodes", cp1])).stdout) as any[];
+    expect(em[0]).toMatchObject({ metadata: { id: "local", namespace: "etcd" }, spec: { memberID: expect.stringMatching(/^[0-9a-f]{16}$/) } });
+    const status = parseJsonStream((await run(["get", "machinestatus", "--output", "json", "--nodes", cp1])).stdout) as any[];
+    expect(status[0].spec).toMatchObject({ stage: "running", status: { ready: true } });
+  });
+
+  it("get rd and tables", async () => {
+    const rd = await run(["get", "rd", "--nodes", cp1]);
+    expect(rd.stdout).toMatch(/ResourceDefinition\s+members\.cluster\.talos\.dev/);
+    const table = await run(["get", "em", "--nodes", cp1]);
+    expect(table.stdout.split("\n")[0]).toMatch(/^NODE\s+NAMESPACE\s+TYPE\s+ID\s+VERSION\s+MEMBER ID/);
+  });
+
+  it("service and service etcd", async () => {
+    const list = await run(["service", "--nodes", cp1]);
+    expect(list.stdout.split("\n")[0]).toMatch(/^NODE\s+SERVICE\s+STATE\s+HEALTH\s+LAST CHANGE\s+LAST EVENT/);
+    expect((await run(["service", "etcd", "--nodes", cp1])).stdout).toMatch(/STATE\s+Running\n.*HEALTH\s+OK/);
+  });
+
+  it("etcd members, status and a snapshot with a stable checksum", async () => {
+    expect((await run(["etcd", "members", "--nodes", cp1])).stdout.split("\n")[0]).toMatch(/^NODE\s+ID\s+HOSTNAME\s+PEER URLS\s+CLIENT URLS\s+LEARNER/);
+    expect((await run(["etcd", "status", "--nodes", cp1])).code).toBe(0);
+    const first = await run(["etcd", "snapshot", join(dir, "a.snap"), "--nodes", cp1]);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/etcd snapshot saved to ".*a\.snap" \(\d+ bytes\)\nsnapshot info: hash [0-9a-f]{8}, revision \d+, total keys \d+/);
+    await run(["etcd", "snapshot", join(dir, "b.snap"), "--nodes", cp1]);
+    const sum = (f: string) => createHash("sha256").update(readFileSync(join(dir, f))).digest("hex");
+    expect(sum("a.snap")).toBe(sum("b.snap"));
+    expect((await run(["etcd", "snapshot", join(dir, "c.snap"), "--nodes", `${cp1},127.0.43.12`])).stderr).toMatch(/is not supported with multiple nodes/);
+  });
+
+  it("bootstrap on a bootstrapped node: AlreadyExists, exit 1", async () => {
+    const result = await run(["bootstrap", "--nodes", cp1]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`error executing bootstrap: 1 error occurred:\n\t* ${cp1}: rpc error: code = AlreadyExists desc = etcd data directory is not empty`);
+  });
+
+  it("kubeconfig and health", async () => {
+    const kc = await run(["kubeconfig", join(dir, "kubeconfig"), "--merge=false", "--nodes", cp1]);
+    expect(kc.code).toBe(0);
+    expect(parseYaml(readFileSync(join(dir, "kubeconfig"), "utf8"))).toMatchObject({ kind: "Config", clusters: [{ cluster: { server: `https://${cp1}:6443` } }] });
+    const health = await run(["health", "--nodes", cp1, "--wait-timeout", "20s"]);
+    expect(health.code).toBe(0);
+    expect(health.stderr).toMatch(/waiting for etcd to be healthy: OK/);
+  });
+
+  it("RBAC: an os:reader certificate reads but may not bootstrap", async () => {
+    const file = `${sim.talosconfig}.reader`;
+    expect((await talosctl(["version", "--nodes", cp1], { talosconfig: file })).code).toBe(0);
+    const denied = await talosctl(["bootstrap", "--nodes", cp1], { talosconfig: file });
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toMatch(/PermissionDenied desc = not authorized/);
+    expect((await talosctl(["get", "mc", "--nodes", cp1], { talosconfig: file })).stderr).toMatch(/not authorized/);
+  });
+
+  it("upgrade changes the version; reboot and reset are recorded; reset returns to maintenance", async () => {
+    expect((await run(["upgrade", "--image", "ghcr.io/siderolabs/installer:v1.12.7", "--wait=false", "--nodes", "127.0.43.21"])).code).toBe(0);
+    expect((await run(["version", "--nodes", "127.0.43.21"])).stdout).toMatch(/Server:[\s\S]*Tag:\s+v1\.12\.7/);
+    expect((await run(["reboot", "--wait=false", "--nodes", "127.0.43.22"])).code).toBe(0);
+    expect((await run(["reset", "--graceful=false", "--wait=false", "--nodes", "127.0.43.22"])).code).toBe(0);
+    await sleep(800);
+    const after = await run(["version", "--nodes", "127.0.43.22"]);
+    expect(after.code).toBe(1);
+    expect(after.stderr).toMatch(/certificate signed by unknown authority|connection/);
+    const methods = sim.events().filter((e) => e.kind === "api-call").map((e) => e.method);
+    expect(methods).toEqual(expect.arrayContaining(["/machine.MachineService/Upgrade", "/machine.MachineService/Reboot", "/machine.MachineService/Reset"]));
+  });
+});
+
+describe("fresh cluster (fresh-3cp-2w)", () => {
+  let sim: SimHandle;
+  let dir: string;
+  const run = (args: string[]) => talosctl(args, { talosconfig: join(dir, "talosconfig"), cwd: dir });
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "talos-mcp-sim-fresh-"));
+    sim = await startSimulation({ scenario: "fresh-3cp-2w", dir: join(dir, "sim") });
+    await talosctl(["gen", "config", "demo", "https://127.0.42.11:6443", "--output", dir], { cwd: dir });
+  });
+  afterAll(async () => sim?.stop());
+
+  it("maintenance mode: apply-config --insecure, then the node trusts the generated talosconfig", async () => {
+    for (const node of ["127.0.42.11", "127.0.42.12", "127.0.42.13"]) {
+      const applied = await talosctl(["apply-config", "--insecure", "--nodes", node, "--file", join(dir, "controlplane.yaml")], { cwd: dir });
+      expect(applied.code).toBe(0);
+      expect(applied.stderr).toMatch(/Applied configuration with a reboot/);
+    }
+    await sleep(800);
+    const version = await run(["version", "--endpoints", "127.0.42.11", "--nodes", "127.0.42.11"]);
+    expect(version.code).toBe(0);
+  });
+
+  it("before bootstrap: etcd is Preparing and dmesg asks for talosctl bootstrap", async () => {
+    const ep = ["--endpoints", "127.0.42.11"];
+    expect((await run(["service", "etcd", ...ep, "--nodes", "127.0.42.12"])).stdout).toMatch(/STATE\s+Preparing/);
+    expect((await run(["dmesg", ...ep, "--nodes", "127.0.42.11"])).stdout).toMatch(/etcd is waiting to join the cluster, if this node is the first node in the cluster, please run `talosctl bootstrap`/);
+  });
+
+  it("dry-run apply after install shows a diff", async () => {
+    const dry = await run(["apply-config", "--endpoints", "127.0.42.11", "--nodes", "127.0.42.11", "--file", join(dir, "controlplane.yaml"), "--dry-run"]);
+    expect(dry.code).toBe(0);
+    expect(dry.stderr).toMatch(/Dry run summary:[\s\S]*Config diff:/);
+  });
+
+  it("a second bootstrap on ANOTHER control plane before it joined succeeds and splits etcd (the hazard)", async () => {
+    const ep = ["--endpoints", "127.0.42.11"];
+    expect((await run(["bootstrap", ...ep, "--nodes", "127.0.42.11"])).code).toBe(0);
+    const split = await run(["bootstrap", ...ep, "--nodes", "127.0.42.12"]);
+    expect(split.code).toBe(0);
+    const clusters = new Set(sim.events().filter((e) => e.detail?.bootstrapped).map((e) => e.detail!.etcdCluster));
+    expect(clusters.size).toBe(2);
+    const health = await run(["health", ...ep, "--nodes", "127.0.42.11", "--wait-timeout", "2s"]);
+    expect(health.code).toBe(1);
+    expect(health.stderr).toMatch(/healthcheck error|inconsistent/);
+  });
+});
+
+describe("simulator lifecycle", () => {
+  it("stop() frees every port", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "talos-mcp-sim-stop-"));
+    const sim = await startSimulation({ scenario: "single-node", dir });
+    await sim.stop();
+    await new Promise<void>((resolve, reject) => {
+      const server = createServer().once("error", reject).listen(50000, "127.0.44.11", () => server.close(() => resolve()));
+    });
+  });
+});
