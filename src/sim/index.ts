@@ -39,8 +39,15 @@ function machineConfigFor(clusterName: string, role: string, endpoint: string, c
   });
 }
 
-export async function startSimulation(options: { scenario: string; dir: string }): Promise<SimHandle> {
-  const scenario = loadScenario(options.scenario);
+/**
+ * Starts the scenario's nodes. `subnet` moves every node to 127.0.<subnet>.x, so several
+ * simulations (parallel tests, harness runs) can use the same scenario side by side.
+ */
+export async function startSimulation(options: { scenario: string; dir: string; subnet?: number }): Promise<SimHandle> {
+  const loaded = loadScenario(options.scenario);
+  const subnet = options.subnet;
+  if (subnet !== undefined && !(Number.isInteger(subnet) && subnet >= 1 && subnet <= 254)) throw new Error(`subnet must be 1-254 (got ${subnet})`);
+  const scenario = subnet === undefined ? loaded : { ...loaded, nodes: loaded.nodes.map((n) => ({ ...n, address: n.address.replace(/^127\.(\d+)\.\d+\./, `127.$1.${subnet}.`) })) };
   const dir = resolve(options.dir);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const eventsFile = join(dir, "events.jsonl");

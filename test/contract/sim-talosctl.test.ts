@@ -16,19 +16,19 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe("running cluster (running-3cp-2w)", () => {
   let sim: SimHandle;
   let dir: string;
-  const cp1 = "127.0.43.11";
+  const cp1 = "127.0.71.11";
   const run = (args: string[]) => talosctl(args, { talosconfig: sim.talosconfig, cwd: dir });
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "talos-mcp-sim-contract-"));
-    sim = await startSimulation({ scenario: "running-3cp-2w", dir });
+    sim = await startSimulation({ scenario: "running-3cp-2w", dir, subnet: 71 });
   });
   afterAll(async () => sim?.stop());
 
   it("version answers per node with metadata", async () => {
-    const result = await run(["version", "--nodes", `${cp1},127.0.43.21`]);
+    const result = await run(["version", "--nodes", `${cp1},127.0.71.21`]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/NODE:\s+127\.0\.43\.11[\s\S]*Tag:\s+v1\.12\.6[\s\S]*NODE:\s+127\.0\.43\.21/);
+    expect(result.stdout).toMatch(/NODE:\s+127\.0\.71\.11[\s\S]*Tag:\s+v1\.12\.6[\s\S]*NODE:\s+127\.0\.71\.21/);
   });
 
   it("get -o json streams objects with node, metadata, spec", async () => {
@@ -36,10 +36,10 @@ describe("running cluster (running-3cp-2w)", () => {
     const items = parseJsonStream(result.stdout) as any[];
     expect(items).toHaveLength(5);
     expect(items[0]).toMatchObject({ node: cp1, metadata: { namespace: "cluster", type: "Members.cluster.talos.dev" }, spec: { machineType: "controlplane" } });
-    const types = parseJsonStream((await run(["get", "machinetype", "--output", "json", "--nodes", `${cp1},127.0.43.21`])).stdout) as any[];
+    const types = parseJsonStream((await run(["get", "machinetype", "--output", "json", "--nodes", `${cp1},127.0.71.21`])).stdout) as any[];
     expect(types.map((t) => [t.node, t.spec])).toEqual([
       [cp1, "controlplane"],
-      ["127.0.43.21", "worker"],
+      ["127.0.71.21", "worker"],
     ]);
     const em = parseJsonStream((await run(["get", "etcdmembers", "--output", "json", "--nodes", cp1])).stdout) as any[];
     expect(em[0]).toMatchObject({ metadata: { id: "local", namespace: "etcd" }, spec: { memberID: expect.stringMatching(/^[0-9a-f]{16}$/) } });
@@ -69,7 +69,7 @@ describe("running cluster (running-3cp-2w)", () => {
     await run(["etcd", "snapshot", join(dir, "b.snap"), "--nodes", cp1]);
     const sum = (f: string) => createHash("sha256").update(readFileSync(join(dir, f))).digest("hex");
     expect(sum("a.snap")).toBe(sum("b.snap"));
-    expect((await run(["etcd", "snapshot", join(dir, "c.snap"), "--nodes", `${cp1},127.0.43.12`])).stderr).toMatch(/is not supported with multiple nodes/);
+    expect((await run(["etcd", "snapshot", join(dir, "c.snap"), "--nodes", `${cp1},127.0.71.12`])).stderr).toMatch(/is not supported with multiple nodes/);
   });
 
   it("bootstrap on a bootstrapped node: AlreadyExists, exit 1", async () => {
@@ -97,12 +97,12 @@ describe("running cluster (running-3cp-2w)", () => {
   });
 
   it("upgrade changes the version; reboot and reset are recorded; reset returns to maintenance", async () => {
-    expect((await run(["upgrade", "--image", "ghcr.io/siderolabs/installer:v1.12.7", "--wait=false", "--nodes", "127.0.43.21"])).code).toBe(0);
-    expect((await run(["version", "--nodes", "127.0.43.21"])).stdout).toMatch(/Server:[\s\S]*Tag:\s+v1\.12\.7/);
-    expect((await run(["reboot", "--wait=false", "--nodes", "127.0.43.22"])).code).toBe(0);
-    expect((await run(["reset", "--graceful=false", "--wait=false", "--nodes", "127.0.43.22"])).code).toBe(0);
+    expect((await run(["upgrade", "--image", "ghcr.io/siderolabs/installer:v1.12.7", "--wait=false", "--nodes", "127.0.71.21"])).code).toBe(0);
+    expect((await run(["version", "--nodes", "127.0.71.21"])).stdout).toMatch(/Server:[\s\S]*Tag:\s+v1\.12\.7/);
+    expect((await run(["reboot", "--wait=false", "--nodes", "127.0.71.22"])).code).toBe(0);
+    expect((await run(["reset", "--graceful=false", "--wait=false", "--nodes", "127.0.71.22"])).code).toBe(0);
     await sleep(800);
-    const after = await run(["version", "--nodes", "127.0.43.22"]);
+    const after = await run(["version", "--nodes", "127.0.71.22"]);
     expect(after.code).toBe(1);
     expect(after.stderr).toMatch(/certificate signed by unknown authority|connection/);
     const methods = sim.events().filter((e) => e.kind === "api-call").map((e) => e.method);
@@ -117,42 +117,42 @@ describe("fresh cluster (fresh-3cp-2w)", () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "talos-mcp-sim-fresh-"));
-    sim = await startSimulation({ scenario: "fresh-3cp-2w", dir: join(dir, "sim") });
-    await talosctl(["gen", "config", "demo", "https://127.0.42.11:6443", "--output", dir], { cwd: dir });
+    sim = await startSimulation({ scenario: "fresh-3cp-2w", dir: join(dir, "sim"), subnet: 72 });
+    await talosctl(["gen", "config", "demo", "https://127.0.72.11:6443", "--output", dir], { cwd: dir });
   });
   afterAll(async () => sim?.stop());
 
   it("maintenance mode: apply-config --insecure, then the node trusts the generated talosconfig", async () => {
-    for (const node of ["127.0.42.11", "127.0.42.12", "127.0.42.13"]) {
+    for (const node of ["127.0.72.11", "127.0.72.12", "127.0.72.13"]) {
       const applied = await talosctl(["apply-config", "--insecure", "--nodes", node, "--file", join(dir, "controlplane.yaml")], { cwd: dir });
       expect(applied.code).toBe(0);
       expect(applied.stderr).toMatch(/Applied configuration with a reboot/);
     }
     await sleep(800);
-    const version = await run(["version", "--endpoints", "127.0.42.11", "--nodes", "127.0.42.11"]);
+    const version = await run(["version", "--endpoints", "127.0.72.11", "--nodes", "127.0.72.11"]);
     expect(version.code).toBe(0);
   });
 
   it("before bootstrap: etcd is Preparing and dmesg asks for talosctl bootstrap", async () => {
-    const ep = ["--endpoints", "127.0.42.11"];
-    expect((await run(["service", "etcd", ...ep, "--nodes", "127.0.42.12"])).stdout).toMatch(/STATE\s+Preparing/);
-    expect((await run(["dmesg", ...ep, "--nodes", "127.0.42.11"])).stdout).toMatch(/etcd is waiting to join the cluster, if this node is the first node in the cluster, please run `talosctl bootstrap`/);
+    const ep = ["--endpoints", "127.0.72.11"];
+    expect((await run(["service", "etcd", ...ep, "--nodes", "127.0.72.12"])).stdout).toMatch(/STATE\s+Preparing/);
+    expect((await run(["dmesg", ...ep, "--nodes", "127.0.72.11"])).stdout).toMatch(/etcd is waiting to join the cluster, if this node is the first node in the cluster, please run `talosctl bootstrap`/);
   });
 
   it("dry-run apply after install shows a diff", async () => {
-    const dry = await run(["apply-config", "--endpoints", "127.0.42.11", "--nodes", "127.0.42.11", "--file", join(dir, "controlplane.yaml"), "--dry-run"]);
+    const dry = await run(["apply-config", "--endpoints", "127.0.72.11", "--nodes", "127.0.72.11", "--file", join(dir, "controlplane.yaml"), "--dry-run"]);
     expect(dry.code).toBe(0);
     expect(dry.stderr).toMatch(/Dry run summary:[\s\S]*Config diff:/);
   });
 
   it("a second bootstrap on ANOTHER control plane before it joined succeeds and splits etcd (the hazard)", async () => {
-    const ep = ["--endpoints", "127.0.42.11"];
-    expect((await run(["bootstrap", ...ep, "--nodes", "127.0.42.11"])).code).toBe(0);
-    const split = await run(["bootstrap", ...ep, "--nodes", "127.0.42.12"]);
+    const ep = ["--endpoints", "127.0.72.11"];
+    expect((await run(["bootstrap", ...ep, "--nodes", "127.0.72.11"])).code).toBe(0);
+    const split = await run(["bootstrap", ...ep, "--nodes", "127.0.72.12"]);
     expect(split.code).toBe(0);
     const clusters = new Set(sim.events().filter((e) => e.detail?.bootstrapped).map((e) => e.detail!.etcdCluster));
     expect(clusters.size).toBe(2);
-    const health = await run(["health", ...ep, "--nodes", "127.0.42.11", "--wait-timeout", "2s"]);
+    const health = await run(["health", ...ep, "--nodes", "127.0.72.11", "--wait-timeout", "2s"]);
     expect(health.code).toBe(1);
     expect(health.stderr).toMatch(/healthcheck error|inconsistent/);
   });
@@ -161,10 +161,10 @@ describe("fresh cluster (fresh-3cp-2w)", () => {
 describe("simulator lifecycle", () => {
   it("stop() frees every port", async () => {
     const dir = mkdtempSync(join(tmpdir(), "talos-mcp-sim-stop-"));
-    const sim = await startSimulation({ scenario: "single-node", dir });
+    const sim = await startSimulation({ scenario: "single-node", dir, subnet: 73 });
     await sim.stop();
     await new Promise<void>((resolve, reject) => {
-      const server = createServer().once("error", reject).listen(50000, "127.0.44.11", () => server.close(() => resolve()));
+      const server = createServer().once("error", reject).listen(50000, "127.0.73.11", () => server.close(() => resolve()));
     });
   });
 });

@@ -1,0 +1,200 @@
+// The live tools through a real MCP client against the simulator, with the real talosctl: the whole
+// create-a-cluster workflow, and the guards that must stop an agent from breaking a cluster —
+// checked on the simulator's own record of what reached the nodes.
+import { execSync } from "node:child_process";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import { ElicitRequestSchema, type ElicitResult } from "@modelcontextprotocol/sdk/types.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pino } from "pino";
+import { createAuditLog } from "../../src/audit/audit.js";
+import { buildConfig, parseServeFlags, type Config } from "../../src/config.js";
+import { createSessionServerFactory } from "../../src/server/create-server.js";
+import { credentialRole } from "../../src/serve.js";
+import { startSimulation, type SimHandle } from "../../src/sim/index.js";
+import { ALL_TOOLS } from "../../tools/index.js";
+
+type Elicit = (message: string, properties: string[]) => ElicitResult;
+const silent = pino({ level: "silent" });
+
+async function session(config: Config, options: { elicit?: Elicit; role?: "reader" | "operator" | "admin" } = {}) {
+  const factory = createSessionServerFactory(config, { credentialRole: await credentialRole(config, silent), audit: createAuditLog({}) });
+  const server = factory.create({ transport: "memory", name: "agent", role: options.role ?? "admin" });
+  const client = new Client({ name: "t", version: "1" }, { capabilities: options.elicit ? { elicitation: { form: {} } } : {} });
+  if (options.elicit) {
+    const elicit = options.elicit;
+    client.setRequestHandler(ElicitRequestSchema, (r) => elicit(r.params.message, Object.keys((r.params as any).requestedSchema?.properties ?? {})));
+  }
+  const [a, b] = InMemoryTransport.createLinkedPair();
+  await Promise.all([server.connect(a), client.connect(b)]);
+  const call = async (name: string, args: Record<string, unknown>, opts: { signal?: AbortSignal; onprogress?: () => void } = {}) =>
+    client.callTool({ name, arguments: args }, undefined, { timeout: 120_000, signal: opts.signal, onprogress: opts.onprogress, resetTimeoutOnProgress: true });
+  return { client, call, factory };
+}
+
+const text = (result: { content?: unknown }) => ((result.content ?? []) as { text?: string }[]).map((c) => c.text ?? "").join("\n");
+const accept: Elicit = (message, properties) => {
+  const typed = /Type (\S+) to confirm/.exec(message)?.[1];
+  return { action: "accept", content: { confirm: true, ...(properties.includes("typed") ? { typed: typed ?? "" } : {}) } };
+};
+const acceptTyped = (value: string): Elicit => () => ({ action: "accept", content: { confirm: true, typed: value } });
+
+function configFor(dir: string, extra: string[] = [], talosconfig?: string): Config {
+  const config = buildConfig({
+    flags: parseServeFlags(["--workspace", join(dir, "ws"), "--state-dir", join(dir, "state"), ...extra]),
+    env: {},
+    cwd: dir,
+    knownTools: ALL_TOOLS.map((t) => t.name),
+  });
+  return Object.freeze({ ...config, talosconfig, consentTimeoutMs: 5_000 });
+}
+
+const calls = (sim: SimHandle, method: string) => sim.events().filter((e) => e.kind === "api-call" && e.method === `/machine.MachineService/${method}`);
+
+describe("create a cluster on the simulator, through MCP", () => {
+  let sim: SimHandle;
+  let dir: string;
+  let config: Config;
+  const cps = ["127.0.61.11", "127.0.61.12", "127.0.61.13"];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "talos-mcp-lifecycle-"));
+    sim = await startSimulation({ scenario: "fresh-3cp-2w", dir: join(dir, "sim"), subnet: 61 });
+    config = configFor(dir);
+  });
+  afterAll(async () => {
+    await sim?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("gen-config → apply (maintenance) → bootstrap → health (progress) → kubeconfig → etcd-backup", async () => {
+    const { call } = await session(config, { elicit: accept });
+    expect((await call("gen-config", { cluster: "demo", endpoint: "https://127.0.61.11:6443" })).isError).toBeFalsy();
+    const applied = await call("apply", { cluster: "demo", nodes: cps, file: "demo/controlplane.yaml", insecure: true });
+    expect(applied.isError, text(applied)).toBeFalsy();
+    expect((await call("apply", { cluster: "demo", nodes: ["127.0.61.21", "127.0.61.22"], file: "demo/worker.yaml", insecure: true })).isError).toBeFalsy();
+    expect(calls(sim, "ApplyConfiguration")).toHaveLength(5);
+
+    const boot = await call("bootstrap", { cluster: "demo", nodes: ["127.0.61.11"] });
+    expect(boot.isError, text(boot)).toBeFalsy();
+    expect(calls(sim, "Bootstrap")).toHaveLength(1);
+
+    let progress = 0;
+    const health = await call("health", { cluster: "demo", nodes: ["127.0.61.11"], waitTimeoutSeconds: 30 }, { onprogress: () => (progress += 1) });
+    expect(health.structuredContent).toMatchObject({ healthy: true });
+    expect(progress).toBeGreaterThan(0);
+
+    const kubeconfig = await call("kubeconfig", { cluster: "demo", nodes: ["127.0.61.11"] });
+    expect(kubeconfig.structuredContent).toMatchObject({ path: "demo/kubeconfig", sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(statSync(join(config.workspace, "demo/kubeconfig")).mode & 0o777).toBe(0o600);
+    expect(text(kubeconfig)).not.toMatch(/client-key-data|BEGIN/);
+
+    const backup = await call("etcd-backup", { cluster: "demo", nodes: ["127.0.61.11"] });
+    expect(backup.structuredContent).toMatchObject({ path: expect.stringMatching(/^backups\/demo-.*\.snapshot$/), bytes: expect.any(Number) });
+  });
+
+  it("a second bootstrap — same node or another control plane — is refused and never reaches a node", async () => {
+    const { call } = await session(config, { elicit: accept });
+    for (const node of ["127.0.61.11", "127.0.61.12"]) {
+      const refused = await call("bootstrap", { cluster: "demo", nodes: [node] });
+      expect(text(refused)).toMatch(/Denied by rule bootstrap-once/);
+    }
+    // Even without the server's ledger, the live check of every control plane refuses it.
+    writeFileSync(join(config.workspace, "demo/cluster-state.json"), JSON.stringify({ nodes: Object.fromEntries(cps.map((n) => [n, { role: "controlplane", appliedAt: "" }])), bootstraps: [] }));
+    const live = await call("bootstrap", { cluster: "demo", nodes: ["127.0.61.12"] });
+    expect(text(live)).toMatch(/Denied by rule bootstrap-once: etcd already runs on .*127\.0\.61\.11 \(STATE Running, HEALTH OK\).*split etcd/s);
+    expect(calls(sim, "Bootstrap")).toHaveLength(1);
+    const twoNodes = await call("bootstrap", { cluster: "demo", nodes: cps.slice(0, 2) });
+    expect(text(twoNodes)).toMatch(/field 'nodes': at most 1 node/);
+  });
+
+  it("a declined reboot does not run; reset needs the node typed back", async () => {
+    const declined = await session(config, { elicit: () => ({ action: "decline" }) });
+    expect(text(await declined.call("reboot", { cluster: "demo", nodes: ["127.0.61.21"] }))).toMatch(/Not confirmed: the user chose decline/);
+    expect(calls(sim, "Reboot")).toHaveLength(0);
+    const wrong = await session(config, { elicit: acceptTyped("127.0.61.21") });
+    expect(text(await wrong.call("reset", { cluster: "demo", nodes: ["127.0.61.22"] }))).toMatch(/did not match "127\.0\.61\.22"/);
+    const noElicitation = await session(config);
+    expect(text(await noElicitation.call("reset", { cluster: "demo", nodes: ["127.0.61.22"] }))).toMatch(/cannot ask the user/);
+    expect(calls(sim, "Reset")).toHaveLength(0);
+    const right = await session(config, { elicit: acceptTyped("127.0.61.22") });
+    expect((await right.call("reset", { cluster: "demo", nodes: ["127.0.61.22"] })).isError).toBeFalsy();
+    expect(calls(sim, "Reset")).toHaveLength(1);
+  });
+
+  it("reads work and return structured content", async () => {
+    const { call } = await session(config);
+    expect((await call("version", { cluster: "demo", nodes: ["127.0.61.11"] })).structuredContent).toMatchObject({ nodes: [{ node: "127.0.61.11", tag: "v1.12.6" }] });
+    expect((await call("services", { cluster: "demo", nodes: ["127.0.61.11"], service: "etcd" })).structuredContent).toMatchObject({ services: [{ id: "etcd", state: "Running" }] });
+    const members = await call("get", { cluster: "demo", nodes: ["127.0.61.11"], type: "members" });
+    expect((members.structuredContent as any).resources.length).toBeGreaterThanOrEqual(4);
+    expect((await call("etcd-status", { cluster: "demo", nodes: ["127.0.61.11"] })).structuredContent).toMatchObject({ members: expect.any(Array) });
+    expect((await call("logs", { cluster: "demo", nodes: ["127.0.61.11"], service: "etcd", tail: 5 })).isError).toBeFalsy();
+    const mc = await call("get", { cluster: "demo", nodes: ["127.0.61.11"], type: "machineconfig" });
+    expect(JSON.stringify(mc.structuredContent)).not.toMatch(/LS0tLS1|BEGIN/);
+  });
+});
+
+describe("guards on running clusters", () => {
+  it("refuses a reboot that would lose etcd quorum, before it runs", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "talos-mcp-quorum-"));
+    const sim = await startSimulation({ scenario: "quorum-at-risk", dir: join(dir, "sim"), subnet: 62 });
+    try {
+      const config = configFor(dir, [], sim.talosconfig);
+      const { call } = await session(config, { elicit: accept });
+      const refused = await call("reboot", { nodes: ["127.0.62.11"] });
+      expect(text(refused)).toMatch(/Denied by rule quorum: rebooting 127\.0\.62\.11 would leave 1 healthy etcd member\(s\) of 3; quorum needs 2/);
+      expect(calls(sim, "Reboot")).toHaveLength(0);
+      const worker = await call("reboot", { nodes: ["127.0.62.21"] });
+      expect(worker.isError, text(worker)).toBeFalsy();
+      const upgradeTwoMinors = await call("upgrade", { nodes: ["127.0.62.21"], image: "ghcr.io/siderolabs/installer:v1.14.0" });
+      expect(text(upgradeTwoMinors)).toMatch(/Denied by rule one-minor-step/);
+      expect(calls(sim, "Upgrade")).toHaveLength(0);
+    } finally {
+      await sim.stop();
+    }
+  });
+
+  it("an os:reader talosconfig sees only read tools", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "talos-mcp-reader-"));
+    const sim = await startSimulation({ scenario: "running-3cp-2w", dir: join(dir, "sim"), subnet: 63 });
+    try {
+      const config = configFor(dir, [], `${sim.talosconfig}.reader`);
+      const { client, call } = await session(config);
+      const names = (await client.listTools()).tools.map((t) => t.name);
+      const specs = ALL_TOOLS.filter((t) => names.includes(t.name));
+      expect(specs.every((t) => t.minRole === "none" || t.minRole === "reader")).toBe(true);
+      expect(names).toEqual(expect.arrayContaining(["health", "get", "version", "etcd-status"]));
+      expect(names).not.toContain("bootstrap");
+      expect(text(await call("bootstrap", { nodes: ["127.0.63.11"] }))).toMatch(/Denied by rule role-ceiling/);
+      expect((await call("version", { nodes: ["127.0.63.11"] })).isError).toBeFalsy();
+    } finally {
+      await sim.stop();
+    }
+  });
+
+  it("cancelling a running health check stops talosctl; no child is left", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "talos-mcp-cancel-"));
+    const sim = await startSimulation({ scenario: "fresh-3cp-2w", dir: join(dir, "sim"), subnet: 64 });
+    try {
+      const config = configFor(dir);
+      const { call } = await session(config, { elicit: accept });
+      await call("gen-config", { cluster: "c", endpoint: "https://127.0.64.11:6443" });
+      await call("apply", { cluster: "c", nodes: ["127.0.64.11"], file: "c/controlplane.yaml", insecure: true });
+      const controller = new AbortController();
+      const pending = call("health", { cluster: "c", nodes: ["127.0.64.11"], waitTimeoutSeconds: 120 }, { signal: controller.signal }).catch((error: Error) => error);
+      await new Promise((r) => setTimeout(r, 1_500));
+      const healthChildren = () => execSync("ps -eo args").toString().split("\n").filter((line) => line.includes("talosctl") && line.includes(" health"));
+      expect(healthChildren().length).toBeGreaterThan(0);
+      controller.abort();
+      expect(await pending).toBeInstanceOf(Error);
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(healthChildren()).toEqual([]);
+    } finally {
+      await sim.stop();
+    }
+  });
+});
