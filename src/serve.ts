@@ -10,6 +10,7 @@ import { isSupportedVersion } from "./backends/versions.js";
 import { readTalosconfig, resolveTalosconfigPath } from "./backends/talosconfig.js";
 import { createSessionServerFactory } from "./server/create-server.js";
 import { roleFromTalosRoles, type Role } from "./server/roles.js";
+import { startHttpServer } from "./transports/http.js";
 import { serveStdio } from "./transports/stdio.js";
 import type { CliBinary } from "./server/tool-spec.js";
 
@@ -64,7 +65,16 @@ export async function runServe(initial: Config, log: Logger): Promise<number> {
       await serveStdio(factory, config.role, log);
       return 0;
     }
-    throw new Error("HTTP transport is not available in this build yet");
+    const http = await startHttpServer(config, factory, log);
+    // Graceful shutdown: stop accepting, let running calls finish up to the grace period,
+    // cancel the rest, flush the audit log.
+    await new Promise<void>((resolve) => {
+      process.once("SIGTERM", resolve);
+      process.once("SIGINT", resolve);
+    });
+    log.info("shutting down");
+    await http.close();
+    return 0;
   } finally {
     await sim?.stop();
   }

@@ -6,4 +6,5 @@ export interface Subcommand {
 
 export const SUBCOMMANDS: Record<string, Subcommand> = {
   sim: { summary: "simulated Talos cluster: up | events | scenarios", run: async (argv) => (await import("./sim/index.js")).runSimCli(argv) },
+  token: { summary: "HTTP bearer tokens: add | list", run: async (argv) => (await import("./transports/tokens.js")).runTokenCli(argv) },
 };

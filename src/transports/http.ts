@@ -1,0 +1,227 @@
+// Remote agents over HTTP: Streamable HTTP at /mcp (stateful sessions) and legacy SSE at
+// GET /sse + POST /messages, sharing one session map and one auth layer; /healthz for probes.
+// Every request passes, in order: Host and Origin checks (403), bearer auth (401), rate limit
+// (429), body limit (413); sessions belong to the token that created them.
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { SSEServerTransport } from "@modelcontextprotocol/sdk/server/sse.js";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { Logger } from "pino";
+import type { Config } from "../config-types.js";
+import type { SessionServerFactory } from "../server/session-types.js";
+import type { Caller } from "../server/tool-spec.js";
+import { allowedHostNames, checkHost, checkOrigin, isLoopback } from "./host-origin.js";
+import { ConcurrencyLimiter, RateLimiter } from "./limits.js";
+import { loadTokens, verifyToken, type TokenEntry } from "./tokens.js";
+
+interface Session {
+  kind: "streamable" | "sse";
+  owner: string;
+  transport: StreamableHTTPServerTransport | SSEServerTransport;
+  server: McpServer;
+  lastSeen: number;
+}
+
+export interface HttpHandle {
+  url: string;
+  close(): Promise<void>;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+function sendError(res: ServerResponse, error: HttpError): void {
+  if (res.headersSent) return void res.end();
+  res.writeHead(error.status, { "content-type": "application/json", ...error.headers });
+  res.end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32000, message: error.message }, id: null }));
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<unknown> {
+  const declared = Number(req.headers["content-length"] ?? "0");
+  if (declared > limit) throw new HttpError(413, `request body over ${limit} bytes`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new HttpError(413, `request body over ${limit} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  if (size === 0) return undefined;
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  } catch {
+    throw new HttpError(400, "request body is not valid JSON");
+  }
+}
+
+const isInitialize = (body: unknown) => (Array.isArray(body) ? body : [body]).some((m) => (m as { method?: string })?.method === "initialize");
+const toolCallIds = (body: unknown) =>
+  (Array.isArray(body) ? body : [body]).filter((m) => (m as { method?: string })?.method === "tools/call").map((m) => (m as { id: string | number }).id);
+
+export async function startHttpServer(config: Config, factory: SessionServerFactory, log: Logger): Promise<HttpHandle> {
+  const http = config.http;
+  if (!isLoopback(http.host) && !http.tokensFile) {
+    throw new Error(`refusing to listen on ${http.host} without --tokens: off loopback every caller must authenticate`);
+  }
+  if (http.insecureNoAuth && !isLoopback(http.host)) throw new Error("--insecure-no-auth is only allowed on a loopback address");
+  if (!http.tokensFile && !http.insecureNoAuth) {
+    throw new Error("HTTP needs --tokens FILE (see `talos-mcp token add`), or --insecure-no-auth on loopback");
+  }
+  const tokens: TokenEntry[] = http.tokensFile ? loadTokens(http.tokensFile) : [];
+  const hosts = allowedHostNames(http.host, http.allowedHosts);
+  const rate = new RateLimiter(http.rateLimitPerMinute);
+  const concurrency = new ConcurrencyLimiter(http.maxConcurrentCalls);
+  const sessions = new Map<string, Session>();
+  /** The server's own origins (same-origin requests), known once the port is. */
+  let selfOrigins: string[] = [];
+
+  const authenticate = (req: IncomingMessage): Caller & { toolsets?: TokenEntry["toolsets"] } => {
+    if (!http.tokensFile) return { transport: "http", name: "anonymous", role: config.role };
+    const header = req.headers.authorization;
+    const presented = header?.startsWith("Bearer ") ? header.slice(7).trim() : undefined;
+    const check = verifyToken(tokens, presented);
+    if (!check.ok) {
+      const description = { missing: "a bearer token is required", invalid: "the bearer token is not valid", expired: "the bearer token has expired" }[check.reason];
+      throw new HttpError(401, description, { "www-authenticate": `Bearer realm="talos-mcp"${check.reason === "missing" ? "" : `, error="invalid_token", error_description="${description}"`}` });
+    }
+    return { transport: "http", name: check.entry.name, role: check.entry.role, toolsets: check.entry.toolsets };
+  };
+
+  const openSession = (caller: Caller, kind: Session["kind"], transport: Session["transport"]) => {
+    if (sessions.size >= http.maxSessions) throw new HttpError(503, `session limit (${http.maxSessions}) reached`, { "retry-after": "30" });
+    const server = factory.create({ ...caller, transport: kind === "sse" ? "sse" : "http" });
+    return server;
+  };
+
+  const session = (id: string, caller: Caller, kind: Session["kind"]): Session => {
+    const found = sessions.get(id);
+    // Another token presenting a session id learns nothing: the same answer as a stale id.
+    if (!found || found.owner !== caller.name) throw new HttpError(404, "unknown or expired session");
+    if (found.kind !== kind) throw new HttpError(400, `session ${id} belongs to the ${found.kind} transport`);
+    found.lastSeen = Date.now();
+    return found;
+  };
+
+  async function handleMcp(req: IncomingMessage, res: ServerResponse, caller: Caller): Promise<void> {
+    const body = req.method === "POST" ? await readBody(req, http.bodyLimit) : undefined;
+    const sessionId = req.headers["mcp-session-id"];
+    if (typeof sessionId === "string") {
+      const found = session(sessionId, caller, "streamable");
+      const transport = found.transport as StreamableHTTPServerTransport;
+      const ids = toolCallIds(body);
+      const releases = ids.map(() => concurrency.acquire(caller.name));
+      if (releases.some((release) => release === undefined)) {
+        releases.forEach((release) => release?.());
+        throw new HttpError(429, `at most ${http.maxConcurrentCalls} tool calls at once per token`, { "retry-after": "5" });
+      }
+      res.on("close", () => {
+        releases.forEach((release) => release?.());
+        // A client that vanished mid-call must not pin a child process: cancel its calls.
+        if (!res.writableFinished) for (const id of ids) transport.onmessage?.({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: id, reason: "client disconnected" } });
+      });
+      await transport.handleRequest(req, res, body);
+      return;
+    }
+    if (req.method !== "POST" || !isInitialize(body)) throw new HttpError(400, "no mcp-session-id: start with an initialize request");
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => {
+        sessions.set(id, { kind: "streamable", owner: caller.name, transport, server, lastSeen: Date.now() });
+      },
+    });
+    transport.onclose = () => {
+      if (transport.sessionId) sessions.delete(transport.sessionId);
+    };
+    const server = openSession(caller, "streamable", transport);
+    await server.connect(transport);
+    await transport.handleRequest(req, res, body);
+  }
+
+  async function handleSse(req: IncomingMessage, res: ServerResponse, caller: Caller): Promise<void> {
+    const transport = new SSEServerTransport("/messages", res);
+    const server = openSession(caller, "sse", transport);
+    sessions.set(transport.sessionId, { kind: "sse", owner: caller.name, transport, server, lastSeen: Date.now() });
+    transport.onclose = () => sessions.delete(transport.sessionId);
+    await server.connect(transport);
+  }
+
+  async function handleMessages(req: IncomingMessage, res: ServerResponse, caller: Caller, url: URL): Promise<void> {
+    const id = url.searchParams.get("sessionId");
+    if (!id) throw new HttpError(400, "sessionId query parameter is required");
+    const found = session(id, caller, "sse");
+    const body = await readBody(req, http.bodyLimit);
+    await (found.transport as SSEServerTransport).handlePostMessage(req, res, body);
+  }
+
+  const server: Server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    try {
+      if (url.pathname === "/healthz" && req.method === "GET") {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end('{"status":"ok"}');
+        return;
+      }
+      const host = checkHost(req.headers.host, hosts);
+      if (!host.ok) throw new HttpError(host.status, host.reason);
+      const origin = checkOrigin(req.headers.origin, [...http.allowedOrigins, ...selfOrigins]);
+      if (!origin.ok) throw new HttpError(origin.status, origin.reason);
+      if (req.headers.origin && http.allowedOrigins.length) {
+        res.setHeader("access-control-allow-origin", req.headers.origin);
+        res.setHeader("vary", "Origin");
+      }
+      const caller = authenticate(req);
+      const wait = rate.take(caller.name);
+      if (wait > 0) throw new HttpError(429, "rate limit exceeded", { "retry-after": String(wait) });
+      if (url.pathname === "/mcp") await handleMcp(req, res, caller);
+      else if (url.pathname === "/sse" && req.method === "GET") await handleSse(req, res, caller);
+      else if (url.pathname === "/messages" && req.method === "POST") await handleMessages(req, res, caller, url);
+      else throw new HttpError(404, `no route ${req.method} ${url.pathname}`);
+    } catch (error) {
+      if (error instanceof HttpError) return sendError(res, error);
+      log.error({ err: (error as Error).message }, "HTTP request failed");
+      sendError(res, new HttpError(500, "internal error"));
+    }
+  });
+  server.requestTimeout = http.requestTimeoutMs;
+  server.headersTimeout = Math.min(60_000, http.requestTimeoutMs);
+
+  const sweeper = setInterval(() => {
+    const idleBefore = Date.now() - http.sessionIdleMs;
+    for (const [id, s] of sessions) {
+      if (s.lastSeen < idleBefore) {
+        sessions.delete(id);
+        void s.transport.close();
+      }
+    }
+  }, Math.min(60_000, http.sessionIdleMs)).unref();
+
+  await new Promise<void>((resolve, reject) => server.once("error", reject).listen(http.port, http.host, () => resolve()));
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : http.port;
+  const url = `http://${http.host.includes(":") ? `[${http.host}]` : http.host}:${port}`;
+  selfOrigins = [...hosts].map((name) => `http://${name}:${port}`);
+  log.info({ url: `${url}/mcp`, auth: http.tokensFile ? "bearer" : "none (loopback)" }, "serving MCP over HTTP");
+
+  return {
+    url,
+    async close() {
+      clearInterval(sweeper);
+      server.close();
+      const deadline = Date.now() + http.shutdownGraceMs;
+      while (factory.inFlight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      factory.cancelAll("server shutting down");
+      for (const s of sessions.values()) await s.transport.close().catch(() => undefined);
+      sessions.clear();
+      server.closeAllConnections();
+      await factory.flush();
+    },
+  };
+}
