@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs the official MCP conformance suite (server scenarios, over HTTP) against the built server.
+# The runner needs Node 22 (it calls fs.globSync), taken from the node@22 npm package.
+# Fixture-only scenarios are listed, with reasons, in test/conformance/baseline.yml.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[[ -f dist/src/cli.js ]] || npm run build
+work=$(mktemp -d)
+port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+node dist/src/cli.js serve --transport http --host 127.0.0.1 --port "$port" --insecure-no-auth \
+  --workspace "$work/ws" --state-dir "$work/state" --log-level warn >"$work/server.log" 2>&1 &
+server=$!
+trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 1 50); do
+  curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+baseline="$PWD/test/conformance/baseline.yml"
+(cd "$work" && npx -y -p node@22 -p @modelcontextprotocol/conformance@0.1.16 -c \
+  "conformance server --url http://127.0.0.1:$port/mcp --expected-failures $baseline")
