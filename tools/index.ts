@@ -18,6 +18,7 @@ import policyCheck from "./policy-check.js";
 import reboot from "./reboot.js";
 import reset from "./reset.js";
 import services from "./services.js";
+import templateValidate from "./template-validate.js";
 import upgrade from "./upgrade.js";
 import upgradeKubernetes from "./upgrade-kubernetes.js";
 import validateConfig from "./validate-config.js";
@@ -46,6 +47,8 @@ export const ALL_TOOLS: readonly AnyToolSpec[] = [
   upgradeKubernetes,
   reboot,
   reset,
+  // omni: cluster templates are the source of truth
+  templateValidate,
   // policy: check before you propose
   policyCheck,
   cliHelp,

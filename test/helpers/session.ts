@@ -1,0 +1,47 @@
+// An in-process server session over a real MCP client (in-memory transport), for integration tests.
+import { join } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import { ElicitRequestSchema, type ElicitResult } from "@modelcontextprotocol/sdk/types.js";
+import { pino } from "pino";
+import { createAuditLog } from "../../src/audit/audit.js";
+import { buildConfig, parseServeFlags, type Config } from "../../src/config.js";
+import { createSessionServerFactory } from "../../src/server/create-server.js";
+import { credentialRole } from "../../src/serve.js";
+import { ALL_TOOLS } from "../../tools/index.js";
+
+export type Elicit = (message: string, properties: string[]) => ElicitResult;
+export const silent = pino({ level: "silent" });
+
+export async function session(config: Config, options: { elicit?: Elicit; role?: "reader" | "operator" | "admin" } = {}) {
+  const factory = createSessionServerFactory(config, { credentialRole: await credentialRole(config, silent), audit: createAuditLog({}) });
+  const server = factory.create({ transport: "memory", name: "agent", role: options.role ?? "admin" });
+  const client = new Client({ name: "t", version: "1" }, { capabilities: options.elicit ? { elicitation: { form: {} } } : {} });
+  if (options.elicit) {
+    const elicit = options.elicit;
+    client.setRequestHandler(ElicitRequestSchema, (r) => elicit(r.params.message, Object.keys((r.params as any).requestedSchema?.properties ?? {})));
+  }
+  const [a, b] = InMemoryTransport.createLinkedPair();
+  await Promise.all([server.connect(a), client.connect(b)]);
+  const call = async (name: string, args: Record<string, unknown>, opts: { signal?: AbortSignal; onprogress?: () => void } = {}) =>
+    client.callTool({ name, arguments: args }, undefined, { timeout: 120_000, signal: opts.signal, onprogress: opts.onprogress, resetTimeoutOnProgress: true });
+  return { client, call, factory };
+}
+
+export const text = (result: { content?: unknown }) => ((result.content ?? []) as { text?: string }[]).map((c) => c.text ?? "").join("\n");
+export const accept: Elicit = (message, properties) => {
+  const typed = /Type (\S+) to confirm/.exec(message)?.[1];
+  return { action: "accept", content: { confirm: true, ...(properties.includes("typed") ? { typed: typed ?? "" } : {}) } };
+};
+export const acceptTyped = (value: string): Elicit => () => ({ action: "accept", content: { confirm: true, typed: value } });
+
+export function configFor(dir: string, extra: string[] = [], talosconfig?: string): Config {
+  const config = buildConfig({
+    flags: parseServeFlags(["--workspace", join(dir, "ws"), "--state-dir", join(dir, "state"), ...extra]),
+    env: {},
+    cwd: dir,
+    knownTools: ALL_TOOLS.map((t) => t.name),
+  });
+  return Object.freeze({ ...config, talosconfig, consentTimeoutMs: 5_000 });
+}
+

@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { omniManagedReason } from "../../../src/omni/managed.js";
+import { parseTemplateErrors, referencedPatchFiles } from "../../../src/omni/template.js";
+
+describe("Omni-managed detection (omni-reconcile)", () => {
+  const plain = { auth: "mtls", endpoints: ["10.0.0.2"], omni: false, nodes: ["10.0.0.2"] };
+  it.each([
+    [{ ...plain, auth: "siderov1" }, /SideroV1/],
+    [{ ...plain, endpoints: ["https://acme.omni.example"] }, /Omni API URL/],
+    [{ ...plain, omni: true }, /points at Omni/],
+  ])("flags %j", (context, reason) => {
+    expect(omniManagedReason(context)).toMatch(reason);
+  });
+  it("flags nodes that Omni lists as machines", () => {
+    expect(omniManagedReason(plain, { addresses: ["10.0.0.2"], ids: [] })).toMatch(/Omni lists 10\.0\.0\.2/);
+    expect(omniManagedReason({ ...plain, nodes: ["4c4c"] }, { addresses: [], ids: ["4c4c"] })).toMatch(/Omni lists 4c4c/);
+  });
+  it("leaves plain talosctl clusters alone", () => {
+    expect(omniManagedReason(plain)).toBeUndefined();
+    expect(omniManagedReason(plain, { addresses: ["10.9.9.9"], ids: [] })).toBeUndefined();
+  });
+});
+
+describe("template helpers", () => {
+  it("finds patch files relative to the template", () => {
+    const text = "kind: Cluster\nname: a\npatches:\n  - file: patches/a.yaml\n---\nkind: Workers\npatches:\n  - inline: {}\n  - file: ../outside.yaml\n";
+    expect(referencedPatchFiles("/ws/omni/t.yaml", text)).toEqual(["/ws/omni/patches/a.yaml", "/ws/outside.yaml"]);
+  });
+  it("parses omnictl validation errors", () => {
+    const stderr = 'Error: 1 error occurred:\n\t* error validating cluster "de mo": 2 errors occurred:\n\t* name should only contain letters, digits, dashes and underscores\n\t* version should start with \'v\'\n';
+    expect(parseTemplateErrors(stderr)).toEqual([
+      { message: "name should only contain letters, digits, dashes and underscores", cluster: "de mo" },
+      { message: "version should start with 'v'", cluster: "de mo" },
+    ]);
+    const decode = parseTemplateErrors("Error: error loading template: error decoding document at line 1:1: yaml: construct errors:\n  line 3: field bogus not found in type models.Cluster\n");
+    expect(decode).toEqual([{ message: "field bogus not found in type models.Cluster", line: 3, column: 1, field: "bogus", document: undefined }]);
+  });
+});
