@@ -5,6 +5,7 @@ import apply from "./apply.js";
 import bootstrap from "./bootstrap.js";
 import cliHelp from "./cli-help.js";
 import dmesg from "./dmesg.js";
+import docsSearch from "./docs-search.js";
 import etcdBackup from "./etcd-backup.js";
 import etcdRestore from "./etcd-restore.js";
 import etcdStatus from "./etcd-status.js";
@@ -49,6 +50,8 @@ export const ALL_TOOLS: readonly AnyToolSpec[] = [
   reset,
   // omni: cluster templates are the source of truth
   templateValidate,
+  // docs
+  docsSearch,
   // policy: check before you propose
   policyCheck,
   cliHelp,

@@ -1,0 +1,49 @@
+// docs://versions, docs://search/{query} and docs://page/{+path} (a page's Markdown, with its URL).
+import { ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { DEFAULT_DOCS_VERSION, docsService } from "../src/docs/service.js";
+import type { RegisterResources } from "../src/server/resource-types.js";
+
+/** A docs page path: letters, digits, '.', '_', '-' and '/', never '.' or '..' segments. */
+export function docsPagePath(raw: string): string | undefined {
+  const path = raw.replace(/^\/+/, "").replace(/\.mdx?$/, "");
+  if (!/^[A-Za-z0-9._/-]+$/.test(path) || path.split("/").some((part) => part === ".." || part === "." || part === "")) return undefined;
+  return path;
+}
+
+export const registerDocsResources: RegisterResources = (server, deps) => {
+  const docs = () => docsService(deps.config);
+  server.registerResource(
+    "docs-versions",
+    "docs://versions",
+    { title: "Docs versions", description: "Talos versions the docs cover (newest first).", mimeType: "application/json" },
+    async (uri) => ({ contents: [{ uri: uri.href, mimeType: "application/json", text: JSON.stringify(await docs().versions()) }] }),
+  );
+  server.registerResource(
+    "docs-search",
+    new ResourceTemplate("docs://search/{version}/{query}", {
+      list: undefined,
+      complete: { version: async (value) => (await docs().versions()).filter((v) => v.startsWith(value)) },
+    }),
+    { title: "Docs search", description: `Search results as JSON; version like ${DEFAULT_DOCS_VERSION}.`, mimeType: "application/json" },
+    async (uri, variables) => {
+      const query = decodeURIComponent(String(variables.query)).trim();
+      if (!query || query.length > 500) throw new McpError(ErrorCode.InvalidParams, "query must be 1-500 characters");
+      const outcome = await docs().search({ query, version: String(variables.version), limit: 8 });
+      return { contents: [{ uri: uri.href, mimeType: "application/json", text: JSON.stringify(outcome, null, 2) }] };
+    },
+  );
+  server.registerResource(
+    "docs-page",
+    new ResourceTemplate("docs://page/{+path}", { list: undefined }),
+    { title: "Docs page", description: "A docs page as Markdown, e.g. docs://page/talos/v1.12/getting-started/getting-started", mimeType: "text/markdown" },
+    async (uri, variables) => {
+      const path = docsPagePath(String(variables.path));
+      if (!path) throw new McpError(ErrorCode.InvalidParams, `invalid docs page path '${String(variables.path)}': use a path like talos/v1.12/getting-started/getting-started (no '..')`);
+      const page = await docs().page(path).catch((error: Error) => {
+        throw new McpError(ErrorCode.InvalidParams, error.message);
+      });
+      return { contents: [{ uri: uri.href, mimeType: "text/markdown", text: `<!-- ${page.url} -->\n${page.markdown}` }] };
+    },
+  );
+};

@@ -1,0 +1,79 @@
+// Docs search for the tools and resources: live (the docs site's MCP endpoint), offline (a local
+// index), or auto — live, falling back to the index when the network fails, and saying so.
+import { join } from "node:path";
+import type { Config } from "../config-types.js";
+import { PINNED } from "../backends/versions.js";
+import { LiveDocs } from "./live.js";
+import { OfflineDocs, type DocsResult, type Product } from "./offline.js";
+
+/** Talos versions the docs site publishes (newest first); the index, when loaded, knows better. */
+export const KNOWN_TALOS_DOC_VERSIONS = ["v1.13", "v1.12", "v1.11", "v1.10", "v1.9", "v1.8", "v1.7"];
+/** Default version: the pinned talosctl's minor. */
+export const DEFAULT_DOCS_VERSION = PINNED.talosctl.replace(/^(v\d+\.\d+).*$/, "$1");
+
+export interface DocsSearchOutcome {
+  results: DocsResult[];
+  source: "live" | "offline";
+  note?: string;
+}
+
+export interface DocsService {
+  search(input: { query: string; version?: string; product?: Product; limit: number }): Promise<DocsSearchOutcome>;
+  page(path: string): Promise<{ markdown: string; url: string; source: "live" | "offline" }>;
+  versions(): Promise<string[]>;
+}
+
+const services = new WeakMap<Config, DocsService>();
+
+export function docsService(config: Config): DocsService {
+  let service = services.get(config);
+  if (!service) {
+    service = createDocsService(config);
+    services.set(config, service);
+  }
+  return service;
+}
+
+function createDocsService(config: Config): DocsService {
+  const live = config.docs.mode === "offline" ? undefined : new LiveDocs({ url: config.docs.url, cacheDir: join(config.stateDir, "docs-cache") });
+  const indexFile = config.docs.index ?? join(config.stateDir, "docs-index.json");
+  let offline: Promise<OfflineDocs> | undefined;
+  const loadOffline = () => (offline ??= OfflineDocs.load(indexFile));
+
+  async function withFallback<T>(liveCall: (() => Promise<T>) | undefined, offlineCall: (docs: OfflineDocs) => T): Promise<{ value: T; source: "live" | "offline"; note?: string }> {
+    if (liveCall) {
+      try {
+        return { value: await liveCall(), source: "live" };
+      } catch (error) {
+        if (config.docs.mode === "live") throw new Error(`the docs site did not answer (${(error as Error).message}); try again, or use --docs auto with an offline index`);
+        const docs = await loadOffline().catch((offlineError: Error) => {
+          throw new Error(`the docs site did not answer (${(error as Error).message}) and there is no offline index: ${offlineError.message}`);
+        });
+        return { value: offlineCall(docs), source: "offline", note: `live docs unavailable (${(error as Error).message}); answered from the offline index` };
+      }
+    }
+    return { value: offlineCall(await loadOffline()), source: "offline" };
+  }
+
+  return {
+    async search({ query, version, product, limit }) {
+      const { value, source, note } = await withFallback(
+        live ? async () => (await live.search(query, product === "talos" || !product ? version : undefined)).filter((r) => !product || r.product === product).slice(0, limit) : undefined,
+        (docs) => docs.query(query, { version, product, limit }),
+      );
+      return { results: value, source, ...(note ? { note } : {}) };
+    },
+    async page(path) {
+      const { value, source } = await withFallback(live ? () => live.page(path) : undefined, (docs) => {
+        const page = docs.page(path);
+        if (!page) throw new Error(`no page '${path}' in the offline index`);
+        return page;
+      });
+      return { ...value, source };
+    },
+    async versions() {
+      const docs = await loadOffline().catch(() => undefined);
+      return docs?.versions().length ? docs.versions() : KNOWN_TALOS_DOC_VERSIONS;
+    },
+  };
+}

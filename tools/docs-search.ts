@@ -1,0 +1,50 @@
+// docs-search: the official Talos / Omni docs (live from the docs site's own search, or from the
+// offline index), for the right Talos version, with links.
+import { z } from "zod";
+import { ToolError } from "../src/server/errors.js";
+import { defineTool } from "../src/server/tool-spec.js";
+import { DEFAULT_DOCS_VERSION, docsService } from "../src/docs/service.js";
+import { PRODUCTS } from "../src/docs/offline.js";
+
+export default defineTool({
+  name: "docs-search",
+  title: "Search the Talos and Omni docs",
+  description:
+    "Search the official Talos Linux and Omni documentation (docs.siderolabs.com, or the offline index on air-gapped sites) and return ranked passages with title, link and excerpt. Use it to answer from the docs with links, for the cluster's Talos version.",
+  toolset: "docs",
+  risk: "read",
+  minRole: "none",
+  openWorld: true,
+  idempotent: true,
+  rules: ["real-commands-only"],
+  timeoutMs: 30_000,
+  input: z
+    .object({
+      query: z.string().trim().min(1, "must not be empty").max(500, "must be at most 500 characters: ask a shorter question").describe("What to look up, e.g. 'bootstrap etcd'."),
+      version: z.string().regex(/^v\d+\.\d+$/, "must be a Talos minor version like v1.12").optional().describe(`Talos docs version (default ${DEFAULT_DOCS_VERSION}).`),
+      product: z.enum(PRODUCTS).optional().describe("Limit to talos, omni or kubernetes-guides."),
+      limit: z.number().int().min(1).max(20).default(8).describe("How many results (default 8)."),
+    })
+    .strict(),
+  output: z.object({
+    results: z.array(z.object({ title: z.string(), url: z.string(), version: z.string().optional(), product: z.string(), excerpt: z.string() })),
+    source: z.enum(["live", "offline"]),
+    note: z.string().optional(),
+  }),
+  async run(args, ctx) {
+    const docs = docsService(ctx.config);
+    const version = args.version ?? (args.product === "omni" || args.product === "kubernetes-guides" ? undefined : DEFAULT_DOCS_VERSION);
+    if (version) {
+      const known = await docs.versions();
+      if (!known.includes(version)) throw new ToolError(`unknown docs version ${version}`, { field: "version", next: `use one of: ${known.join(", ")}` });
+    }
+    const outcome = await docs.search({ query: args.query, version, product: args.product, limit: args.limit }).catch((error: Error) => {
+      throw new ToolError(error.message, { next: "retry later, or configure an offline index (talos-mcp docs index)" });
+    });
+    const text = [
+      ...(outcome.note ? [`(${outcome.note})`] : []),
+      ...outcome.results.map((r, i) => `${i + 1}. ${r.title}${r.version ? ` [${r.version}]` : ""}\n   ${r.url}\n   ${r.excerpt}`),
+    ].join("\n") || "No results.";
+    return { structured: { ...outcome }, text };
+  },
+});
