@@ -12,6 +12,7 @@ import etcdStatus from "./etcd-status.js";
 import genConfig from "./gen-config.js";
 import get from "./get.js";
 import health from "./health.js";
+import imageSchematic from "./image-schematic.js";
 import kubeconfig from "./kubeconfig.js";
 import logs from "./logs.js";
 import patchConfig from "./patch-config.js";
@@ -50,6 +51,8 @@ export const ALL_TOOLS: readonly AnyToolSpec[] = [
   reset,
   // omni: cluster templates are the source of truth
   templateValidate,
+  // factory: custom images
+  imageSchematic,
   // docs
   docsSearch,
   // policy: check before you propose
