@@ -3,8 +3,8 @@
 import { z } from "zod";
 import { requireSuccess } from "../src/server/cli-errors.js";
 import { defineTool } from "../src/server/tool-spec.js";
-import { assertNotOmniManaged, assertQuorumSurvives } from "../src/talos/live-checks.js";
-import { nodeList, requireEndpoints, resolveTarget, targetFields } from "../src/talos/targets.js";
+import { preflightTakingNodeDown } from "../src/talos/live-checks.js";
+import { nodeList, resolveTarget, targetFields } from "../src/talos/targets.js";
 
 export default defineTool({
   name: "reset",
@@ -27,10 +27,7 @@ export default defineTool({
     })
     .strict(),
   async preflight(args, ctx) {
-    const target = await resolveTarget(args, ctx);
-    assertNotOmniManaged(target);
-    requireEndpoints(target);
-    await assertQuorumSurvives(ctx, target, args.nodes[0]!, "resetting");
+    await preflightTakingNodeDown(args, ctx, "resetting");
   },
   async plan(args) {
     const node = args.nodes[0]!;

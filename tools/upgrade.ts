@@ -5,9 +5,9 @@ import { requireSuccess } from "../src/server/cli-errors.js";
 import { ToolError } from "../src/server/errors.js";
 import { imageReference } from "../src/server/schemas.js";
 import { defineTool } from "../src/server/tool-spec.js";
-import { assertNotOmniManaged, assertOneMinorStep, assertQuorumSurvives, nodeTalosVersion } from "../src/talos/live-checks.js";
+import { assertOneMinorStep, nodeTalosVersion, preflightTakingNodeDown } from "../src/talos/live-checks.js";
 import { withHeartbeat } from "../src/talos/live.js";
-import { nodeList, requireEndpoints, resolveTarget, targetFields } from "../src/talos/targets.js";
+import { nodeList, resolveTarget, targetFields } from "../src/talos/targets.js";
 
 function imageVersion(image: string): string {
   const tag = /:(v\d+\.\d+\.\d+[^@]*)$/.exec(image)?.[1];
@@ -38,12 +38,8 @@ export default defineTool({
     })
     .strict(),
   async preflight(args, ctx) {
-    const target = await resolveTarget(args, ctx);
-    assertNotOmniManaged(target);
-    requireEndpoints(target);
-    const node = args.nodes[0]!;
-    assertOneMinorStep(await nodeTalosVersion(ctx, target, node), imageVersion(args.image));
-    await assertQuorumSurvives(ctx, target, node, "upgrading");
+    const target = await preflightTakingNodeDown(args, ctx, "upgrading");
+    assertOneMinorStep(await nodeTalosVersion(ctx, target, args.nodes[0]!), imageVersion(args.image));
   },
   async plan(args) {
     const node = args.nodes[0]!;

@@ -7,7 +7,7 @@ import { PolicyDenied, ToolError } from "../server/errors.js";
 import type { ToolContext } from "../server/tool-spec.js";
 import { omniManagedReason } from "../omni/managed.js";
 import { parseJsonStream, parseNodeErrors, parseServiceInfo, parseTable } from "./outputs.js";
-import type { LiveTarget } from "./targets.js";
+import { requireEndpoints, resolveTarget, type LiveTarget } from "./targets.js";
 
 type Resource = { node?: string; metadata?: { id?: string; type?: string }; spec?: unknown };
 
@@ -134,4 +134,16 @@ export function assertOneMinorStep(from: string, to: string): void {
       `upgrade one minor version at a time: first to the latest v${a[0]}.${a[1] + (b[1] > a[1] ? 1 : -1)}.x, check health, then continue`,
     );
   }
+}
+
+/**
+ * The preflight of every call that takes one node down (reboot, reset, upgrade): not on an
+ * Omni-managed cluster, endpoints known, and etcd keeps its quorum without the node.
+ */
+export async function preflightTakingNodeDown(args: { cluster?: string; context?: string; nodes: string[] }, ctx: ToolContext, action: string): Promise<LiveTarget> {
+  const target = await resolveTarget(args, ctx);
+  assertNotOmniManaged(target);
+  requireEndpoints(target);
+  await assertQuorumSurvives(ctx, target, args.nodes[0]!, action);
+  return target;
 }
