@@ -1,0 +1,91 @@
+// Contract: the real talosctl against scenarios with faults, a scenario file given by path, and
+// etcd recovery (`bootstrap --recover-from`), compared with what real nodes answer.
+import { mkdtempSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSimulation, type SimHandle } from "../../src/sim/index.js";
+import { talosctl } from "../helpers/talosctl.js";
+
+describe("quorum-at-risk: upgrade refuses to lose etcd quorum unless forced", () => {
+  let sim: SimHandle;
+  const cp1 = "127.0.75.11";
+  beforeAll(async () => {
+    sim = await startSimulation({ scenario: "quorum-at-risk", dir: mkdtempSync(join(tmpdir(), "talos-mcp-sim-quorum-")), subnet: 75 });
+  });
+  afterAll(async () => sim?.stop());
+  const run = (args: string[]) => talosctl(args, { talosconfig: sim.talosconfig });
+
+  it("the down member shows in service etcd", async () => {
+    expect((await run(["service", "etcd", "--nodes", "127.0.75.12"])).stdout).not.toMatch(/HEALTH\s+OK/);
+  });
+
+  it("upgrade without --force fails with FailedPrecondition; with --force it proceeds", async () => {
+    const refused = await run(["upgrade", "--image", "ghcr.io/siderolabs/installer:v1.12.7", "--wait=false", "--nodes", cp1]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/FailedPrecondition desc = etcd quorum would be lost/);
+    expect((await run(["version", "--nodes", cp1])).stdout).toMatch(/Server:[\s\S]*Tag:\s+v1\.12\.6/);
+    const forced = await run(["upgrade", "--image", "ghcr.io/siderolabs/installer:v1.12.7", "--force", "--wait=false", "--nodes", cp1]);
+    expect(forced.code).toBe(0);
+    expect((await run(["version", "--nodes", cp1])).stdout).toMatch(/Server:[\s\S]*Tag:\s+v1\.12\.7/);
+    expect(sim.events().filter((e) => e.method === "/machine.MachineService/Upgrade").map((e) => e.code)).toEqual(["FailedPrecondition", "OK"]);
+  });
+});
+
+describe("faults from a scenario file: unreachable node, unsynchronised clock", () => {
+  let sim: SimHandle;
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "talos-mcp-sim-faults-"));
+    const file = join(dir, "faults.yaml");
+    writeFileSync(
+      file,
+      [
+        "name: faults",
+        "stage: installed",
+        "nodes:",
+        "  - { name: cp-1, address: 127.0.76.11, role: controlplane, faults: { timeNotSynced: true } }",
+        "  - { name: cp-2, address: 127.0.76.12, role: controlplane }",
+        "  - { name: worker-1, address: 127.0.76.21, role: worker, faults: { unreachable: true } }",
+        "",
+      ].join("\n"),
+    );
+    sim = await startSimulation({ scenario: file, dir: join(dir, "sim") });
+  });
+  afterAll(async () => sim?.stop());
+  const run = (args: string[]) => talosctl(args, { talosconfig: sim.talosconfig });
+
+  it("an unreachable node fails only its own part of a fan-out (version warns, exit 0)", async () => {
+    const result = await run(["version", "--nodes", "127.0.76.12,127.0.76.21"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/NODE:\s+127\.0\.76\.12[\s\S]*Tag:\s+v1\.12\.6/);
+    expect(result.stderr).toMatch(/^WARNING: 1 error occurred:\n\t\* 127\.0\.76\.21: rpc error: code = Unavailable desc = connection error: .*connection refused/);
+    const get = await run(["get", "machinetype", "--nodes", "127.0.76.21"]);
+    expect(get.code).toBe(1);
+    expect(get.stderr).toMatch(/127\.0\.76\.21.*connection refused/);
+  });
+
+  it("bootstrap on a node whose time is not in sync: FailedPrecondition", async () => {
+    const result = await run(["bootstrap", "--nodes", "127.0.76.11"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("* 127.0.76.11: rpc error: code = FailedPrecondition desc = time is not in sync yet");
+  });
+
+  it("bootstrap --recover-from uploads the snapshot and starts etcd from it; the data dir is then not empty", async () => {
+    // talosctl reads the snapshot (bbolt) before uploading it, so take a real one from a running sim.
+    const snapshot = join(dir, "db.snapshot");
+    const source = await startSimulation({ scenario: "running-3cp-2w", dir: join(dir, "source"), subnet: 79 });
+    try {
+      expect((await talosctl(["etcd", "snapshot", snapshot, "--nodes", "127.0.79.11"], { talosconfig: source.talosconfig })).code).toBe(0);
+    } finally {
+      await source.stop();
+    }
+    const recovered = await run(["bootstrap", "--recover-from", snapshot, "--recover-skip-hash-check", "--nodes", "127.0.76.12"]);
+    expect(recovered.code).toBe(0);
+    expect(sim.events().find((e) => e.detail?.bootstrapped)?.detail).toMatchObject({ recoveredFrom: `${statSync(snapshot).size} bytes` });
+    const methods = sim.events().filter((e) => e.kind === "api-call" && e.node === "cp-2").map((e) => e.method);
+    expect(methods).toEqual(expect.arrayContaining(["/machine.MachineService/EtcdRecover", "/machine.MachineService/Bootstrap"]));
+    const again = await run(["bootstrap", "--nodes", "127.0.76.12"]);
+    expect(again.stderr).toContain("AlreadyExists desc = etcd data directory is not empty");
+  });
+});
