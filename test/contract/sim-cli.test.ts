@@ -1,0 +1,71 @@
+// Contract: `talos-mcp sim up|events|scenarios` as a separate process (the BUILT cli), driven by
+// the real talosctl, and stopped by SIGTERM: exit 0, every port freed, no process left behind.
+import { execFile, spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { describe, expect, it } from "vitest";
+import { CLI } from "../helpers/stdio-server.js";
+import { talosctl } from "../helpers/talosctl.js";
+
+function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) =>
+    execFile(process.execPath, [CLI, "sim", ...args], (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr })),
+  );
+}
+
+const portIsFree = (address: string) =>
+  new Promise<boolean>((resolve) => {
+    const server = createServer()
+      .once("error", () => resolve(false))
+      .listen(50000, address, () => server.close(() => resolve(true)));
+  });
+
+describe("talos-mcp sim (built CLI)", () => {
+  it("scenarios lists the shipped scenarios", async () => {
+    const result = await cli(["scenarios"]);
+    expect(result.code).toBe(0);
+    for (const name of ["fresh-3cp-2w", "running-3cp-2w", "single-node", "quorum-at-risk"]) expect(result.stdout).toMatch(new RegExp(`^${name}\\s+\\S`, "m"));
+  });
+
+  it("unknown flags and commands exit 2 with a clear error; --help exits 0", async () => {
+    const flag = await cli(["up", "--scenario", "single-node", "--dir", "/tmp/x", "--bogus"]);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/talos-mcp sim: .*--bogus.*\(see talos-mcp sim --help\)/);
+    const command = await cli(["down"]);
+    expect(command.code).toBe(2);
+    expect(command.stderr).toMatch(/unknown command 'down'/);
+    const missing = await cli(["up", "--dir", "/tmp/x"]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/--scenario is required/);
+    const help = await cli(["events", "--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/talos-mcp sim events --dir DIR \[--json\]/);
+  });
+
+  it("up serves talosctl, records the calls, and SIGTERM stops it cleanly", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "talos-mcp-sim-cli-"));
+    const scenario = join(dir, "one.yaml");
+    writeFileSync(scenario, "name: one\nstage: running\nnodes:\n  - { name: cp-1, address: 127.0.74.11, role: controlplane }\n");
+    const child = spawn(process.execPath, [CLI, "sim", "up", "--scenario", scenario, "--dir", join(dir, "sim")], { stdio: ["ignore", "pipe", "pipe"] });
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    const [line] = await createInterface({ input: child.stdout })[Symbol.asyncIterator]().next().then((r) => [r.value as string]);
+    const started = JSON.parse(line!);
+    expect(started).toMatchObject({ endpoints: ["127.0.74.11"], nodes: [{ name: "cp-1", address: "127.0.74.11", role: "controlplane" }], talosconfig: join(dir, "sim", "talosconfig") });
+
+    const version = await talosctl(["version", "--nodes", "127.0.74.11"], { talosconfig: started.talosconfig });
+    expect(version.code).toBe(0);
+    expect(await portIsFree("127.0.74.11")).toBe(false);
+
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    expect(await portIsFree("127.0.74.11")).toBe(true);
+    expect(() => process.kill(child.pid!, 0)).toThrow();
+
+    const events = await cli(["events", "--dir", join(dir, "sim"), "--json"]);
+    expect(events.code).toBe(0);
+    expect(JSON.parse(events.stdout)).toEqual(expect.arrayContaining([expect.objectContaining({ node: "cp-1", kind: "api-call", method: "/machine.MachineService/Version", code: "OK" })]));
+  });
+});
