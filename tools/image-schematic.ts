@@ -1,20 +1,21 @@
 // image-schematic: a custom Talos image through Image Factory — system extensions (checked against
-// the factory's official list for that version), kernel args, overlay, secure boot — returning the
-// schematic id (also computed locally and compared), the installer image and the media URLs.
+// the factory's official list for that version), kernel args, overlay, secure boot, bootloader —
+// returning the schematic id (also computed locally and compared), the installer image and the
+// media URLs.
+import { join } from "node:path";
 import { z } from "zod";
 import { ToolError } from "../src/server/errors.js";
 import { talosVersion } from "../src/server/schemas.js";
 import { defineTool } from "../src/server/tool-spec.js";
 import { factoryClient } from "../src/factory/client.js";
-import { canonicalSchematicYaml, schematicId, schematicSchema } from "../src/factory/schematic.js";
-
-const PLATFORMS = ["metal", "aws", "gcp", "azure", "digital-ocean", "hcloud", "nocloud", "openstack", "oracle", "vmware", "equinixMetal", "exoscale", "scaleway", "upcloud", "vultr"] as const;
+import { BOOTLOADERS, ENROLL_KEYS, SchematicError, canonicalSchematicYaml, parseSchematic, schematicId } from "../src/factory/schematic.js";
+import { mediaFor, PLATFORMS } from "../src/factory/media.js";
 
 export default defineTool({
   name: "image-schematic",
   title: "Custom image (Image Factory)",
   description:
-    "Create an Image Factory schematic for a custom Talos image: official system extensions (validated against the factory's list for that Talos version), extra kernel args, overlay, secure boot. Returns the schematic id (checked against a local computation), the installer image for install/upgrade, and ISO, disk-image and PXE URLs. The Talos way to add software — there is no package manager.",
+    "Create an Image Factory schematic for a custom Talos image: official system extensions (validated against the factory's list for that Talos version), extra kernel args, overlay, secure boot, bootloader. Returns the schematic id (checked against a local computation), the installer image for install/upgrade, and ISO, disk-image and PXE URLs. The Talos way to add software — there is no package manager.",
   toolset: "factory",
   risk: "read",
   minRole: "none",
@@ -25,11 +26,32 @@ export default defineTool({
   input: z
     .object({
       talosVersion: talosVersion.describe("Talos version of the image, e.g. v1.12.6."),
-      extensions: z.array(z.string().regex(/^[a-z0-9-]+\/[a-z0-9._-]+$/, "must be an official extension name like siderolabs/gvisor")).max(64).default([]).describe("Official system extensions."),
-      extraKernelArgs: schematicSchema.shape.customization.unwrap().shape.extraKernelArgs.describe("Extra kernel arguments (ignored by installer images)."),
-      overlay: schematicSchema.shape.overlay.describe("Overlay for single-board computers: {image, name, options}."),
-      secureBoot: z.boolean().optional().describe("Secure Boot images (installer and ISO)."),
-      platform: z.enum(PLATFORMS).default("metal").describe("Platform (metal for bare metal and most VMs)."),
+      extensions: z
+        .array(z.string().regex(/^[a-z0-9-]+\/[a-z0-9._-]+$/, "must be an official extension name like siderolabs/gvisor"))
+        .max(64)
+        .default([])
+        .describe("Official system extensions, e.g. [\"siderolabs/gvisor\"]; checked against the factory's list for talosVersion."),
+      extraKernelArgs: z.array(z.string().min(1).max(256)).max(64).optional().describe("Extra kernel arguments, e.g. [\"console=ttyS0\"] (ISO/disk/PXE only: installer images ignore them)."),
+      overlay: z
+        .object({
+          image: z.string().min(1).describe("Overlay image, e.g. siderolabs/sbc-raspberrypi."),
+          name: z.string().min(1).describe("Overlay name, e.g. rpi_generic."),
+          options: z.record(z.string(), z.unknown()).optional().describe("Overlay options (overlay-specific)."),
+        })
+        .strict()
+        .optional()
+        .describe("Overlay for single-board computers: {image, name, options}."),
+      secureboot: z
+        .object({
+          enabled: z.boolean().default(true).describe("Produce Secure Boot artifacts (…-secureboot installer, ISO, disk image)."),
+          enrollKeys: z.enum(ENROLL_KEYS).optional().describe("sd-boot key enrollment: off, manual, if-safe or force."),
+          includeWellKnownCertificates: z.boolean().optional().describe("Also enroll well-known UEFI certificates (Microsoft)."),
+        })
+        .strict()
+        .optional()
+        .describe("Secure Boot options; omit for ordinary images."),
+      bootloader: z.enum(BOOTLOADERS).optional().describe("Bootloader of disk images: auto (default), dual-boot, sd-boot or grub."),
+      platform: z.enum(PLATFORMS).default("metal").describe("Platform (metal for bare metal and most hypervisors)."),
       arch: z.enum(["amd64", "arm64"]).default("amd64").describe("CPU architecture."),
     })
     .strict(),
@@ -40,42 +62,58 @@ export default defineTool({
     urls: z.object({ iso: z.string(), diskImage: z.string(), pxe: z.string(), kernel: z.string(), initramfs: z.string() }),
   }),
   async run(args, ctx) {
-    const client = factoryClient(ctx.config.factoryUrl);
-    if (args.extensions.length) {
-      const official = await client.officialExtensions(args.talosVersion).catch((error: Error) => {
-        throw new ToolError(`cannot read the official extension list: ${error.message}`, { next: "check --factory-url and the Talos version" });
+    let schematic;
+    try {
+      schematic = parseSchematic({
+        ...(args.overlay ? { overlay: args.overlay } : {}),
+        customization: {
+          extraKernelArgs: args.extraKernelArgs,
+          // Sorted so the same set of extensions always yields the same schematic id.
+          systemExtensions: args.extensions.length > 0 ? { officialExtensions: [...new Set(args.extensions)].sort() } : undefined,
+          bootloader: args.bootloader,
+          secureboot: args.secureboot ? { enrollKeys: args.secureboot.enrollKeys, includeWellKnownCertificates: args.secureboot.includeWellKnownCertificates } : undefined,
+        },
+      });
+    } catch (error) {
+      if (error instanceof SchematicError) throw new ToolError(error.message, { field: error.field.replace(/^customization\.(systemExtensions\.officialExtensions)?/, "") || error.field, next: "fix that field and call again" });
+      throw error;
+    }
+
+    const client = factoryClient(ctx.config.factoryUrl, join(ctx.config.stateDir, "factory"));
+    if (args.extensions.length > 0) {
+      const official = await client.officialExtensions(args.talosVersion, ctx.signal).catch((error: Error) => {
+        throw new ToolError(`cannot read the official extension list: ${error.message}`, { field: "talosVersion", next: "check the Talos version and --factory-url" });
       });
       const names = new Set(official.map((e) => e.name));
       const unknown = args.extensions.filter((name) => !names.has(name));
-      if (unknown.length) throw new ToolError(`unknown extension(s) for Talos ${args.talosVersion}: ${unknown.join(", ")}`, { field: "extensions", next: `official extensions include: ${[...names].slice(0, 15).join(", ")}…` });
+      if (unknown.length > 0) {
+        const close = [...names].filter((name) => unknown.some((u) => name.split("/")[1]!.includes(u.split("/")[1]!.slice(0, 4))));
+        throw new ToolError(`unknown extension(s) for Talos ${args.talosVersion}: ${unknown.join(", ")}`, {
+          field: "extensions",
+          next: `use official names${close.length > 0 ? `, e.g. ${close.slice(0, 5).join(", ")}` : ""}; the full list is GET ${client.baseUrl}/version/${args.talosVersion}/extensions/official`,
+        });
+      }
     }
-    const schematic = schematicSchema.parse({
-      ...(args.overlay ? { overlay: args.overlay } : {}),
-      customization: {
-        ...(args.extraKernelArgs?.length ? { extraKernelArgs: args.extraKernelArgs } : {}),
-        ...(args.extensions.length ? { systemExtensions: { officialExtensions: [...args.extensions].sort() } } : {}),
-      },
-    });
+
     const yaml = canonicalSchematicYaml(schematic);
     const expected = schematicId(schematic);
-    const id = await client.createSchematic(yaml).catch((error: Error) => {
-      throw new ToolError(error.message, { next: "check the extensions, overlay and kernel args" });
+    const id = await client.createSchematic(yaml, ctx.signal).catch((error: Error) => {
+      throw new ToolError(error.message, { next: "check the extensions, overlay and kernel args, and --factory-url" });
     });
-    if (id !== expected) throw new ToolError(`Image Factory answered schematic id ${id}, but the schematic hashes to ${expected}`, { next: "the factory may run an incompatible version; do not use this id" });
-    const factory = new URL(ctx.config.factoryUrl);
-    const sb = args.secureBoot ? "-secureboot" : "";
-    const base = `${factory.origin}/image/${id}/${args.talosVersion}`;
-    const installerImage = `${factory.host}/${args.platform}-installer${sb}/${id}:${args.talosVersion}`;
-    const urls = {
-      iso: `${base}/${args.platform}-${args.arch}${sb}.iso`,
-      diskImage: `${base}/${args.platform}-${args.arch}.raw.xz`,
-      pxe: `${factory.origin}/pxe/${id}/${args.talosVersion}/${args.platform}-${args.arch}${sb}`,
-      kernel: `${base}/kernel-${args.arch}`,
-      initramfs: `${base}/initramfs-${args.arch}.xz`,
-    };
+    if (id !== expected) {
+      throw new ToolError(`Image Factory answered schematic id ${id}, but the schematic hashes to ${expected}`, { next: "the factory may run an incompatible version; do not use this id" });
+    }
+    const media = mediaFor({ factoryUrl: ctx.config.factoryUrl, id, version: args.talosVersion, platform: args.platform, arch: args.arch, secureboot: args.secureboot?.enabled ?? false });
     return {
-      structured: { schematicId: id, schematic: yaml, installerImage, urls },
-      text: `Schematic ${id}\nInstaller image (install/upgrade): ${installerImage}\nISO: ${urls.iso}\nDisk image: ${urls.diskImage}\nPXE: ${urls.pxe}`,
+      structured: { schematicId: id, schematic: yaml, ...media },
+      text: [
+        `Schematic ${id}`,
+        `Installer image (install/upgrade): ${media.installerImage}`,
+        `ISO: ${media.urls.iso}`,
+        `Disk image: ${media.urls.diskImage}`,
+        `PXE: ${media.urls.pxe}`,
+        ...(args.extraKernelArgs?.length ? ["Note: installer images ignore extraKernelArgs; set machine.install.extraKernelArgs in the config for upgrades."] : []),
+      ].join("\n"),
     };
   },
 });

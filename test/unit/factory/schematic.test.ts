@@ -1,90 +1,109 @@
-import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { canonicalSchematicYaml, schematicId, schematicSchema } from "../../../src/factory/schematic.js";
-import { configFor, session, text } from "../../helpers/session.js";
-import { REPO_ROOT } from "../../helpers/stdio-server.js";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+// The canonical schematic text must be byte-for-byte what the factory hashes: the ids below are
+// the factory's own test vectors for the same documents.
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { EMPTY_SCHEMATIC_ID, SchematicError, canonicalSchematicYaml, parseSchematic, schematicId } from "../../../src/factory/schematic.js";
 
-describe("schematic canonical form and id", () => {
-  it("the empty schematic has the documented id", () => {
-    const empty = schematicSchema.parse({});
-    expect(canonicalSchematicYaml(empty)).toBe("customization: {}\n");
-    expect(schematicId(empty)).toBe("376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba");
+const idOf = (document: unknown) => schematicId(parseSchematic(document));
+
+describe("schematic id (factory test vectors)", () => {
+  it("the empty schematic, however it is written", () => {
+    expect(canonicalSchematicYaml(parseSchematic({}))).toBe("customization: {}\n");
+    expect(EMPTY_SCHEMATIC_ID).toBe("376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba");
+    for (const document of [{}, { customization: {} }, { customization: { extraKernelArgs: [] } }, { customization: { systemExtensions: {}, bootloader: "auto" } }]) {
+      expect(idOf(document)).toBe(EMPTY_SCHEMATIC_ID);
+    }
   });
 
-  it("writes yaml.v3 style: struct order, 4-space indentation, omitempty", () => {
-    const yaml = canonicalSchematicYaml(
-      schematicSchema.parse({
-        overlay: { image: "siderolabs/sbc-raspberrypi", name: "rpi_generic" },
-        customization: { extraKernelArgs: ["vga=791"], systemExtensions: { officialExtensions: ["siderolabs/gvisor"] } },
-      }),
-    );
-    expect(yaml).toBe(
-      "overlay:\n    image: siderolabs/sbc-raspberrypi\n    name: rpi_generic\ncustomization:\n    extraKernelArgs:\n        - vga=791\n    systemExtensions:\n        officialExtensions:\n            - siderolabs/gvisor\n",
-    );
-  });
-
-  it("rejects unknown fields and YAML-unsafe values, naming them", () => {
-    expect(schematicSchema.safeParse({ customization: { bogus: 1 } }).success).toBe(false);
-    expect(schematicSchema.safeParse({ customization: { extraKernelArgs: ["- injected: x"] } }).success).toBe(false);
+  it("kernel args, META, overlay, secure boot, disk sector size", () => {
+    expect(idOf({ customization: { extraKernelArgs: ["noapic", "nolapic"], systemExtensions: {} } })).toBe("9cba8e32753f91a16c1837ab8abf356af021706ef284aef07380780177d9a06c");
+    expect(idOf({ customization: { meta: [{ key: 10, value: "foo" }] } })).toBe("d308a2a5ee2277bed5fbaa104fcbc8d59122abfa737df987a95b4ca763459a7f");
+    expect(idOf({ overlay: { name: "rpi_generic", image: "siderolabs/sbc-raspberrypi" }, customization: {} })).toBe("ee21ef4a5ef808a9b7484cc0dda0f25075021691c8c09a276591eedb638ea1f9");
+    expect(idOf({ customization: { secureboot: { includeWellKnownCertificates: true } } })).toBe("fa8e05f142a851d3ee568eb0a8e5841eaf6b0ebc8df9a63df16ac5ed2c04f3e6");
+    expect(idOf({ customization: { diskImage: { sectorSize: 4096 } } })).toBe("92833e9ddd9bb9e11b2464fa5525429f01866306d52ebd882ee08d7918f6d1ea");
   });
 });
 
-describe("image-schematic against a stand-in factory", () => {
-  const official = readFileSync(join(REPO_ROOT, "test/unit/factory/fixtures/extensions-v1.12.6.json"), "utf8");
-  let server: Server;
-  let url: string;
-  let lie = false;
-  const posted: string[] = [];
-
-  beforeAll(async () => {
-    server = createServer(async (req, res) => {
-      if (req.method === "GET" && req.url === "/version/v1.12.6/extensions/official") return void res.writeHead(200, { "content-type": "application/json" }).end(official);
-      if (req.method === "GET" && req.url?.startsWith("/version/")) return void res.writeHead(404).end();
-      if (req.method === "POST" && req.url === "/schematics") {
-        const chunks: Buffer[] = [];
-        for await (const chunk of req) chunks.push(chunk as Buffer);
-        const body = Buffer.concat(chunks).toString();
-        posted.push(body);
-        const id = lie ? "f".repeat(64) : createHash("sha256").update(body).digest("hex");
-        return void res.writeHead(201, { "content-type": "application/json" }).end(JSON.stringify({ id }));
-      }
-      res.writeHead(404).end();
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+describe("canonical YAML layout", () => {
+  it("struct field order, 4-space indentation, sorted overlay options", () => {
+    const yaml = canonicalSchematicYaml(
+      parseSchematic({
+        customization: { bootloader: "sd-boot", systemExtensions: { officialExtensions: ["siderolabs/gvisor"] }, extraKernelArgs: ["vga=791"], secureboot: { includeWellKnownCertificates: true, enrollKeys: "force" } },
+        overlay: { name: "rpi_generic", image: "siderolabs/sbc-raspberrypi", options: { zeta: 1, alpha: { b: true, a: "x" }, list: ["p", "q"] } },
+      }),
+    );
+    expect(yaml).toBe(
+      [
+        "overlay:",
+        "    image: siderolabs/sbc-raspberrypi",
+        "    name: rpi_generic",
+        "    options:",
+        "        alpha:",
+        "            a: x",
+        "            b: true",
+        "        list:",
+        "            - p",
+        "            - q",
+        "        zeta: 1",
+        "customization:",
+        "    extraKernelArgs:",
+        "        - vga=791",
+        "    systemExtensions:",
+        "        officialExtensions:",
+        "            - siderolabs/gvisor",
+        "    bootloader: sd-boot",
+        "    secureboot:",
+        "        enrollKeys: force",
+        "        includeWellKnownCertificates: true",
+        "",
+      ].join("\n"),
+    );
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  const call = async (args: Record<string, unknown>) => {
-    const { call } = await session(configFor(mkdtempSync(join(tmpdir(), "talos-mcp-factory-")), ["--factory-url", url]));
-    return call("image-schematic", args);
+  it("quotes values YAML would misread, and the text parses back to the same values", () => {
+    const values = ["- injected: x", "{}", "true", "10", "", "a: b", "#c", "it's", "0x1f", "~", "tab\there", "plain=value"];
+    const yaml = canonicalSchematicYaml(parseSchematic({ customization: { extraKernelArgs: values.filter(Boolean), meta: values.map((value, key) => ({ key, value })) } }));
+    const back = parse(yaml) as { customization: { extraKernelArgs: string[]; meta: { key: number; value: string }[] } };
+    expect(back.customization.extraKernelArgs).toEqual(values.filter(Boolean));
+    expect(back.customization.meta.map((m) => m.value)).toEqual(values);
+    expect(yaml).toContain("value: '{}'\n");
+    expect(yaml).toContain('value: "true"\n');
+    expect(yaml).toContain("- plain=value\n");
+  });
+
+  it("writes an embedded machine configuration as a literal block", () => {
+    const config = "apiVersion: v1alpha1\nkind: HostnameConfig\nhostname: demo\n";
+    const yaml = canonicalSchematicYaml(parseSchematic({ customization: { embeddedMachineConfiguration: config } }));
+    expect(yaml).toBe("customization:\n    embeddedMachineConfiguration: |\n        apiVersion: v1alpha1\n        kind: HostnameConfig\n        hostname: demo\n");
+    expect((parse(yaml) as { customization: { embeddedMachineConfiguration: string } }).customization.embeddedMachineConfiguration).toBe(config);
+  });
+});
+
+describe("strict schematic validation", () => {
+  const fieldOf = (document: unknown) => {
+    try {
+      parseSchematic(document);
+    } catch (error) {
+      expect(error).toBeInstanceOf(SchematicError);
+      return (error as SchematicError).field;
+    }
+    throw new Error("accepted");
   };
 
-  it("returns the id, installer image and media URLs", async () => {
-    const result = await call({ talosVersion: "v1.12.6", extensions: ["siderolabs/iscsi-tools", "siderolabs/gvisor"] });
-    const out = result.structuredContent as Record<string, any>;
-    expect(out.schematicId).toMatch(/^[0-9a-f]{64}$/);
-    expect(posted.at(-1)).toContain("            - siderolabs/gvisor\n            - siderolabs/iscsi-tools\n");
-    expect(out.installerImage).toBe(`127.0.0.1:${new URL(url).port}/metal-installer/${out.schematicId}:v1.12.6`);
-    expect(out.urls.iso).toBe(`${url}/image/${out.schematicId}/v1.12.6/metal-amd64.iso`);
+  it("names unknown fields at any level", () => {
+    expect(fieldOf({ customisation: {} })).toBe("customisation");
+    expect(fieldOf({ customization: { bogus: 1 } })).toBe("customization.bogus");
+    expect(fieldOf({ customization: { systemExtensions: { extensions: [] } } })).toBe("customization.systemExtensions.extensions");
+    expect(fieldOf({ customization: { secureboot: { enabled: true } } })).toBe("customization.secureboot.enabled");
+    expect(fieldOf({ overlay: { image: "x", name: "y", extra: 1 } })).toBe("overlay.extra");
+    expect(fieldOf({ owner: "alice" })).toBe("owner");
   });
 
-  it("refuses extensions the factory does not list, and unknown versions", async () => {
-    expect(text(await call({ talosVersion: "v1.12.6", extensions: ["siderolabs/not-real"] }))).toMatch(/unknown extension\(s\).*siderolabs\/not-real/);
-    expect(text(await call({ talosVersion: "v9.9.9", extensions: ["siderolabs/gvisor"] }))).toMatch(/does not know Talos v9\.9\.9/);
-  });
-
-  it("refuses a server answer that does not match the local id", async () => {
-    lie = true;
-    try {
-      expect(text(await call({ talosVersion: "v1.12.6" }))).toMatch(/hashes to 376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba/);
-    } finally {
-      lie = false;
-    }
+  it("names invalid values", () => {
+    expect(fieldOf({ customization: { meta: [{ key: 256, value: "x" }] } })).toBe("customization.meta.0.key");
+    expect(fieldOf({ customization: { bootloader: "lilo" } })).toBe("customization.bootloader");
+    expect(fieldOf({ customization: { secureboot: { enrollKeys: "always" } } })).toBe("customization.secureboot.enrollKeys");
+    expect(fieldOf({ overlay: { image: "siderolabs/sbc-raspberrypi" } })).toBe("overlay.name");
+    expect(fieldOf({ customization: { extraKernelArgs: [""] } })).toBe("customization.extraKernelArgs.0");
   });
 });
