@@ -12,7 +12,7 @@ const MAX_RESOURCES = 500;
 export default defineTool({
   name: "get",
   title: "Get Talos resources",
-  description: `Read Talos resources (talosctl get <type> -o json) from nodes. Types: ${RESOURCE_TYPE_NAMES.join(", ")}. Sensitive types (machineconfig, *secrets) need the admin role and come back redacted.`,
+  description: `Read Talos resources (talosctl get <type> -o json) from nodes. Types: ${RESOURCE_TYPE_NAMES.join(", ")}. Sensitive types (machineconfig, *secrets) need the admin role and come back redacted unless the operator allows reveal.`,
   toolset: "talos",
   risk: "read",
   minRole: "reader",
@@ -25,6 +25,7 @@ export default defineTool({
       nodes: nodeList(50),
       type: z.enum(RESOURCE_TYPE_NAMES).describe("Resource type (talosctl name)."),
       id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,252}$/, "must be a resource id").optional().describe("One resource id."),
+      reveal: z.boolean().optional().describe("Admins only, and only if the operator set allowReveal: return Sensitive resources unredacted."),
     })
     .strict(),
   output: z.object({
@@ -33,9 +34,14 @@ export default defineTool({
     truncated: z.boolean(),
   }),
   async run(args, ctx) {
-    if (RESOURCE_TYPES[args.type].sensitive && ctx.effectiveRole !== "admin") {
+    const sensitive = RESOURCE_TYPES[args.type].sensitive;
+    if (sensitive && ctx.effectiveRole !== "admin") {
       throw new PolicyDenied("role-ceiling", `${args.type} is a Sensitive resource (it holds secrets) and needs the admin role`, "read a non-sensitive type, or ask an admin");
     }
+    if (args.reveal && !ctx.config.allowReveal) {
+      throw new PolicyDenied("role-ceiling", "reveal is disabled on this server: Sensitive resources come back redacted", "leave out reveal, or have the operator set allowReveal: true in the server config");
+    }
+    const reveal = sensitive && args.reveal === true;
     const target = await resolveTarget(args, ctx);
     requireEndpoints(target);
     const result = await talos(ctx, target, ["get", args.type, ...(args.id ? [args.id] : []), "--output", "json"], args.nodes, `talosctl get ${args.type}`);
@@ -45,11 +51,11 @@ export default defineTool({
       namespace: item.metadata?.namespace as string | undefined,
       id: item.metadata?.id as string | undefined,
       version: item.metadata?.version,
-      spec: RESOURCE_TYPES[args.type].sensitive ? "[REDACTED:sensitive-resource]" : item.spec,
+      spec: sensitive && !reveal ? "[REDACTED:sensitive-resource]" : item.spec,
     }));
     const truncated = items.length > MAX_RESOURCES || result.truncated;
     const structured = { type: args.type, resources, truncated };
     const text = `${resources.length} ${args.type} resource(s)${truncated ? " (truncated: narrow with id or fewer nodes)" : ""}\n${JSON.stringify(resources, null, 2)}`;
-    return { structured, text };
+    return { structured, text, reveal };
   },
 });

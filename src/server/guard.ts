@@ -264,15 +264,17 @@ export async function guardedCall(
     }
 
     const outcome = await spec.run(args, ctx);
-    const structured = outcome.structured === undefined ? undefined : (redactValue(outcome.structured) as Record<string, unknown>);
+    const reveal = outcome.reveal === true && deps.config.allowReveal && session.effectiveRole === "admin";
+    const redactResult = <T>(value: T): T => (reveal ? value : redactValue(value));
+    const structured = outcome.structured === undefined ? undefined : (redactResult(outcome.structured) as Record<string, unknown>);
     if (spec.output && structured !== undefined) {
       const valid = spec.output.safeParse(structured);
       if (!valid.success) throw new Error(`tool ${spec.name} returned output that does not match its schema: ${describeInputIssues(valid.error.issues)}`);
     }
-    audit("allowed", checkedRules, consentVia ? `consent: ${consentVia}` : undefined);
+    audit("allowed", checkedRules, [consentVia ? `consent: ${consentVia}` : undefined, reveal ? "revealed unredacted output" : undefined].filter(Boolean).join("; ") || undefined);
     const text = outcome.text ?? JSON.stringify(structured, null, 2);
     return {
-      content: [{ type: "text", text: capText(redactText(text)) }],
+      content: [{ type: "text", text: capText(reveal ? text : redactText(text)) }],
       ...(structured !== undefined ? { structuredContent: structured } : {}),
     };
   } catch (error) {

@@ -132,6 +132,11 @@ export interface ToolOutcome<O = Record<string, unknown>> {
   structured?: O;
   /** Compact human/model-readable text. Defaults to JSON of `structured`. */
   text?: string;
+  /**
+   * Asks the guard not to redact this result (get with reveal: true). Honoured only when the
+   * operator set allowReveal and the caller is admin; the audit line is redacted regardless.
+   */
+  reveal?: boolean;
 }
 
 export interface ToolSpec<S extends z.ZodObject = z.ZodObject, O extends Record<string, unknown> = Record<string, unknown>> {

@@ -94,6 +94,12 @@ describe("create a cluster on the simulator, through MCP", () => {
     expect((await call("logs", { cluster: "demo", nodes: ["127.0.61.11"], service: "etcd", tail: 5 })).isError).toBeFalsy();
     const mc = await call("get", { cluster: "demo", nodes: ["127.0.61.11"], type: "machineconfig" });
     expect(JSON.stringify(mc.structuredContent)).not.toMatch(/LS0tLS1|BEGIN/);
+    expect(text(await call("get", { cluster: "demo", nodes: ["127.0.61.11"], type: "machineconfig", reveal: true }))).toMatch(/reveal is disabled/);
+    const revealing = await session(Object.freeze({ ...config, allowReveal: true }));
+    const revealed = await revealing.call("get", { cluster: "demo", nodes: ["127.0.61.11"], type: "machineconfig", reveal: true });
+    expect(JSON.stringify(revealed.structuredContent)).toMatch(/LS0tLS1/);
+    const reader = await session(Object.freeze({ ...config, allowReveal: true }), { role: "reader" });
+    expect(text(await reader.call("get", { cluster: "demo", nodes: ["127.0.61.11"], type: "machineconfig", reveal: true }))).toMatch(/Denied by rule role-ceiling: machineconfig is a Sensitive resource/);
   });
 });
 
