@@ -2,9 +2,26 @@
 // offline index), for the right Talos version, with links.
 import { z } from "zod";
 import { ToolError } from "../src/server/errors.js";
-import { defineTool } from "../src/server/tool-spec.js";
+import { defineTool, type ToolContext } from "../src/server/tool-spec.js";
+import { resolveTarget } from "../src/talos/targets.js";
 import { DEFAULT_DOCS_VERSION, docsService } from "../src/docs/service.js";
 import { PRODUCTS } from "../src/docs/offline.js";
+
+/**
+ * The Talos minor the current talosconfig context's nodes run, when there is one and it answers
+ * quickly; the docs should match the cluster, not the client.
+ */
+async function clusterDocsVersion(ctx: ToolContext): Promise<string | undefined> {
+  try {
+    const target = await resolveTarget({}, ctx);
+    const node = target.context.nodes[0] ?? target.context.endpoints[0];
+    if (!node || target.context.omni) return undefined;
+    const result = await ctx.cli.run("talosctl", ["version", "--short"], { target: { ...target.cli, nodes: [node] }, timeoutMs: 5_000 });
+    return /Server:[\s\S]*?Tag:\s+(v\d+\.\d+)\./.exec(result.stdout)?.[1];
+  } catch {
+    return undefined;
+  }
+}
 
 export default defineTool({
   name: "docs-search",
@@ -33,7 +50,7 @@ export default defineTool({
   }),
   async run(args, ctx) {
     const docs = docsService(ctx.config);
-    const version = args.version ?? (args.product === "omni" || args.product === "kubernetes-guides" ? undefined : DEFAULT_DOCS_VERSION);
+    const version = args.version ?? (args.product === "omni" || args.product === "kubernetes-guides" ? undefined : ((await clusterDocsVersion(ctx)) ?? DEFAULT_DOCS_VERSION));
     if (version) {
       const known = await docs.versions();
       if (!known.includes(version)) throw new ToolError(`unknown docs version ${version}`, { field: "version", next: `use one of: ${known.join(", ")}` });

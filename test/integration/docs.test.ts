@@ -1,9 +1,10 @@
 // docs-search and the docs:// resources through MCP, on the offline index built from fixtures.
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildIndex, writeIndex } from "../../src/docs/offline.js";
+import { startSimulation } from "../../src/sim/index.js";
 import { docsPagePath } from "../../resources/docs.js";
 import { configFor, session, text } from "../helpers/session.js";
 import { REPO_ROOT } from "../helpers/stdio-server.js";
@@ -49,5 +50,24 @@ describe("docs resources", () => {
     await expect(client.readResource({ uri: "docs://page/talos/../../etc/passwd" })).rejects.toThrow(/no page 'etc\/passwd'/);
     for (const bad of ["../etc/passwd", "talos/./x", "talos//x", "talos/v1.12/%2e%2e", "a b"]) expect(docsPagePath(bad), bad).toBeUndefined();
     expect(docsPagePath("/talos/v1.12/networking/kubespan.mdx")).toBe("talos/v1.12/networking/kubespan");
+  });
+});
+
+describe("docs version follows the cluster", () => {
+  it("defaults to the Talos minor the current context's nodes run", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "talos-mcp-docs-version-"));
+    const scenario = join(dir, "v113.yaml");
+    writeFileSync(scenario, "name: v113\nstage: running\ntalosVersion: v1.13.0\nnodes:\n  - { name: cp-1, address: 127.0.81.11, role: controlplane }\n");
+    const sim = await startSimulation({ scenario, dir: join(dir, "sim") });
+    try {
+      const withCluster = Object.freeze({ ...config, talosconfig: sim.talosconfig });
+      const { call } = await session(withCluster);
+      const result = await call("docs-search", { query: "upgrade a node" });
+      const out = result.structuredContent as { results: { version?: string }[] };
+      expect(out.results.length).toBeGreaterThan(0);
+      expect(out.results.filter((r) => r.version).every((r) => r.version === "v1.13")).toBe(true);
+    } finally {
+      await sim.stop();
+    }
   });
 });
