@@ -191,6 +191,12 @@ describe("guarded calls", () => {
     ]);
     expect(entries[1]!.rules).toContain("role-ceiling");
     expect(entries[0]!.caller).toBe("tester");
+    const resource = await session.client.readResource({ uri: "talos://audit/recent" });
+    const served = JSON.parse((resource.contents[0] as { text: string }).text) as { tool: string; decision: string }[];
+    expect(served.map((e) => [e.tool, e.decision])).toEqual([
+      ["fake-read", "allowed"],
+      ["fake-reboot", "denied"],
+    ]);
   });
 });
 
