@@ -5,6 +5,7 @@ import { pino } from "pino";
 import { buildConfig, ConfigError, parseServeFlags, serveHelp, type Config } from "./config.js";
 import { ALL_TOOLS } from "../tools/index.js";
 import { SERVER_VERSION } from "./server/package-info.js";
+import { redactValue } from "./exec/redact.js";
 import { runServe } from "./serve.js";
 import { runDoctorCli } from "./doctor-cli.js";
 import { SUBCOMMANDS } from "./subcommands.js";
@@ -64,7 +65,7 @@ export async function main(argv: string[]): Promise<number> {
     throw error;
   }
   // stdout belongs to the MCP stdio transport: logs go to stderr only.
-  const log = pino({ level: config.logLevel, base: { name: "talos-mcp" } }, pino.destination(2));
+  const log = pino({ level: config.logLevel, base: { name: "talos-mcp" }, formatters: { log: (object) => redactValue(object) } }, pino.destination(2));
   return runServe(config, log);
 }
 

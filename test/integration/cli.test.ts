@@ -2,6 +2,7 @@
 // the bad flag, tool or config key.
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
@@ -53,5 +54,30 @@ describe("talos-mcp CLI", () => {
     const result = await run(["serve", "--transport", "http", "--host", "0.0.0.0", "--port", "0"]);
     expect(result.exitCode).not.toBe(0);
     expect(result.stderr).toMatch(/refusing to listen on 0\.0\.0\.0 without --tokens/);
+  });
+
+  it("HTTP: SIGTERM stops the server gracefully with exit 0", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "talos-mcp-sigterm-"));
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, "127.0.0.1", () => {
+        const { port: free } = probe.address() as { port: number };
+        probe.close(() => resolve(free));
+      });
+    });
+    const child = execa(process.execPath, [CLI, "serve", "--transport", "http", "--port", String(port), "--insecure-no-auth", "--workspace", join(dir, "ws"), "--state-dir", join(dir, "st")], {
+      reject: false,
+      stdin: "ignore",
+      env: { PATH: process.env.PATH ?? "", HOME: dir },
+      extendEnv: false,
+    });
+    for (let i = 0; i < 50; i += 1) {
+      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+      if (ok) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    child.kill("SIGTERM");
+    const result = await child;
+    expect(result.exitCode).toBe(0);
+    expect(String(result.stderr)).toMatch(/shutting down/);
   });
 });
