@@ -1,19 +1,22 @@
 // Loads the workflow prompts (one Markdown file per workflow, YAML frontmatter: name, title,
-// description, arguments) and registers them. `{{arg}}` placeholders are filled from arguments.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+// description, arguments) and registers them. `{{arg}}` placeholders are filled from arguments;
+// arguments whose values are knowable (workspace clusters and templates, Talos versions, contexts
+// and nodes) get completion.
+import { existsSync, readdirSync, readFileSync, type Dirent } from "node:fs";
+import { join, relative, sep } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { completable } from "@modelcontextprotocol/sdk/server/completable.js";
 import { z } from "zod";
-import { PINNED } from "../src/backends/versions.js";
 import { parse as parseYaml } from "yaml";
+import { PINNED } from "../src/backends/versions.js";
 import type { Config } from "../src/config-types.js";
 import { PACKAGE_ROOT } from "../src/server/package-info.js";
 
 export interface PromptArgument {
   name: string;
   description: string;
-  required?: boolean;
+  required: boolean;
 }
 
 export interface WorkflowPrompt {
@@ -24,65 +27,149 @@ export interface WorkflowPrompt {
   body: string;
 }
 
-export function parsePrompt(file: string, text: string): WorkflowPrompt {
-  const match = /^---\n([\s\S]*?)\n---\n([\s\S]*)$/.exec(text);
-  if (!match) throw new Error(`${file}: missing YAML frontmatter`);
-  const meta = parseYaml(match[1]!) as Partial<WorkflowPrompt>;
-  for (const field of ["name", "title", "description"] as const) {
-    if (typeof meta[field] !== "string" || meta[field] === "") throw new Error(`${file}: frontmatter field '${field}' is required`);
-  }
-  return { name: meta.name!, title: meta.title!, description: meta.description!, arguments: meta.arguments ?? [], body: match[2]!.trim() };
+/** Values the server can look up at completion time; each gets what the user typed so far. */
+export interface PromptCompletions {
+  /** Contexts of the configured talosconfig that live tools may target. */
+  contexts?(prefix: string): string[] | Promise<string[]>;
+  /** Nodes of a cluster (workspace cluster or context), when the cluster argument is known. */
+  nodes?(prefix: string, cluster: string | undefined): string[] | Promise<string[]>;
 }
 
-export function loadPrompts(dir = join(PACKAGE_ROOT, "prompts")): WorkflowPrompt[] {
-  return readdirSync(dir)
+/** Talos versions offered for version arguments: the pinned CLI's and the releases the reference names. */
+export const KNOWN_TALOS_VERSIONS: readonly string[] = [...new Set([PINNED.talosctl, "v1.12.11", "v1.11.6"])];
+
+export class PromptError extends Error {
+  override name = "PromptError";
+}
+
+const NAME = /^[a-z][a-z0-9-]*$/;
+const PLACEHOLDER = /\{\{\s*([A-Za-z0-9_-]+)\s*\}\}/g;
+
+export function parsePrompt(file: string, text: string): WorkflowPrompt {
+  const match = /^---\r?\n([\s\S]*?)\r?\n---\r?\n([\s\S]*)$/.exec(text);
+  if (!match) throw new PromptError(`${file}: missing YAML frontmatter (--- name, title, description, arguments ---)`);
+  const meta = (parseYaml(match[1]!) ?? {}) as Record<string, unknown>;
+  const unknownKeys = Object.keys(meta).filter((key) => !["name", "title", "description", "arguments"].includes(key));
+  if (unknownKeys.length > 0) throw new PromptError(`${file}: unknown frontmatter field(s) ${unknownKeys.join(", ")}`);
+  for (const field of ["name", "title", "description"] as const) {
+    if (typeof meta[field] !== "string" || meta[field] === "") throw new PromptError(`${file}: frontmatter field '${field}' is required`);
+  }
+  if (!NAME.test(meta.name as string)) throw new PromptError(`${file}: name '${meta.name}' must be kebab-case`);
+  const rawArgs = meta.arguments ?? [];
+  if (!Array.isArray(rawArgs)) throw new PromptError(`${file}: 'arguments' must be a list of {name, description, required}`);
+  const args = rawArgs.map((arg: Record<string, unknown>, index): PromptArgument => {
+    if (typeof arg?.name !== "string" || !/^[a-z][a-zA-Z0-9_]*$/.test(arg.name)) throw new PromptError(`${file}: arguments[${index}].name must be a simple identifier`);
+    if (typeof arg.description !== "string" || arg.description === "") throw new PromptError(`${file}: arguments[${index}] (${arg.name}) needs a description`);
+    if (arg.required !== undefined && typeof arg.required !== "boolean") throw new PromptError(`${file}: arguments[${index}].required must be true or false`);
+    return { name: arg.name, description: arg.description, required: arg.required === true };
+  });
+  const body = match[2]!.trim();
+  const declared = new Set(args.map((a) => a.name));
+  const undeclared = [...body.matchAll(PLACEHOLDER)].map((m) => m[1]!).filter((name) => !declared.has(name));
+  if (undeclared.length > 0) throw new PromptError(`${file}: placeholder(s) {{${[...new Set(undeclared)].join("}}, {{")}}} have no argument`);
+  return { name: meta.name as string, title: meta.title as string, description: meta.description as string, arguments: args, body };
+}
+
+/**
+ * Where the Markdown files are: next to this module (the sources, or dist/prompts/ once the build
+ * copies them there), else the package's prompts/ directory (published layout, container).
+ */
+export function promptsDir(): string {
+  const candidates = [fileURLToPath(new URL("./", import.meta.url)), join(PACKAGE_ROOT, "prompts")];
+  const found = candidates.find((dir) => existsSync(dir) && readdirSync(dir).some((file) => file.endsWith(".md")));
+  if (!found) throw new PromptError(`no prompt files (*.md) in ${candidates.join(" or ")}`);
+  return found;
+}
+
+export function loadPrompts(dir = promptsDir()): WorkflowPrompt[] {
+  const prompts = readdirSync(dir)
     .filter((file) => file.endsWith(".md"))
     .sort()
     .map((file) => parsePrompt(file, readFileSync(join(dir, file), "utf8")));
+  const names = prompts.map((p) => p.name);
+  const duplicate = names.find((name, index) => names.indexOf(name) !== index);
+  if (duplicate) throw new PromptError(`two prompt files are named ${duplicate}`);
+  return prompts;
 }
 
 export function renderPrompt(prompt: WorkflowPrompt, args: Record<string, string | undefined>): string {
-  for (const arg of prompt.arguments) {
-    if (arg.required && !args[arg.name]) throw new Error(`prompt ${prompt.name}: argument '${arg.name}' is required (${arg.description})`);
+  const missing = prompt.arguments.filter((arg) => arg.required && !args[arg.name]?.trim());
+  if (missing.length > 0) {
+    throw new PromptError(`prompt ${prompt.name}: missing required argument(s) ${missing.map((a) => `'${a.name}' (${a.description})`).join(", ")}`);
   }
-  return prompt.body.replace(/\{\{\s*([a-zA-Z0-9_-]+)\s*\}\}/g, (_m, name: string) => args[name] ?? `<${name}>`);
+  return prompt.body.replace(PLACEHOLDER, (_m, name: string) => args[name]?.trim() || "not given");
 }
 
-/** Values we can offer for an argument: workspace clusters, workspace templates, Talos versions. */
-export function completionsFor(argument: string, workspaceRoot: string): ((value: string) => string[]) | undefined {
-  const entries = (dir: string) => {
+function entries(dir: string): Dirent[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+}
+
+/** Workspace clusters: directories holding the talosconfig gen-config wrote. */
+export function workspaceClusters(workspaceRoot: string): string[] {
+  return entries(workspaceRoot)
+    .filter((e) => e.isDirectory() && existsSync(join(workspaceRoot, e.name, "talosconfig")))
+    .map((e) => e.name);
+}
+
+/** YAML files under the workspace (a few levels deep, hidden directories skipped), as workspace paths. */
+export function workspaceTemplates(workspaceRoot: string, maxDepth = 3, limit = 200): string[] {
+  const found: string[] = [];
+  const walk = (dir: string, depth: number) => {
+    for (const entry of entries(dir).sort((a, b) => a.name.localeCompare(b.name))) {
+      if (found.length >= limit || entry.name.startsWith(".")) continue;
+      const path = join(dir, entry.name);
+      if (entry.isDirectory() && depth < maxDepth) walk(path, depth + 1);
+      else if (entry.isFile() && /\.ya?ml$/.test(entry.name)) found.push(relative(workspaceRoot, path).split(sep).join("/"));
+    }
+  };
+  walk(workspaceRoot, 1);
+  return found;
+}
+
+type Completer = (value: string, context: { arguments?: Record<string, string> } | undefined) => Promise<string[]>;
+
+const MAX_COMPLETIONS = 50;
+const matching = (values: Iterable<string>, prefix: string) => [...new Set(values)].filter((v) => v.startsWith(prefix)).slice(0, MAX_COMPLETIONS);
+
+/** The completer for an argument name, or undefined when its values are not knowable. */
+export function completerFor(argument: string, workspaceRoot: string, completions: PromptCompletions = {}): Completer | undefined {
+  const safely = async (produce: () => string[] | Promise<string[]> | undefined) => {
     try {
-      return readdirSync(dir, { withFileTypes: true });
+      return (await produce()) ?? [];
     } catch {
+      // Completion is a convenience: a failing lookup offers nothing rather than an error.
       return [];
     }
   };
-  const startsWith = (values: string[]) => (value: string) => values.filter((v) => v.startsWith(value)).slice(0, 50);
-  if (argument === "cluster") {
-    return (value) => startsWith(entries(workspaceRoot).filter((e) => e.isDirectory() && existsSync(join(workspaceRoot, e.name, "talosconfig"))).map((e) => e.name))(value);
+  switch (argument) {
+    case "cluster":
+      return async (value) => matching([...workspaceClusters(workspaceRoot), ...(await safely(() => completions.contexts?.(value)))], value);
+    case "template":
+      return async (value) => matching(workspaceTemplates(workspaceRoot), value);
+    case "version":
+      return async (value) => matching(KNOWN_TALOS_VERSIONS, value);
+    case "node":
+      return completions.nodes ? async (value, context) => matching(await safely(() => completions.nodes!(value, context?.arguments?.cluster)), value) : undefined;
+    default:
+      return undefined;
   }
-  if (argument === "template") {
-    return (value) =>
-      startsWith(
-        entries(workspaceRoot).flatMap((e) =>
-          e.isDirectory() ? entries(join(workspaceRoot, e.name)).filter((f) => /\.ya?ml$/.test(f.name)).map((f) => `${e.name}/${f.name}`) : /\.ya?ml$/.test(e.name) ? [e.name] : [],
-        ),
-      )(value);
-  }
-  if (argument === "version") return startsWith([PINNED.talosctl, "v1.12.0", "v1.11.6", "v1.13.9"]);
-  return undefined;
 }
 
-export function registerPrompts(server: McpServer, deps: { config: Config; workspaceRoot: string }): void {
+export function registerPrompts(server: McpServer, deps: { config: Config; workspaceRoot: string; completions?: PromptCompletions }): void {
   for (const prompt of loadPrompts()) {
     const shape = Object.fromEntries(
       prompt.arguments.map((arg) => {
         const base = arg.required ? z.string().describe(arg.description) : z.string().optional().describe(arg.description);
-        const complete = completionsFor(arg.name, deps.workspaceRoot);
-        return [arg.name, complete ? completable(base, (value: string | undefined) => complete(value ?? "")) : base];
+        const complete = completerFor(arg.name, deps.workspaceRoot, deps.completions);
+        return [arg.name, complete ? completable(base, (value, context) => complete(value ?? "", context)) : base];
       }),
     );
     server.registerPrompt(prompt.name, { title: prompt.title, description: prompt.description, argsSchema: shape }, (args: Record<string, string | undefined>) => ({
+      description: prompt.description,
       messages: [{ role: "user", content: { type: "text", text: renderPrompt(prompt, args) } }],
     }));
   }
