@@ -12,6 +12,7 @@ import { authorized, canReadSensitive, MAINTENANCE_METHODS } from "./rbac.js";
 import { definitionOf, KINDS, RD_TYPE, serviceStates, yamlSpec } from "./resources.js";
 
 export const TALOS_API_PORT = 50000;
+const SHUTDOWN_GRACE_MS = 1_000;
 
 /** A gRPC status error a node answers with. */
 export class SimError extends Error {
@@ -126,7 +127,11 @@ export class SimApi {
     const server = this.servers.get(address);
     if (!server) return;
     this.servers.delete(address);
-    await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+    // Let answers in flight finish, but never wait on a client that keeps its connection open.
+    await new Promise<void>((resolve) => {
+      const grace = setTimeout(resolve, SHUTDOWN_GRACE_MS);
+      server.tryShutdown(() => (clearTimeout(grace), resolve()));
+    });
     server.forceShutdown();
   }
 
@@ -190,9 +195,17 @@ export class SimApi {
     return { nodes: [endpoint.address], fanOut: false };
   }
 
-  /** The node a proxied call reaches, or why it cannot be reached from `endpoint`. */
-  private reach(endpoint: SimNode, target: string): SimNode {
+  /**
+   * The node a proxied call reaches, or why it cannot be reached from `endpoint`. Injected faults
+   * on the way (unreachable, slow) are recorded as "fault" events so a harness can tell them apart.
+   */
+  private async reach(endpoint: SimNode, target: string, call: CallContext, signal?: AbortSignal): Promise<SimNode> {
     const node = this.cluster.byAddress(target);
+    if (node?.faults.unreachable) this.cluster.record({ node: node.name, kind: "fault", method: call.method, detail: { unreachable: true } });
+    if (node?.faults.slowMs) {
+      this.cluster.record({ node: node.name, kind: "fault", method: call.method, detail: { slowMs: node.faults.slowMs } });
+      await delay(node.faults.slowMs, signal);
+    }
     if (!node || node.faults.unreachable) {
       throw new SimError(grpc.status.UNAVAILABLE, `connection error: desc = "transport: Error while dialing: dial tcp ${target}:${TALOS_API_PORT}: connect: connection refused"`);
     }
@@ -227,8 +240,7 @@ export class SimApi {
         for (const target of nodes) {
           let node: SimNode | undefined;
           try {
-            node = this.reach(endpoint, target);
-            if (node.faults.slowMs) await delay(node.faults.slowMs);
+            node = await this.reach(endpoint, target, ctx);
             const message = await handler(node, call.request, ctx);
             this.record(node, ctx, "OK");
             messages.push(fanOut ? { ...message, metadata: { hostname: target } } : message);
@@ -262,7 +274,7 @@ export class SimApi {
         for (const target of nodes) {
           let node: SimNode | undefined;
           try {
-            node = this.reach(endpoint, target);
+            node = await this.reach(endpoint, target, ctx, abort.signal);
             await handler(node, call.request, ctx, (message) => call.write(fanOut ? { ...message, metadata: { hostname: target } } : message), abort.signal);
             this.record(node, ctx, "OK");
           } catch (error) {
@@ -285,12 +297,12 @@ export class SimApi {
       const ctx = this.callContext(call, path);
       const chunks: Buffer[] = [];
       call.on("data", (data: { bytes?: Buffer }) => data.bytes && chunks.push(Buffer.from(data.bytes)));
-      call.on("end", () => {
+      call.on("end", async () => {
         try {
           this.authorize(endpoint, ctx);
           if (name !== "EtcdRecover") throw new SimError(grpc.status.UNIMPLEMENTED, `method ${name} is not implemented by the simulator`);
           const { nodes } = this.targets(endpoint, call.metadata);
-          const node = this.reach(endpoint, nodes[0]!);
+          const node = await this.reach(endpoint, nodes[0]!, ctx);
           this.pendingRecovery.set(node.address, Buffer.concat(chunks));
           this.record(node, ctx, "OK");
           callback(null, { messages: [{ metadata: { hostname: node.address } }] });
@@ -331,36 +343,41 @@ export class SimApi {
   }
 
   private cosiHandler(endpoint: SimNode, path: string, name: string): grpc.UntypedHandleCall {
-    const resolve = (call: grpc.ServerUnaryCall<any, any> | grpc.ServerWritableStream<any, any>) => {
+    // COSI calls go to one node (talosctl sends `nodes` with one entry, or `node`); a failure is
+    // the call's status, recorded like any other answer.
+    const serve = async (call: grpc.ServerUnaryCall<any, any> | grpc.ServerWritableStream<any, any>, answer: (node: SimNode, ctx: CallContext) => void) => {
       const ctx = this.callContext(call, path);
-      this.authorize(endpoint, ctx);
-      const { nodes } = this.targets(endpoint, call.metadata);
-      const node = this.reach(endpoint, nodes[0]!);
-      this.record(node, ctx, "OK");
-      return { node, ctx };
+      let node = endpoint;
+      try {
+        this.authorize(endpoint, ctx);
+        node = await this.reach(endpoint, this.targets(endpoint, call.metadata).nodes[0]!, ctx);
+        answer(node, ctx);
+        this.record(node, ctx, "OK");
+        return undefined;
+      } catch (error) {
+        const e = error instanceof SimError ? error : new SimError(grpc.status.INTERNAL, (error as Error).message);
+        this.record(node, ctx, CODE_NAMES[e.code]!);
+        return { code: e.code, details: e.message };
+      }
     };
-    const fail = (error: unknown) => (error instanceof SimError ? { code: error.code, details: error.message } : { code: grpc.status.INTERNAL, details: (error as Error).message });
     if (name === "Get") {
-      return ((call: grpc.ServerUnaryCall<any, any>, callback: grpc.sendUnaryData<any>) => {
-        try {
-          const { node, ctx } = resolve(call);
-          const found = this.listCosi(node, call.request.namespace, call.request.type, ctx.roles).find((r) => r.metadata.id === call.request.id);
-          if (!found) throw new SimError(grpc.status.NOT_FOUND, `resource ${call.request.type}(${call.request.namespace}/${call.request.id}@undefined) doesn't exist`);
-          callback(null, { resource: found });
-        } catch (error) {
-          callback(fail(error));
-        }
+      return (async (call: grpc.ServerUnaryCall<any, any>, callback: grpc.sendUnaryData<any>) => {
+        let resource: unknown;
+        const failure = await serve(call, (node, ctx) => {
+          resource = this.listCosi(node, call.request.namespace, call.request.type, ctx.roles).find((r) => r.metadata.id === call.request.id);
+          if (!resource) throw new SimError(grpc.status.NOT_FOUND, `resource ${call.request.type}(${call.request.namespace}/${call.request.id}@undefined) doesn't exist`);
+        });
+        if (failure) callback(failure);
+        else callback(null, { resource });
       }) as grpc.handleUnaryCall<any, any>;
     }
     if (name === "List") {
-      return ((call: grpc.ServerWritableStream<any, any>) => {
-        try {
-          const { node, ctx } = resolve(call);
+      return (async (call: grpc.ServerWritableStream<any, any>) => {
+        const failure = await serve(call, (node, ctx) => {
           for (const resource of this.listCosi(node, call.request.namespace, call.request.type, ctx.roles)) call.write({ resource });
-          call.end();
-        } catch (error) {
-          call.emit("error", fail(error));
-        }
+        });
+        if (failure) call.emit("error", failure);
+        else call.end();
       }) as grpc.handleServerStreamingCall<any, any>;
     }
     return ((call: any, callback: any) => {

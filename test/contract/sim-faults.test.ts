@@ -47,6 +47,7 @@ describe("faults from a scenario file: unreachable node, unsynchronised clock", 
         "  - { name: cp-1, address: 127.0.76.11, role: controlplane, faults: { timeNotSynced: true } }",
         "  - { name: cp-2, address: 127.0.76.12, role: controlplane }",
         "  - { name: worker-1, address: 127.0.76.21, role: worker, faults: { unreachable: true } }",
+        "  - { name: worker-2, address: 127.0.76.22, role: worker, faults: { slowMs: 200 } }",
         "",
       ].join("\n"),
     );
@@ -63,6 +64,19 @@ describe("faults from a scenario file: unreachable node, unsynchronised clock", 
     const get = await run(["get", "machinetype", "--nodes", "127.0.76.21"]);
     expect(get.code).toBe(1);
     expect(get.stderr).toMatch(/127\.0\.76\.21.*connection refused/);
+  });
+
+  it("a slow node still answers; every injected fault is recorded as a fault event", async () => {
+    const result = await run(["get", "machinetype", "--output", "json", "--nodes", "127.0.76.22"]);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ node: "127.0.76.22", spec: "worker" });
+    const faults = sim.events().filter((e) => e.kind === "fault");
+    expect(faults).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ node: "worker-1", method: "/machine.MachineService/Version", detail: { unreachable: true } }),
+        expect.objectContaining({ node: "worker-2", method: "/cosi.resource.State/List", detail: { slowMs: 200 } }),
+      ]),
+    );
   });
 
   it("bootstrap on a node whose time is not in sync: FailedPrecondition", async () => {

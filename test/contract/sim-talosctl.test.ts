@@ -78,6 +78,15 @@ describe("running cluster (running-3cp-2w)", () => {
     expect(result.stderr).toContain(`error executing bootstrap: 1 error occurred:\n\t* ${cp1}: rpc error: code = AlreadyExists desc = etcd data directory is not empty`);
   });
 
+  it("logs of a service; a missing one is NotFound", async () => {
+    const logs = await run(["logs", "etcd", "--nodes", cp1]);
+    expect(logs.code).toBe(0);
+    expect(logs.stdout).toMatch(/serving client traffic securely/);
+    const missing = await run(["logs", "nope", "--nodes", cp1]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/NotFound desc = log "nope" was not registered/);
+  });
+
   it("kubeconfig and health", async () => {
     const kc = await run(["kubeconfig", join(dir, "kubeconfig"), "--merge=false", "--nodes", cp1]);
     expect(kc.code).toBe(0);
@@ -143,6 +152,15 @@ describe("fresh cluster (fresh-3cp-2w)", () => {
     const dry = await run(["apply-config", "--endpoints", "127.0.72.11", "--nodes", "127.0.72.11", "--file", join(dir, "controlplane.yaml"), "--dry-run"]);
     expect(dry.code).toBe(0);
     expect(dry.stderr).toMatch(/Dry run summary:[\s\S]*Config diff:/);
+  });
+
+  it("apply-config after install follows --mode", async () => {
+    const apply = (mode: string) => run(["apply-config", "--endpoints", "127.0.72.11", "--nodes", "127.0.72.13", "--file", join(dir, "controlplane.yaml"), "--mode", mode]);
+    const noReboot = await apply("no-reboot");
+    expect(noReboot.code).toBe(0);
+    expect(noReboot.stderr).toMatch(/Applied configuration without a reboot/);
+    expect((await apply("staged")).stderr).toMatch(/Staged configuration to be applied after the next reboot/);
+    expect(sim.events().filter((e) => e.detail?.configApplied).map((e) => e.detail!.mode)).toEqual(["NO_REBOOT", "STAGED"]);
   });
 
   it("a second bootstrap on ANOTHER control plane before it joined succeeds and splits etcd (the hazard)", async () => {
