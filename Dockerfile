@@ -4,13 +4,16 @@
 # slim runtime stage runs it as a non-root user with the workspace and state as volumes.
 
 FROM golang:1.26-bookworm AS clis
+# The pinned versions (src/backends/versions.ts); see docs/operations.md before changing them.
+ARG TALOS_VERSION=v1.12.6
+ARG OMNI_VERSION=v1.9.3
 WORKDIR /src
 RUN apt-get update \
  && apt-get install -y --no-install-recommends nodejs \
  && rm -rf /var/lib/apt/lists/*
 COPY scripts/build-clis scripts/build-clis
 ENV TALOS_MCP_CACHE=/opt/talos-mcp
-RUN bash scripts/build-clis \
+RUN TALOS_VERSION="$TALOS_VERSION" OMNI_VERSION="$OMNI_VERSION" bash scripts/build-clis \
  && install -D -m 0755 "$(readlink -f /opt/talos-mcp/bin/talosctl)" /out/talosctl \
  && install -D -m 0755 "$(readlink -f /opt/talos-mcp/bin/omnictl)" /out/omnictl \
  && mkdir -p /out/protos \
@@ -53,4 +56,4 @@ EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:8080/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 ENTRYPOINT ["node", "/app/dist/src/cli.js"]
-CMD ["serve", "--transport", "http", "--host", "0.0.0.0", "--port", "8080", "--tokens", "/state/tokens.yaml", "--workspace", "/workspace"]
+CMD ["serve", "--transport", "http", "--host", "0.0.0.0", "--port", "8080", "--tokens", "/state/tokens.yaml", "--workspace", "/workspace", "--audit-log", "/state/audit.jsonl"]
