@@ -21,6 +21,7 @@ export const KINDS: ResourceKind[] = [
   {
     type: "MachineTypes.config.talos.dev",
     namespace: "config",
+    printColumns: [{ name: "Type", jsonPath: "{@}" }],
     list: (node) => (node.role ? { "machine-type": node.role } : {}),
   },
   {
@@ -68,6 +69,7 @@ export const KINDS: ResourceKind[] = [
   {
     type: "Services.v1alpha1.talos.dev",
     namespace: "runtime",
+    aliases: ["svc"],
     printColumns: [
       { name: "Running", jsonPath: "{.running}" },
       { name: "Healthy", jsonPath: "{.healthy}" },
@@ -79,22 +81,26 @@ export const KINDS: ResourceKind[] = [
       ),
   },
   {
-    type: "Hostnames.net.talos.dev",
+    type: "HostnameStatuses.net.talos.dev",
     namespace: "network",
     aliases: ["hostname"],
+    printColumns: [
+      { name: "Hostname", jsonPath: "{.hostname}" },
+      { name: "Domainname", jsonPath: "{.domainname}" },
+    ],
     list: (node) => ({ hostname: { hostname: node.name, domainname: "" } }),
   },
   {
     type: "MachineConfigs.config.talos.dev",
     namespace: "config",
-    aliases: ["mc"],
     sensitive: true,
     list: (node) => (node.config ? { v1alpha1: node.config } : {}),
   },
 ];
 
-function singular(name: string): string {
-  if (/ses$/.test(name)) return name.slice(0, -2);
+/** English singular as COSI's pluralizer gives it (Statuses → Status, Services → Service). */
+export function singular(name: string): string {
+  if (/(ss|x|ch|sh|us)es$/.test(name)) return name.slice(0, -2);
   if (/ies$/.test(name)) return `${name.slice(0, -3)}y`;
   return name.replace(/s$/, "");
 }

@@ -20,6 +20,13 @@ describe("quorum-at-risk: upgrade refuses to lose etcd quorum unless forced", ()
     expect((await run(["service", "etcd", "--nodes", "127.0.75.12"])).stdout).not.toMatch(/HEALTH\s+OK/);
   });
 
+  it("a graceful reset that would lose quorum is refused; nothing is reset", async () => {
+    const reset = await run(["reset", "--wait=false", "--nodes", cp1]);
+    expect(reset.code).toBe(1);
+    expect(reset.stderr).toMatch(/FailedPrecondition desc = failed to leave etcd: etcd quorum would be lost/);
+    expect(sim.events().some((e) => e.detail?.reset)).toBe(false);
+  });
+
   it("upgrade without --force fails with FailedPrecondition; with --force it proceeds", async () => {
     const refused = await run(["upgrade", "--image", "ghcr.io/siderolabs/installer:v1.12.7", "--wait=false", "--nodes", cp1]);
     expect(refused.code).toBe(1);

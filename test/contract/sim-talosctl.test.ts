@@ -54,6 +54,18 @@ describe("running cluster (running-3cp-2w)", () => {
     expect(table.stdout.split("\n")[0]).toMatch(/^NODE\s+NAMESPACE\s+TYPE\s+ID\s+VERSION\s+MEMBER ID/);
   });
 
+  it("get services -o yaml, get hostname; unsimulated calls answer Unimplemented", async () => {
+    const yaml = await run(["get", "services", "etcd", "--output", "yaml", "--nodes", cp1]);
+    expect(yaml.code).toBe(0);
+    expect(parseYaml(yaml.stdout)).toMatchObject({ node: cp1, metadata: { type: "Services.v1alpha1.talos.dev", id: "etcd" }, spec: { running: true, healthy: true } });
+    expect((await run(["get", "hostname", "--nodes", cp1])).stdout).toMatch(/^NODE\s+NAMESPACE\s+TYPE\s+ID\s+VERSION\s+HOSTNAME\s+DOMAINNAME[\s\S]*\n127\.0\.71\.11\s+network\s+HostnameStatus\s+hostname\s+1\s+cp-1\s*$/m);
+    expect((await run(["get", "svc", "--nodes", cp1])).stdout).toMatch(/\n127\.0\.71\.11\s+runtime\s+Service\s+etcd\s+1\s+true\s+true\s+false/);
+    expect((await run(["get", "machinetype", "--nodes", cp1])).stdout).toMatch(/^NODE\s+NAMESPACE\s+TYPE\s+ID\s+VERSION\s+TYPE\n127\.0\.71\.11\s+config\s+MachineType\s+machine-type\s+1\s+controlplane/);
+    const containers = await run(["containers", "--nodes", cp1]);
+    expect(containers.code).toBe(1);
+    expect(containers.stderr).toMatch(/Unimplemented/);
+  });
+
   it("service and service etcd", async () => {
     const list = await run(["service", "--nodes", cp1]);
     expect(list.stdout.split("\n")[0]).toMatch(/^NODE\s+SERVICE\s+STATE\s+HEALTH\s+LAST CHANGE\s+LAST EVENT/);
