@@ -190,7 +190,8 @@ export class SimApi {
   private targets(endpoint: SimNode, metadata: grpc.Metadata): { nodes: string[]; fanOut: boolean } {
     const many = metadata.get("nodes").flatMap((value) => String(value).split(",").map((item) => item.trim()).filter(Boolean));
     if (many.length > 0) return { nodes: many, fanOut: true };
-    const one = metadata.get("node").map(String);
+    // `talosctl get --insecure` sends an empty `node`: the endpoint answers itself.
+    const one = metadata.get("node").map(String).filter(Boolean);
     if (one.length > 0) return { nodes: [one[0]!], fanOut: false };
     return { nodes: [endpoint.address], fanOut: false };
   }

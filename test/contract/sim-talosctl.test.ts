@@ -143,6 +143,15 @@ describe("fresh cluster (fresh-3cp-2w)", () => {
   });
   afterAll(async () => sim?.stop());
 
+  it("maintenance mode answers --insecure reads without a client certificate", async () => {
+    const status = await talosctl(["get", "machinestatus", "--insecure", "--endpoints", "127.0.72.21", "--nodes", "127.0.72.21", "--output", "json"], { cwd: dir });
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ metadata: { type: "MachineStatuses.runtime.talos.dev" }, spec: { stage: "maintenance", status: { ready: false } } });
+    const version = await talosctl(["version", "--insecure", "--nodes", "127.0.72.21"], { cwd: dir });
+    expect(version.code).toBe(0);
+    expect(version.stdout).toMatch(/Tag:\s+v1\.12\.6/);
+  });
+
   it("maintenance mode: apply-config --insecure, then the node trusts the generated talosconfig", async () => {
     for (const node of ["127.0.72.11", "127.0.72.12", "127.0.72.13"]) {
       const applied = await talosctl(["apply-config", "--insecure", "--nodes", node, "--file", join(dir, "controlplane.yaml")], { cwd: dir });
