@@ -486,26 +486,30 @@ export class SimApi {
         cluster.changeState(node, { rebooted: true });
         return { actor_id: `reboot-${node.name}` };
       },
-      Reset: async (node, request: { graceful: boolean }) => {
-        if (request.graceful && node.etcd === "running" && node.role === "controlplane") {
-          const members = cluster.etcdMembersOf(node.etcdCluster);
-          const healthyOthers = this.healthyMembers(node, node).length;
-          if (members.length > 1 && healthyOthers < Math.floor((members.length - 1) / 2) + 1) {
-            throw new SimError(grpc.status.FAILED_PRECONDITION, "failed to leave etcd: etcd quorum would be lost (use graceful=false to skip)");
-          }
-        }
-        setTimeout(() => void cluster.reset(node), 200);
+      Reset: (node, request: { graceful: boolean }) => {
+        // Real Talos acknowledges first and runs the reset sequence afterwards. A graceful reset of
+        // a control plane leaves etcd with "require leader": without quorum that step fails and the
+        // node stays as it was; with quorum it leaves, even if the rest then loses quorum.
+        const members = cluster.etcdMembersOf(node.etcdCluster);
+        const leaveFails = request.graceful && node.role === "controlplane" && members.length > 0 && this.healthyMembers(node).length <= members.length / 2;
+        setTimeout(() => {
+          if (!leaveFails) return void cluster.reset(node);
+          cluster.kernelLog(node, "reset sequence failed: leaveEtcd: failed to leave cluster: etcdserver: no leader");
+          cluster.changeState(node, { resetFailed: "failed to leave cluster: etcdserver: no leader" });
+        }, 200);
         return { actor_id: `reset-${node.name}` };
       },
       Upgrade: (node, request: { image: string; force: boolean; stage: boolean }) => {
         const tag = /:(v\d+\.\d+\.\d+[^@]*)$/.exec(request.image)?.[1];
         if (!tag) throw new SimError(grpc.status.INVALID_ARGUMENT, `error validating installer image "${request.image}": no version tag`);
-        if (node.role === "controlplane" && node.etcd === "running" && !request.force) {
+        // machined's pre-upgrade etcd validation (control planes, unless --force): a plain error,
+        // so the status code is Unknown.
+        if (node.role === "controlplane" && !request.force) {
           const members = cluster.etcdMembersOf(node.etcdCluster);
-          const healthyOthers = this.healthyMembers(node, node).length;
-          if (members.length > 1 && healthyOthers < Math.floor(members.length / 2) + 1) {
-            throw new SimError(grpc.status.FAILED_PRECONDITION, "etcd quorum would be lost by upgrading this node; use --force to skip this check");
-          }
+          const refuse = (reason: string) => new SimError(grpc.status.UNKNOWN, `error validating etcd for upgrade: ${reason}`);
+          if (members.length === 2) throw refuse("etcd member count(2) is insufficient to maintain quorum if upgrade commences");
+          const unhealthy = members.find((m) => m.etcd !== "running");
+          if (unhealthy) throw refuse(`etcd member ${unhealthy.etcdMemberId!.padStart(16, "0")} is not healthy; all members must be healthy to perform an upgrade: context deadline exceeded`);
         }
         const from = node.talosVersion;
         if (!request.stage) {

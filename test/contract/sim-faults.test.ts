@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulation, type SimHandle } from "../../src/sim/index.js";
 import { talosctl } from "../helpers/talosctl.js";
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 describe("quorum-at-risk: upgrade refuses to lose etcd quorum unless forced", () => {
   let sim: SimHandle;
   const cp1 = "127.0.75.11";
@@ -20,22 +22,32 @@ describe("quorum-at-risk: upgrade refuses to lose etcd quorum unless forced", ()
     expect((await run(["service", "etcd", "--nodes", "127.0.75.12"])).stdout).not.toMatch(/HEALTH\s+OK/);
   });
 
-  it("a graceful reset that would lose quorum is refused; nothing is reset", async () => {
-    const reset = await run(["reset", "--wait=false", "--nodes", cp1]);
-    expect(reset.code).toBe(1);
-    expect(reset.stderr).toMatch(/FailedPrecondition desc = failed to leave etcd: etcd quorum would be lost/);
-    expect(sim.events().some((e) => e.detail?.reset)).toBe(false);
-  });
-
-  it("upgrade without --force fails with FailedPrecondition; with --force it proceeds", async () => {
+  it("upgrade without --force fails machined's etcd validation (code Unknown); with --force it proceeds", async () => {
     const refused = await run(["upgrade", "--image", "ghcr.io/siderolabs/installer:v1.12.7", "--wait=false", "--nodes", cp1]);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/FailedPrecondition desc = etcd quorum would be lost/);
+    expect(refused.stderr).toMatch(/rpc error: code = Unknown desc = error validating etcd for upgrade: etcd member [0-9a-f]{16} is not healthy; all members must be healthy to perform an upgrade/);
     expect((await run(["version", "--nodes", cp1])).stdout).toMatch(/Server:[\s\S]*Tag:\s+v1\.12\.6/);
     const forced = await run(["upgrade", "--image", "ghcr.io/siderolabs/installer:v1.12.7", "--force", "--wait=false", "--nodes", cp1]);
     expect(forced.code).toBe(0);
     expect((await run(["version", "--nodes", cp1])).stdout).toMatch(/Server:[\s\S]*Tag:\s+v1\.12\.7/);
-    expect(sim.events().filter((e) => e.method === "/machine.MachineService/Upgrade").map((e) => e.code)).toEqual(["FailedPrecondition", "OK"]);
+    expect(sim.events().filter((e) => e.method === "/machine.MachineService/Upgrade").map((e) => e.code)).toEqual(["Unknown", "OK"]);
+  });
+
+  it("graceful reset: acknowledged; leaves etcd while it has quorum (even if that loses it), fails to leave without", async () => {
+    // cp-3 leaves the talosconfig's working endpoints once reset: talk through cp-1.
+    const viaCp1 = (args: string[]) => run([...args, "--endpoints", cp1]);
+    const first = await viaCp1(["reset", "--wait=false", "--nodes", "127.0.75.13"]);
+    expect(first.code).toBe(0);
+    await sleep(600);
+    expect(sim.events().some((e) => e.node === "cp-3" && e.detail?.reset)).toBe(true);
+    const members = await viaCp1(["etcd", "members", "--nodes", cp1]);
+    expect(members.stdout.trim().split("\n")).toHaveLength(3);
+    // cp-1 and the down cp-2 remain: no quorum, so the next graceful reset cannot leave etcd.
+    expect((await viaCp1(["reset", "--wait=false", "--nodes", cp1])).code).toBe(0);
+    await sleep(600);
+    expect(sim.events().find((e) => e.node === "cp-1" && e.kind === "state-change" && e.detail?.resetFailed)).toBeDefined();
+    expect((await viaCp1(["dmesg", "--nodes", cp1])).stdout).toMatch(/failed to leave cluster: etcdserver: no leader/);
+    expect((await viaCp1(["version", "--nodes", cp1])).code).toBe(0);
   });
 });
 
