@@ -62,30 +62,37 @@ export class SchematicError extends Error {
   }
 }
 
-// A node of the document to emit; `undefined` entries are omitted like Go's `omitempty`.
-type Node = string | number | boolean | null | Node[] | { [key: string]: Node | undefined };
+// A node of the document to emit. Mappings are Maps so that key order is exactly the order Go
+// writes (struct declaration order, or sorted map keys), whatever the keys look like.
+type Node = string | number | boolean | null | Node[] | Mapping;
+type Mapping = Map<string, Node>;
+
+/** A struct: fields in declaration order, `undefined` ones omitted like Go's `omitempty`. */
+function struct(fields: [string, Node | undefined][]): Mapping {
+  return new Map(fields.filter((field): field is [string, Node] => field[1] !== undefined));
+}
 
 /** The canonical text the factory hashes. */
 export function canonicalSchematicYaml(schematic: Schematic): string {
   const c = schematic.customization ?? {};
   const sb = c.secureboot;
-  const customization: Record<string, Node | undefined> = {
-    embeddedMachineConfiguration: c.embeddedMachineConfiguration || undefined,
-    extraKernelArgs: nonEmpty(c.extraKernelArgs),
-    meta: nonEmpty(c.meta)?.map((m) => ({ key: m.key, value: m.value })),
-    systemExtensions: nonEmpty(c.systemExtensions?.officialExtensions) ? { officialExtensions: c.systemExtensions!.officialExtensions! } : undefined,
-    bootloader: c.bootloader && c.bootloader !== "auto" ? c.bootloader : undefined,
-    secureboot:
-      sb?.enrollKeys || sb?.includeWellKnownCertificates
-        ? { enrollKeys: sb.enrollKeys || undefined, includeWellKnownCertificates: sb.includeWellKnownCertificates || undefined }
-        : undefined,
-    diskImage: c.diskImage?.sectorSize ? { sectorSize: c.diskImage.sectorSize } : undefined,
-  };
+  const extensions = nonEmpty(c.systemExtensions?.officialExtensions);
+  const customization = struct([
+    ["embeddedMachineConfiguration", c.embeddedMachineConfiguration || undefined],
+    ["extraKernelArgs", nonEmpty(c.extraKernelArgs)],
+    ["meta", nonEmpty(c.meta)?.map((m) => struct([["key", m.key], ["value", m.value]]))],
+    ["systemExtensions", extensions && struct([["officialExtensions", extensions]])],
+    // `auto` is the factory's zero value (no bootloader override), which omitempty drops.
+    ["bootloader", c.bootloader && c.bootloader !== "auto" ? c.bootloader : undefined],
+    ["secureboot", sb?.enrollKeys || sb?.includeWellKnownCertificates ? struct([["enrollKeys", sb.enrollKeys || undefined], ["includeWellKnownCertificates", sb.includeWellKnownCertificates || undefined]]) : undefined],
+    ["diskImage", c.diskImage?.sectorSize ? struct([["sectorSize", c.diskImage.sectorSize]]) : undefined],
+  ]);
   const overlay = schematic.overlay;
-  const root: Record<string, Node | undefined> = {
-    overlay: overlay ? { image: overlay.image, name: overlay.name, options: overlay.options && Object.keys(overlay.options).length > 0 ? sortedKeys(overlay.options as Node) : undefined } : undefined,
-    customization,
-  };
+  const options = overlay?.options && Object.keys(overlay.options).length > 0 ? goValue(overlay.options) : undefined;
+  const root = struct([
+    ["overlay", overlay && struct([["image", overlay.image], ["name", overlay.name], ["options", options]])],
+    ["customization", customization],
+  ]);
   return emitMapping(root, 0);
 }
 
@@ -97,30 +104,68 @@ function nonEmpty<T>(list: T[] | undefined): T[] | undefined {
   return list && list.length > 0 ? list : undefined;
 }
 
-const INDENT = 4;
-
-function present(map: Record<string, Node | undefined>): [string, Node][] {
-  return Object.entries(map).filter((entry): entry is [string, Node] => entry[1] !== undefined);
+/** A decoded `map[string]any` value, with map keys in the order Go's marshaller sorts them. */
+function goValue(value: unknown): Node {
+  if (Array.isArray(value)) return value.map(goValue);
+  if (value !== null && typeof value === "object") {
+    return new Map(Object.entries(value).sort(([a], [b]) => goKeyOrder(a, b)).map(([key, inner]) => [key, goValue(inner)]));
+  }
+  return value as Node;
 }
 
-function isCollection(node: Node): node is Node[] | Record<string, Node> {
-  return node !== null && typeof node === "object";
+const isDigit = (ch: string) => ch >= "0" && ch <= "9";
+const isLetter = (ch: string) => /\p{L}/u.test(ch);
+
+/**
+ * Go yaml's "natural" key order: letters compare by code point, runs of digits by number
+ * ("a9" < "a10"), and at a letter/non-letter difference the letter sorts first unless it
+ * follows a digit.
+ */
+export function goKeyOrder(a: string, b: string): number {
+  const ar = [...a];
+  const br = [...b];
+  let afterDigit = false;
+  for (let i = 0; i < ar.length && i < br.length; i += 1) {
+    if (ar[i] === br[i]) {
+      afterDigit = isDigit(ar[i]!);
+      continue;
+    }
+    const aLetter = isLetter(ar[i]!);
+    const bLetter = isLetter(br[i]!);
+    if (aLetter && bLetter) return ar[i]!.codePointAt(0)! - br[i]!.codePointAt(0)!;
+    if (aLetter || bLetter) return (afterDigit ? aLetter : bLetter) ? -1 : 1;
+    // Both non-letters: compare the digit runs starting here as numbers. A zero that continues a
+    // number with a non-zero digit before it counts, so a leading "1" keeps its length in play.
+    const precedingDigits: string[] = [];
+    for (let j = i - 1; j >= 0 && isDigit(ar[j]!); j -= 1) precedingDigits.push(ar[j]!);
+    const start = (ar[i] === "0" || br[i] === "0") && precedingDigits.some((d) => d !== "0") ? 1n : 0n;
+    const run = (chars: string[]) => {
+      let end = i;
+      let value = start;
+      for (; end < chars.length && isDigit(chars[end]!); end += 1) value = value * 10n + BigInt(chars[end]!);
+      return { end, value };
+    };
+    const an = run(ar);
+    const bn = run(br);
+    if (an.value !== bn.value) return an.value < bn.value ? -1 : 1;
+    if (an.end !== bn.end) return an.end - bn.end;
+    return ar[i]!.codePointAt(0)! - br[i]!.codePointAt(0)!;
+  }
+  return ar.length - br.length;
+}
+
+const INDENT = 4;
+
+function isCollection(node: Node): node is Node[] | Mapping {
+  return Array.isArray(node) || node instanceof Map;
 }
 
 function isEmptyCollection(node: Node): boolean {
-  return Array.isArray(node) ? node.length === 0 : isCollection(node) && present(node).length === 0;
+  return Array.isArray(node) ? node.length === 0 : node instanceof Map && node.size === 0;
 }
 
-// Go writes struct fields in declaration order but sorts the keys of maps (overlay options).
-function sortedKeys(node: Node): Node {
-  if (Array.isArray(node)) return node.map(sortedKeys);
-  if (!isCollection(node)) return node;
-  return Object.fromEntries(present(node).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([key, value]) => [key, sortedKeys(value)]));
-}
-
-function emitMapping(map: Record<string, Node | undefined>, indent: number): string {
-  const entries = present(map);
-  return entries.map(([key, value]) => `${" ".repeat(indent)}${scalar(key, indent)}:${emitValue(value, indent)}`).join("");
+function emitMapping(map: Mapping, indent: number): string {
+  return [...map].map(([key, value]) => `${" ".repeat(indent)}${scalar(key, indent)}:${emitValue(value, indent)}`).join("");
 }
 
 /** The part after `key:` (or `- `): inline scalar or empty collection, else a nested block. */
@@ -134,42 +179,55 @@ function emitSequence(items: Node[], indent: number): string {
   return items
     .map((item) => {
       const dash = `${" ".repeat(indent)}- `;
-      if (isCollection(item) && !Array.isArray(item) && !isEmptyCollection(item)) {
-        // The first key shares the dash's line; the rest align under it.
-        return dash + emitMapping(item, indent + 2).slice(indent + 2);
-      }
-      if (Array.isArray(item) && item.length > 0) return dash.trimEnd() + `\n${emitSequence(item, indent + INDENT)}`;
+      // A mapping item starts on the dash's line; its other keys align under the first.
+      if (item instanceof Map && item.size > 0) return dash + emitMapping(item, indent + 2).slice(indent + 2);
+      if (Array.isArray(item) && item.length > 0) return `${dash.trimEnd()}\n${emitSequence(item, indent + INDENT)}`;
       return dash + emitValue(item, indent).slice(1);
     })
     .join("");
 }
 
-// Plain scalars that YAML would read back as something other than a string get quoted.
-const NON_STRING = /^(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE|y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|[-+]?(?:0b[01_]+|0o?[0-7_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?|[0-9][0-9_]*)|[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?)$/;
+// Plain scalars that YAML would read back as something other than a string get double quotes.
+const NON_STRING =
+  /^(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE|y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|<<|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|[-+]?(?:0b[01_]+|0o?[0-7_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?|[0-9][0-9_]*)|[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?|\d{4}-\d{1,2}-\d{1,2}(?:[Tt ]\d{1,2}:\d{1,2}:\d{1,2}(?:\.\d+)?(?:Z|[-+]\d{1,2}(?::?\d{2})?)?)?)$/;
+const NON_PRINTABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\ufeff\ufffe\uffff]|[\ud800-\udfff]/u;
 
 function plainAllowed(s: string): boolean {
   if (s === "" || NON_STRING.test(s)) return false;
-  if (/^[\s]|[\s]$/.test(s)) return false;
+  if (/^\s|\s$/.test(s)) return false;
   if (/^(?:---|\.\.\.)/.test(s)) return false;
   if (/^[#,[\]{}&*!|>'"%@`]/.test(s)) return false;
   if (/^[-?:](?:\s|$)/.test(s)) return false;
   if (/:(?:\s|$)|\s#/.test(s)) return false;
-  // Control characters and other non-printables force quoting.
-  return !/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\ufeff]|\t/.test(s);
+  return !NON_PRINTABLE.test(s) && !s.includes("\t");
 }
 
 function scalar(value: Node, blockIndent: number): string {
   if (value === null) return "null";
   if (typeof value === "boolean" || typeof value === "number") return String(value);
   const s = value as string;
-  if (s.includes("\n") && !/[\u0000-\u0008\u000b-\u001f]/.test(s) && !/^\s/.test(s)) return literalBlock(s, blockIndent);
+  if (s.includes("\n") && !NON_PRINTABLE.test(s) && !s.endsWith(" ")) return literalBlock(s, blockIndent);
   if (plainAllowed(s)) return s;
-  if (s === "" || NON_STRING.test(s) || /[\u0000-\u001f\u007f-\u009f\ufeff]/.test(s)) return JSON.stringify(s);
+  if (s === "" || NON_STRING.test(s) || NON_PRINTABLE.test(s) || s.includes("\t") || s.includes("\n")) return doubleQuoted(s);
   return `'${s.replaceAll("'", "''")}'`;
 }
 
+const ESCAPES: Record<string, string> = { "\0": "\\0", "\u0007": "\\a", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\v": "\\v", "\f": "\\f", "\r": "\\r", "\u001b": "\\e", '"': '\\"', "\\": "\\\\", "\u0085": "\\N", "\u00a0": "\\_", "\u2028": "\\L", "\u2029": "\\P" };
+
+function doubleQuoted(s: string): string {
+  const escaped = [...s].map((ch) => {
+    if (ESCAPES[ch]) return ESCAPES[ch];
+    if (!NON_PRINTABLE.test(ch)) return ch;
+    const code = ch.codePointAt(0)!;
+    return code <= 0xff ? `\\x${code.toString(16).toUpperCase().padStart(2, "0")}` : `\\u${code.toString(16).toUpperCase().padStart(4, "0")}`;
+  });
+  return `"${escaped.join("")}"`;
+}
+
+/** `|` keeps one final newline, `|-` none, `|+` several; an indentation digit when text starts with a space. */
 function literalBlock(s: string, indent: number): string {
-  const chomp = s.endsWith("\n") ? (s.endsWith("\n\n") ? "+" : "") : "-";
-  const body = (chomp === "-" ? s : s.replace(/\n+$/, (tail) => (chomp === "+" ? tail.slice(1) : ""))).split("\n");
-  return `|${chomp}\n${body.map((line) => (line === "" ? "" : " ".repeat(indent) + line)).join("\n")}`.replace(/\n$/, "");
+  const chomp = !s.endsWith("\n") ? "-" : s.endsWith("\n\n") ? "+" : "";
+  const hint = /^[ \n]/.test(s) ? String(INDENT) : "";
+  const lines = (s.endsWith("\n") ? s.slice(0, -1) : s).split("\n");
+  return `|${hint}${chomp}\n${lines.map((line) => (line === "" ? "" : " ".repeat(indent) + line)).join("\n")}`;
 }

@@ -107,3 +107,4 @@ describe("strict schematic validation", () => {
     expect(fieldOf({ customization: { extraKernelArgs: [""] } })).toBe("customization.extraKernelArgs.0");
   });
 });
+
