@@ -304,6 +304,7 @@ export class SimApi {
           if (name !== "EtcdRecover") throw new SimError(grpc.status.UNIMPLEMENTED, `method ${name} is not implemented by the simulator`);
           const { nodes } = this.targets(endpoint, call.metadata);
           const node = await this.reach(endpoint, nodes[0]!, ctx);
+          this.requireControlPlane(node, "etcd recover");
           this.pendingRecovery.set(node.address, Buffer.concat(chunks));
           this.record(node, ctx, "OK");
           callback(null, { messages: [{ metadata: { hostname: node.address } }] });
@@ -390,8 +391,13 @@ export class SimApi {
 
   // ----- what a node does -------------------------------------------------------------------------
 
-  private requireEtcd(node: SimNode): void {
-    if (node.role !== "controlplane") throw new SimError(grpc.status.FAILED_PRECONDITION, "etcd is not available on worker nodes");
+  /** machined's checkControlplane: etcd and kubeconfig APIs exist only on control planes. */
+  private requireControlPlane(node: SimNode, api: string): void {
+    if (node.role !== "controlplane") throw new SimError(grpc.status.UNIMPLEMENTED, `${api} is only available on control plane nodes`);
+  }
+
+  private requireEtcd(node: SimNode, api: string): void {
+    this.requireControlPlane(node, api);
     if (node.etcd !== "running") throw new SimError(grpc.status.UNAVAILABLE, "etcd is not running on this node (etcd service is not up)");
   }
 
@@ -449,7 +455,7 @@ export class SimApi {
         })),
       }),
       EtcdMemberList: (node) => {
-        this.requireEtcd(node);
+        this.requireEtcd(node, "member list");
         return {
           members: cluster.etcdMembersOf(node.etcdCluster).map((member) => ({
             id: parseInt(member.etcdMemberId!, 16),
@@ -461,7 +467,7 @@ export class SimApi {
         };
       },
       EtcdStatus: (node) => {
-        this.requireEtcd(node);
+        this.requireEtcd(node, "etcd status");
         const members = cluster.etcdMembersOf(node.etcdCluster);
         const leader = members.find((m) => m.etcd === "running") ?? node;
         return {
@@ -547,7 +553,8 @@ export class SimApi {
         send(data(`${tail.join("\n")}\n`));
       },
       Kubeconfig: async (node, _request, _call, send) => {
-        if (node.role !== "controlplane" || node.stage === "maintenance" || !node.ca) throw new SimError(grpc.status.FAILED_PRECONDITION, "kubeconfig is only available on control plane nodes");
+        this.requireControlPlane(node, "kubeconfig");
+        if (!node.ca) throw new SimError(grpc.status.UNIMPLEMENTED, "API is not implemented in maintenance mode");
         const endpoint = (node.config && configFacts(node.config).endpoint) || `https://${node.address}:6443`;
         const client = await issueClientCert(node.ca as CertificateAuthority, ["system:masters"]);
         const kubeconfig = [
@@ -575,7 +582,7 @@ export class SimApi {
         send(data(tarGz("kubeconfig", Buffer.from(kubeconfig))));
       },
       EtcdSnapshot: (node, _request, _call, send) => {
-        this.requireEtcd(node);
+        this.requireEtcd(node, "etcd snapshot");
         const snapshot = cluster.snapshotOf(node);
         for (let offset = 0; offset < snapshot.length; offset += 1024) send(data(snapshot.subarray(offset, offset + 1024)));
       },

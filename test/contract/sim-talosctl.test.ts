@@ -84,6 +84,15 @@ describe("running cluster (running-3cp-2w)", () => {
     expect((await run(["etcd", "snapshot", join(dir, "c.snap"), "--nodes", `${cp1},127.0.71.12`])).stderr).toMatch(/is not supported with multiple nodes/);
   });
 
+  it("etcd and kubeconfig APIs on a worker: Unimplemented, as machined answers", async () => {
+    const members = await run(["etcd", "members", "--nodes", "127.0.71.21"]);
+    expect(members.code).toBe(1);
+    expect(members.stderr).toContain("127.0.71.21: rpc error: code = Unimplemented desc = member list is only available on control plane nodes");
+    const kubeconfig = await run(["kubeconfig", join(dir, "worker-kubeconfig"), "--nodes", "127.0.71.21"]);
+    expect(kubeconfig.code).toBe(1);
+    expect(kubeconfig.stderr).toMatch(/Unimplemented desc = kubeconfig is only available on control plane nodes/);
+  });
+
   it("bootstrap on a bootstrapped node: AlreadyExists, exit 1", async () => {
     const result = await run(["bootstrap", "--nodes", cp1]);
     expect(result.code).toBe(1);
