@@ -206,6 +206,34 @@ describe("fresh cluster (fresh-3cp-2w)", () => {
   });
 });
 
+describe("single-node: gen config → apply → bootstrap → health → etcd snapshot (the demo path)", () => {
+  let sim: SimHandle;
+  let dir: string;
+  const node = "127.0.80.11";
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "talos-mcp-sim-single-"));
+    sim = await startSimulation({ scenario: "single-node", dir: join(dir, "sim"), subnet: 80 });
+  });
+  afterAll(async () => sim?.stop());
+
+  it("ends with a healthy one-node cluster and a snapshot, bootstrap recorded once", async () => {
+    expect((await talosctl(["gen", "config", "solo", `https://${node}:6443`, "--output", dir], { cwd: dir })).code).toBe(0);
+    expect((await talosctl(["apply-config", "--insecure", "--nodes", node, "--file", join(dir, "controlplane.yaml")], { cwd: dir })).code).toBe(0);
+    await sleep(600);
+    const run = (args: string[]) => talosctl([...args, "--endpoints", node, "--nodes", node], { talosconfig: join(dir, "talosconfig"), cwd: dir });
+    expect((await run(["get", "machinetype", "--output", "json"])).stdout).toMatch(/"spec": "controlplane"/);
+    expect((await run(["bootstrap"])).code).toBe(0);
+    const health = await run(["health", "--wait-timeout", "30s"]);
+    expect(health.code).toBe(0);
+    expect(health.stderr).toMatch(/waiting for all k8s nodes to report ready: OK/);
+    const snapshot = await run(["etcd", "snapshot", join(dir, "etcd.snapshot")]);
+    expect(snapshot.code).toBe(0);
+    expect(snapshot.stdout).toMatch(/etcd snapshot saved to/);
+    expect(sim.events().filter((e) => e.method === "/machine.MachineService/Bootstrap")).toHaveLength(1);
+  });
+});
+
 describe("simulator lifecycle", () => {
   it("stop() frees every port", async () => {
     const dir = mkdtempSync(join(tmpdir(), "talos-mcp-sim-stop-"));
