@@ -8,8 +8,9 @@ import { ToolError } from "../src/server/errors.js";
 import { talosVersion } from "../src/server/schemas.js";
 import { defineTool } from "../src/server/tool-spec.js";
 import { factoryClient } from "../src/factory/client.js";
-import { BOOTLOADERS, ENROLL_KEYS, SchematicError, canonicalSchematicYaml, parseSchematic, schematicId } from "../src/factory/schematic.js";
+import { BOOTLOADERS, ENROLL_KEYS, canonicalSchematicYaml, parseSchematic, schematicId } from "../src/factory/schematic.js";
 import { mediaFor, PLATFORMS } from "../src/factory/media.js";
+import { nearest } from "../src/policy/command-check.js";
 
 export default defineTool({
   name: "image-schematic",
@@ -62,22 +63,17 @@ export default defineTool({
     urls: z.object({ iso: z.string(), diskImage: z.string(), pxe: z.string(), kernel: z.string(), initramfs: z.string() }),
   }),
   async run(args, ctx) {
-    let schematic;
-    try {
-      schematic = parseSchematic({
-        ...(args.overlay ? { overlay: args.overlay } : {}),
-        customization: {
-          extraKernelArgs: args.extraKernelArgs,
-          // Sorted so the same set of extensions always yields the same schematic id.
-          systemExtensions: args.extensions.length > 0 ? { officialExtensions: [...new Set(args.extensions)].sort() } : undefined,
-          bootloader: args.bootloader,
-          secureboot: args.secureboot ? { enrollKeys: args.secureboot.enrollKeys, includeWellKnownCertificates: args.secureboot.includeWellKnownCertificates } : undefined,
-        },
-      });
-    } catch (error) {
-      if (error instanceof SchematicError) throw new ToolError(error.message, { field: error.field.replace(/^customization\.(systemExtensions\.officialExtensions)?/, "") || error.field, next: "fix that field and call again" });
-      throw error;
-    }
+    // The input schema already holds every value to the schematic's rules; this builds the typed document.
+    const schematic = parseSchematic({
+      ...(args.overlay ? { overlay: args.overlay } : {}),
+      customization: {
+        extraKernelArgs: args.extraKernelArgs,
+        // Sorted so the same set of extensions always yields the same schematic id.
+        systemExtensions: args.extensions.length > 0 ? { officialExtensions: [...new Set(args.extensions)].sort() } : undefined,
+        bootloader: args.bootloader,
+        secureboot: args.secureboot ? { enrollKeys: args.secureboot.enrollKeys, includeWellKnownCertificates: args.secureboot.includeWellKnownCertificates } : undefined,
+      },
+    });
 
     const client = factoryClient(ctx.config.factoryUrl, join(ctx.config.stateDir, "factory"));
     if (args.extensions.length > 0) {
@@ -87,10 +83,10 @@ export default defineTool({
       const names = new Set(official.map((e) => e.name));
       const unknown = args.extensions.filter((name) => !names.has(name));
       if (unknown.length > 0) {
-        const close = [...names].filter((name) => unknown.some((u) => name.split("/")[1]!.includes(u.split("/")[1]!.slice(0, 4))));
+        const suggestions = unknown.map((name) => nearest(name, [...names])).filter((name): name is string => name !== undefined);
         throw new ToolError(`unknown extension(s) for Talos ${args.talosVersion}: ${unknown.join(", ")}`, {
           field: "extensions",
-          next: `use official names${close.length > 0 ? `, e.g. ${close.slice(0, 5).join(", ")}` : ""}; the full list is GET ${client.baseUrl}/version/${args.talosVersion}/extensions/official`,
+          next: `use official names${suggestions.length > 0 ? ` (did you mean ${suggestions.join(", ")}?)` : ""}; the full list is GET ${client.baseUrl}/version/${args.talosVersion}/extensions/official`,
         });
       }
     }

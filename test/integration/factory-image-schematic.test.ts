@@ -66,7 +66,7 @@ describe("image-schematic", () => {
     expect(result.isError).toBe(true);
     expect(text(result)).toMatch(/unknown extension\(s\) for Talos v1\.12\.6: siderolabs\/gvisr/);
     expect(text(result)).toMatch(/extensions/);
-    expect(text(result)).toMatch(/siderolabs\/gvisor/);
+    expect(text(result)).toMatch(/did you mean siderolabs\/gvisor\?/);
   });
 
   it("refuses a version the factory does not know, unknown fields and bad values", async () => {
