@@ -1,7 +1,6 @@
 // Every workflow prompt: parses, renders, refuses a missing argument, names only this server's
 // tools, and uses only commands that exist in the pinned talosctl / omnictl (real-commands-only).
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { homedir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { discoverBinary } from "../../../src/backends/binaries.js";
@@ -17,7 +16,7 @@ const prompts = loadPrompts();
 const cacheDir = process.env.TALOS_MCP_CACHE ?? join(homedir(), ".cache/talos-mcp");
 
 /** This server's tool names (issue 9); the lead points this at the registry once every tool is in. */
-export const SERVER_TOOLS = [
+const SERVER_TOOLS = [
   "gen-config", "validate-config", "patch-config", "apply", "bootstrap", "kubeconfig", "health", "get", "logs", "dmesg", "services", "version",
   "etcd-status", "etcd-backup", "etcd-restore", "upgrade", "upgrade-kubernetes", "reboot", "reset",
   "template-validate", "template-sync", "template-status", "template-export", "omni-get", "omni-kubeconfig", "omni-talosconfig",
