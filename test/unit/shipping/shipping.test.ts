@@ -113,6 +113,7 @@ describe("server.json", () => {
   const npm = server.packages.find((p: { registryType: string }) => p.registryType === "npm");
 
   it("matches package.json and the registry's limits", () => {
+    expect(server.$schema).toBe("https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json");
     expect(server.name).toMatch(/^[a-zA-Z0-9.-]+\/[a-zA-Z0-9._-]+$/);
     expect(server.description.length).toBeLessThanOrEqual(100);
     expect(server.version).toBe(pkg.version);
