@@ -31,12 +31,25 @@ export interface SimHandle {
   stop(): Promise<void>;
 }
 
-function machineConfigFor(clusterName: string, role: string, endpoint: string, caPem: string): string {
-  return stringify({
+/**
+ * The machine config a pre-configured node reports (`get mc`): its Kubernetes version shows in the
+ * component images, as on real nodes; Omni-managed nodes carry the SideroLinkConfig document Omni adds.
+ */
+function machineConfigFor(scenario: { clusterName: string; kubernetesVersion: string; omniManaged: boolean }, role: string, endpoint: string, caPem: string): string {
+  const k8s = `v${scenario.kubernetesVersion}`;
+  const main = stringify({
     version: "v1alpha1",
-    machine: { type: role, ca: { crt: b64(caPem) }, install: { disk: "/dev/sda" } },
-    cluster: { clusterName, controlPlane: { endpoint } },
+    machine: { type: role, ca: { crt: b64(caPem) }, kubelet: { image: `ghcr.io/siderolabs/kubelet:${k8s}` }, install: { disk: "/dev/sda" } },
+    cluster: {
+      clusterName: scenario.clusterName,
+      controlPlane: { endpoint },
+      ...(role === "controlplane" ? { apiServer: { image: `registry.k8s.io/kube-apiserver:${k8s}` }, controllerManager: { image: `registry.k8s.io/kube-controller-manager:${k8s}` }, scheduler: { image: `registry.k8s.io/kube-scheduler:${k8s}` } } : {}),
+      proxy: { image: `registry.k8s.io/kube-proxy:${k8s}` },
+    },
   });
+  if (!scenario.omniManaged) return main;
+  return `${main}---
+${stringify({ apiVersion: "v1alpha1", kind: "SideroLinkConfig", apiUrl: "https://omni.sim.invalid:8090?jointoken=simulated" })}`;
 }
 
 /**
@@ -69,7 +82,7 @@ export async function startSimulation(options: { scenario: string; dir: string; 
         clusterName: scenario.clusterName,
         installDisk: "/dev/sda",
         ca,
-        config: machineConfigFor(scenario.clusterName, node.plannedRole, endpoint, ca.certPem),
+        config: machineConfigFor(scenario, node.plannedRole, endpoint, ca.certPem),
       });
       if (node.plannedRole === "controlplane") {
         node.etcd = etcdCluster ? (node.faults.etcdDown ? "down" : "running") : "waiting";

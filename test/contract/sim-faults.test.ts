@@ -62,6 +62,8 @@ describe("faults from a scenario file: unreachable node, unsynchronised clock", 
       [
         "name: faults",
         "stage: installed",
+        "kubernetesVersion: 1.34.1",
+        "omniManaged: true",
         "nodes:",
         "  - { name: cp-1, address: 127.0.76.11, role: controlplane, faults: { timeNotSynced: true } }",
         "  - { name: cp-2, address: 127.0.76.12, role: controlplane }",
@@ -96,6 +98,13 @@ describe("faults from a scenario file: unreachable node, unsynchronised clock", 
         expect.objectContaining({ node: "worker-2", method: "/cosi.resource.State/List", detail: { slowMs: 200 } }),
       ]),
     );
+  });
+
+  it("the machine config shows the scenario's Kubernetes version and, Omni-managed, a SideroLinkConfig", async () => {
+    const mc = await run(["get", "mc", "--output", "yaml", "--nodes", "127.0.76.12"]);
+    expect(mc.code).toBe(0);
+    expect(mc.stdout).toContain("ghcr.io/siderolabs/kubelet:v1.34.1");
+    expect(mc.stdout).toMatch(/kind: SideroLinkConfig/);
   });
 
   it("bootstrap on a node whose time is not in sync: FailedPrecondition", async () => {
