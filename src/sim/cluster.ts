@@ -48,7 +48,8 @@ export class SimCluster {
   readonly events: SimEvent[] = [];
   /** Bumped on every etcd write, so snapshots change with state and only with state. */
   etcdRevision = 1;
-  private joinTimers = new Set<NodeJS.Timeout>();
+  /** Pending delayed transitions (joins, "reboots" after apply/reset); cleared on stop. */
+  private timers = new Set<NodeJS.Timeout>();
   /** Called when a node's TLS identity changes (apply, reset): its server must restart. */
   onIdentityChange: (node: SimNode) => Promise<void> = async () => undefined;
 
@@ -120,8 +121,7 @@ export class SimCluster {
   /** A waiting control plane joins the bootstrapped etcd of its cluster after a short delay. */
   scheduleJoin(node: SimNode): void {
     if (node.role !== "controlplane" || node.etcd !== "waiting") return;
-    const timer = setTimeout(() => {
-      this.joinTimers.delete(timer);
+    this.later(this.scenario.joinDelayMs, () => {
       const running = this.peersOf(node).find((peer) => peer !== node && peer.etcdCluster && (peer.etcd === "running" || peer.etcd === "down"));
       if (!running || node.etcd !== "waiting" || node.stage === "maintenance") return;
       node.etcdCluster = running.etcdCluster;
@@ -131,8 +131,7 @@ export class SimCluster {
       this.etcdRevision += 1;
       this.kernelLog(node, `etcd joined cluster as member ${node.etcdMemberId}`);
       this.changeState(node, { etcd: node.etcd, etcdCluster: node.etcdCluster, joined: true });
-    }, this.scenario.joinDelayMs);
-    this.joinTimers.add(timer);
+    });
   }
 
   /** Workers and joined control planes become "running" once their cluster has etcd. */
@@ -183,8 +182,17 @@ export class SimCluster {
     return Buffer.concat([body, createHash("sha256").update(body).digest()]);
   }
 
+  /** Runs `transition` after `ms`, unless the simulation stops first. */
+  later(ms: number, transition: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      transition();
+    }, ms);
+    this.timers.add(timer);
+  }
+
   stopTimers(): void {
-    for (const timer of this.joinTimers) clearTimeout(timer);
-    this.joinTimers.clear();
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
   }
 }

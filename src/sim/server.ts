@@ -100,6 +100,8 @@ function diffLines(before: string, after: string): string {
 
 export class SimApi {
   private servers = new Map<string, grpc.Server>();
+  /** Set by stopAll: a restart still in flight (apply, reset) must not bind again. */
+  private stopped = false;
   private pendingRecovery = new Map<string, Buffer>();
   private readonly nodeHandlers: Record<string, UnaryHandler>;
   private readonly streamHandlers: Record<string, StreamHandler>;
@@ -120,6 +122,7 @@ export class SimApi {
   }
 
   async stopAll(): Promise<void> {
+    this.stopped = true;
     await Promise.all([...this.servers.keys()].map((address) => this.stop(address)));
   }
 
@@ -163,9 +166,11 @@ export class SimApi {
       server.addService(definition, impl);
     }
     const credentials = await this.credentials(node);
+    if (this.stopped) return;
     await new Promise<void>((resolve, reject) =>
       server.bindAsync(`${node.address}:${TALOS_API_PORT}`, credentials, (error) => (error ? reject(error) : resolve())),
     );
+    if (this.stopped) return void server.forceShutdown();
     this.servers.set(node.address, server);
   }
 
@@ -422,7 +427,7 @@ export class SimApi {
           if (!facts.caKey && facts.role === "controlplane") throw new SimError(grpc.status.INVALID_ARGUMENT, "control plane config must include the machine CA key");
           const ca = facts.caKey ? await loadCa(facts.caCrt, facts.caKey) : await loadCa(facts.caCrt, (await generateCa()).keyPem);
           // Answer first, then "reboot" into the installed system (the server restarts with its new identity).
-          setTimeout(() => void cluster.install(node, { role: facts.role, clusterName: facts.clusterName, installDisk: facts.installDisk, ca, config: text }), 200);
+          cluster.later(200, () => void cluster.install(node, { role: facts.role, clusterName: facts.clusterName, installDisk: facts.installDisk, ca, config: text }));
           return { mode: "REBOOT", mode_details: "Applied configuration with a reboot", warnings: [] };
         }
         if (facts.caCrt !== node.ca?.certPem) throw new SimError(grpc.status.INVALID_ARGUMENT, "the machine CA in the new config differs from the node's: use talosctl rotate-ca to change CAs");
@@ -498,11 +503,11 @@ export class SimApi {
         // node stays as it was; with quorum it leaves, even if the rest then loses quorum.
         const members = cluster.etcdMembersOf(node.etcdCluster);
         const leaveFails = request.graceful && node.role === "controlplane" && members.length > 0 && this.healthyMembers(node).length <= members.length / 2;
-        setTimeout(() => {
+        cluster.later(200, () => {
           if (!leaveFails) return void cluster.reset(node);
           cluster.kernelLog(node, "reset sequence failed: leaveEtcd: failed to leave cluster: etcdserver: no leader");
           cluster.changeState(node, { resetFailed: "failed to leave cluster: etcdserver: no leader" });
-        }, 200);
+        });
         return { actor_id: `reset-${node.name}` };
       },
       Upgrade: (node, request: { image: string; force: boolean; stage: boolean }) => {

@@ -235,12 +235,29 @@ describe("single-node: gen config → apply → bootstrap → health → etcd sn
 });
 
 describe("simulator lifecycle", () => {
+  const portIsFree = (address: string) =>
+    new Promise<boolean>((resolve) => {
+      const server = createServer()
+        .once("error", () => resolve(false))
+        .listen(50000, address, () => server.close(() => resolve(true)));
+    });
+
   it("stop() frees every port", async () => {
     const dir = mkdtempSync(join(tmpdir(), "talos-mcp-sim-stop-"));
-    const sim = await startSimulation({ scenario: "single-node", dir, subnet: 73 });
+    const sim = await startSimulation({ scenario: "fresh-3cp-2w", dir, subnet: 73 });
+    expect(await portIsFree("127.0.73.11")).toBe(false);
     await sim.stop();
-    await new Promise<void>((resolve, reject) => {
-      const server = createServer().once("error", reject).listen(50000, "127.0.73.11", () => server.close(() => resolve()));
-    });
+    for (const node of sim.nodes) expect(await portIsFree(node.address)).toBe(true);
+  });
+
+  it("stop() right after apply-config: the node's pending restart does not bind again", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "talos-mcp-sim-stop-apply-"));
+    const sim = await startSimulation({ scenario: "single-node", dir: join(dir, "sim"), subnet: 73 });
+    await talosctl(["gen", "config", "solo", "https://127.0.73.11:6443", "--output", dir], { cwd: dir });
+    expect((await talosctl(["apply-config", "--insecure", "--nodes", "127.0.73.11", "--file", join(dir, "controlplane.yaml")], { cwd: dir })).code).toBe(0);
+    await sim.stop();
+    await sleep(500);
+    expect(await portIsFree("127.0.73.11")).toBe(true);
+    expect(sim.events().some((e) => e.detail?.stage === "installed")).toBe(false);
   });
 });
