@@ -66,6 +66,8 @@ describe("talos-mcp sim (built CLI)", () => {
 
     const events = await cli(["events", "--dir", join(dir, "sim"), "--json"]);
     expect(events.code).toBe(0);
+    const text = await cli(["events", "--dir", join(dir, "sim")]);
+    expect(text.stdout).toMatch(/^\S+Z cp-1 api-call \/machine\.MachineService\/Version OK/m);
     expect(JSON.parse(events.stdout)).toEqual(expect.arrayContaining([expect.objectContaining({ node: "cp-1", kind: "api-call", method: "/machine.MachineService/Version", code: "OK" })]));
   });
 });
