@@ -17,6 +17,8 @@ export interface TemplateIssue {
 export function referencedPatchFiles(templatePath: string, text: string): string[] {
   const files: string[] = [];
   for (const doc of parseAllDocuments(text)) {
+    // Broken YAML is omnictl's to report, with its own line numbers.
+    if (doc.errors.length) continue;
     const value = doc.toJS() as { patches?: { file?: unknown }[] } | null;
     for (const patch of value?.patches ?? []) if (typeof patch?.file === "string") files.push(resolve(dirname(templatePath), patch.file));
   }
@@ -51,4 +53,13 @@ export function parseTemplateErrors(stderr: string): TemplateIssue[] {
     issues.push({ message: line, ...(cluster !== undefined ? { cluster } : {}) });
   }
   return issues;
+}
+
+/** Names of the clusters a template declares (`kind: Cluster` documents). */
+export function templateClusterNames(text: string): string[] {
+  return parseAllDocuments(text)
+    .filter((doc) => doc.errors.length === 0)
+    .map((doc) => doc.toJS() as { kind?: unknown; name?: unknown } | null)
+    .filter((value) => value?.kind === "Cluster" && typeof value.name === "string")
+    .map((value) => value!.name as string);
 }

@@ -1,0 +1,23 @@
+// One way for the Omni tools to call a live Omni: the service-account key goes into the child's
+// environment (refused up front when missing, so omnictl never waits for a browser), the operator's
+// omniconfig goes in as a target (the wrapper turns it into --omniconfig), and a failure becomes a
+// ToolError quoting omnictl.
+import { requireSuccess } from "../server/cli-errors.js";
+import type { CliResult, ToolContext } from "../server/tool-spec.js";
+import { omniAuthEnv } from "./auth.js";
+
+/** Runs omnictl and returns its result whatever the exit code (for callers that read failures). */
+export async function callOmnictl(ctx: ToolContext, args: string[], options: { timeoutMs?: number; cwd?: string } = {}): Promise<CliResult> {
+  const env = await omniAuthEnv({ keyFile: ctx.config.omniServiceAccountKeyFile, env: process.env });
+  const result = await ctx.cli.run("omnictl", args, {
+    env,
+    cwd: options.cwd ?? ctx.workspace.root,
+    ...(ctx.config.omniconfig ? { target: { omniconfig: ctx.config.omniconfig } } : {}),
+    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+  });
+  return result;
+}
+
+export async function runOmnictl(ctx: ToolContext, args: string[], what: string, options: { timeoutMs?: number; cwd?: string } = {}): Promise<CliResult> {
+  return requireSuccess(await callOmnictl(ctx, args, options), what);
+}

@@ -1,0 +1,39 @@
+// omni-get: read Omni resources (clusters, machines, machine sets, cluster status) as parsed JSON.
+import { z } from "zod";
+import { OMNI_GET_TYPES, parseJsonStream, type OmniGetType } from "../src/omni/get.js";
+import { runOmnictl } from "../src/omni/run.js";
+import { defineTool } from "../src/server/tool-spec.js";
+
+const types = Object.keys(OMNI_GET_TYPES) as [OmniGetType, ...OmniGetType[]];
+
+export default defineTool({
+  name: "omni-get",
+  title: "Read Omni resources",
+  description:
+    "List or get Omni resources (omnictl get … -o json): clusters, machines (machine status: labels, Talos version, connection), machinesets, clusterstatus (phase, readiness). Read-only.",
+  toolset: "omni",
+  risk: "read",
+  minRole: "reader",
+  openWorld: true,
+  idempotent: true,
+  rules: [],
+  input: z
+    .object({
+      type: z.enum(types).describe("What to read: clusters, machines, machinesets or clusterstatus."),
+      id: z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, "an Omni resource ID: letters, digits, '.', '-', '_'").optional().describe("One resource by ID (a cluster name, a machine UUID)."),
+      selector: z
+        .string()
+        .regex(/^[A-Za-z0-9_./=!,-]{1,256}$/, "a label selector such as omni.sidero.dev/cluster=demo")
+        .optional()
+        .describe("Label selector, e.g. omni.sidero.dev/cluster=demo."),
+    })
+    .strict(),
+  output: z.object({ type: z.string(), resources: z.array(z.object({ metadata: z.record(z.string(), z.unknown()), spec: z.unknown() }).loose()) }),
+  async run(args, ctx) {
+    const argv = ["get", OMNI_GET_TYPES[args.type], ...(args.id ? [args.id] : []), "--output=json", ...(args.selector ? [`--selector=${args.selector}`] : [])];
+    const result = await runOmnictl(ctx, argv, `omnictl get ${OMNI_GET_TYPES[args.type]}`);
+    const resources = parseJsonStream(result.stdout) as { metadata: Record<string, unknown>; spec: unknown }[];
+    const ids = resources.map((r) => String(r.metadata.id));
+    return { structured: { type: args.type, resources }, text: `${resources.length} ${args.type}${ids.length ? `: ${ids.join(", ")}` : ""}` };
+  },
+});
