@@ -7,6 +7,11 @@ describe("Omni-managed detection (omni-reconcile)", () => {
   it.each([
     [{ ...plain, auth: "siderov1" }, /SideroV1/],
     [{ ...plain, endpoints: ["https://acme.omni.example"] }, /Omni API URL/],
+    [{ ...plain, auth: "SideroV1" }, /SideroV1/],
+    [{ ...plain, endpoints: ["10.0.0.2", "https://acme.omni.example"] }, /https:\/\/acme\.omni\.example is an Omni API URL/],
+    [{ ...plain, endpoints: ["grpc://omni.internal:8090"] }, /Omni API URL/],
+    [{ ...plain, endpoints: ["acme.omni.example:443"] }, /acme\.omni\.example:443 is an Omni host/],
+    [{ ...plain, endpoints: ["OMNI.corp.example"] }, /Omni host/],
     [{ ...plain, omni: true }, /points at Omni/],
   ])("flags %j", (context, reason) => {
     expect(omniManagedReason(context)).toMatch(reason);
@@ -15,8 +20,15 @@ describe("Omni-managed detection (omni-reconcile)", () => {
     expect(omniManagedReason(plain, { addresses: ["10.0.0.2"], ids: [] })).toMatch(/Omni lists 10\.0\.0\.2/);
     expect(omniManagedReason({ ...plain, nodes: ["4c4c"] }, { addresses: [], ids: ["4c4c"] })).toMatch(/Omni lists 4c4c/);
   });
+  it("matches machine UUIDs case-insensitively and names only the listed nodes", () => {
+    const context = { ...plain, nodes: ["10.0.0.2", "4C4C4544-0039"] };
+    expect(omniManagedReason(context, { addresses: [], ids: ["4c4c4544-0039"] })).toBe("Omni lists 4C4C4544-0039 among its machines");
+  });
   it("leaves plain talosctl clusters alone", () => {
     expect(omniManagedReason(plain)).toBeUndefined();
+    expect(omniManagedReason({ ...plain, endpoints: ["omnibus.example", "10.0.0.2:50000", "my-omni.example"] })).toBeUndefined();
+    expect(omniManagedReason({ ...plain, nodes: undefined }, { addresses: ["10.0.0.2"], ids: [] })).toBeUndefined();
+    expect(omniManagedReason(plain, { addresses: [], ids: [] })).toBeUndefined();
     expect(omniManagedReason(plain, { addresses: ["10.9.9.9"], ids: [] })).toBeUndefined();
   });
 });

@@ -1,0 +1,58 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { omniAuthEnv, serviceAccountKeyProblem } from "../../../src/omni/auth.js";
+import { ToolError } from "../../../src/server/errors.js";
+
+const armored = "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nxVgEZsecret\n-----END PGP PRIVATE KEY BLOCK-----\n";
+const key = Buffer.from(JSON.stringify({ name: "automation", pgp_key: armored })).toString("base64");
+
+async function refusal(promise: Promise<unknown>): Promise<ToolError> {
+  const error = await promise.then(() => undefined, (e: unknown) => e);
+  expect(error).toBeInstanceOf(ToolError);
+  return error as ToolError;
+}
+
+describe("serviceAccountKeyProblem", () => {
+  it.each([
+    ["", "is empty"],
+    ["not base64!", "is not base64"],
+    [Buffer.from("plain text").toString("base64"), "does not decode"],
+    [Buffer.from(JSON.stringify({ name: "a" })).toString("base64"), "no armored PGP private key"],
+    [Buffer.from(JSON.stringify({ name: "a", pgp_key: "-----BEGIN PGP PUBLIC KEY BLOCK-----" })).toString("base64"), "no armored PGP private key"],
+  ])("%j %s", (value, problem) => {
+    expect(serviceAccountKeyProblem(value)).toContain(problem);
+  });
+  it("accepts the shape omnictl serviceaccount create prints", () => {
+    expect(serviceAccountKeyProblem(`${key}\n`)).toBeUndefined();
+  });
+});
+
+describe("omniAuthEnv", () => {
+  it("takes OMNI_SERVICE_ACCOUNT_KEY first, then SIDERO_SERVICE_ACCOUNT_KEY, and always hands it on as OMNI_SERVICE_ACCOUNT_KEY", async () => {
+    expect(await omniAuthEnv({ env: { OMNI_SERVICE_ACCOUNT_KEY: key, SIDERO_SERVICE_ACCOUNT_KEY: "ignored" } })).toEqual({ OMNI_SERVICE_ACCOUNT_KEY: key });
+    expect(await omniAuthEnv({ env: { SIDERO_SERVICE_ACCOUNT_KEY: key } })).toEqual({ OMNI_SERVICE_ACCOUNT_KEY: key });
+  });
+  it("reads the operator's key file when the environment has none", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "omni-key-")), "key");
+    writeFileSync(file, `${key}\n`, { mode: 0o600 });
+    expect(await omniAuthEnv({ env: {}, keyFile: file })).toEqual({ OMNI_SERVICE_ACCOUNT_KEY: key });
+  });
+  it("refuses up front when there is no key, instead of letting omnictl wait for a browser", async () => {
+    const error = await refusal(omniAuthEnv({ env: {} }));
+    expect(error.message).toMatch(/browser login/);
+    expect(error.details.next).toMatch(/OMNI_SERVICE_ACCOUNT_KEY/);
+  });
+  it("names the key file field when it cannot be read", async () => {
+    const error = await refusal(omniAuthEnv({ env: {}, keyFile: "/nonexistent/omni-key" }));
+    expect(error.details.field).toBe("omniServiceAccountKeyFile");
+    expect(error.message).toMatch(/ENOENT/);
+  });
+  it("says which source is malformed without echoing the value", async () => {
+    const bad = Buffer.from(JSON.stringify({ name: "a", pgp_key: "secret-material" })).toString("base64");
+    const error = await refusal(omniAuthEnv({ env: { SIDERO_SERVICE_ACCOUNT_KEY: bad } }));
+    expect(error.message).toMatch(/SIDERO_SERVICE_ACCOUNT_KEY has no armored PGP private key/);
+    expect(JSON.stringify({ message: error.message, details: error.details })).not.toMatch(/secret-material|xVgEZsecret|[A-Za-z0-9+/]{40,}/);
+  });
+});

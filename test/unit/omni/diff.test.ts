@@ -1,0 +1,48 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { describeRef, destructiveTeardowns, parseTemplateDiff } from "../../../src/omni/diff.js";
+
+// Output shape of `omnictl cluster template diff` v1.9.3 (utils.RenderDiff: `--- <old>` / `+++ <new>`
+// headers with Type(namespace/id) or /dev/null), including YAML lines that themselves start with "--".
+const teardownDiff = readFileSync(new URL("./fixtures/template-diff-teardown.txt", import.meta.url), "utf8");
+
+describe("parseTemplateDiff", () => {
+  it("sorts resources into updates, creates and teardowns", () => {
+    expect(parseTemplateDiff(teardownDiff)).toEqual({
+      updates: [{ type: "Clusters.omni.sidero.dev", namespace: "default", id: "demo" }],
+      creates: [{ type: "ConfigPatches.omni.sidero.dev", namespace: "default", id: "400-demo-workers-ntp" }],
+      teardowns: [
+        { type: "MachineSetNodes.omni.sidero.dev", namespace: "default", id: "430d882a-51a8-48b3-ae00-90c5b0b5b0b1" },
+        { type: "MachineSets.omni.sidero.dev", namespace: "default", id: "demo-workers" },
+      ],
+    });
+  });
+
+  it("ignores colour codes and reads an empty diff as no change", () => {
+    const coloured = "\u001b[1m--- /dev/null\u001b[0m\n\u001b[1m+++ Clusters.omni.sidero.dev(default/demo)\u001b[0m\n\u001b[32m+metadata:\u001b[0m\n";
+    expect(parseTemplateDiff(coloured).creates).toEqual([{ type: "Clusters.omni.sidero.dev", namespace: "default", id: "demo" }]);
+    expect(parseTemplateDiff("")).toEqual({ creates: [], updates: [], teardowns: [] });
+  });
+
+  it("does not mistake removed YAML lines for headers", () => {
+    expect(parseTemplateDiff("--- x\n+++ y\n--- /dev/null\n+++ /dev/null\n")).toEqual({ creates: [], updates: [], teardowns: [] });
+  });
+});
+
+describe("destructiveTeardowns", () => {
+  it.each([
+    ["Clusters.omni.sidero.dev", true],
+    ["MachineSets.omni.sidero.dev", true],
+    ["MachineSetNodes.omni.sidero.dev", true],
+    ["ConfigPatches.omni.sidero.dev", false],
+    ["ExtensionsConfigurations.omni.sidero.dev", false],
+  ])("teardown of %s destructive: %s", (type, destructive) => {
+    const diff = { creates: [], updates: [], teardowns: [{ type, namespace: "default", id: "x" }] };
+    expect(destructiveTeardowns(diff).length > 0).toBe(destructive);
+  });
+  it("never counts creates or updates", () => {
+    const ref = { type: "Clusters.omni.sidero.dev", namespace: "default", id: "demo" };
+    expect(destructiveTeardowns({ creates: [ref], updates: [ref], teardowns: [] })).toEqual([]);
+    expect(describeRef(ref)).toBe("Clusters(demo)");
+  });
+});
