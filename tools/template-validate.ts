@@ -1,5 +1,6 @@
 // template-validate: `omnictl cluster template validate` (offline) on a template in the workspace,
 // plus `render` for the resources it would create. Referenced patch files must be in the workspace.
+import { readFile } from "node:fs/promises";
 import { relative } from "node:path";
 import { z } from "zod";
 import { workspacePath } from "../src/server/schemas.js";
@@ -8,7 +9,7 @@ import { parseTemplateErrors } from "../src/omni/template.js";
 import { resolveTemplate, templateFlags } from "../src/omni/template-input.js";
 import { parseAllDocuments } from "yaml";
 
-const issue = z.object({ message: z.string(), document: z.number().optional(), line: z.number().optional(), column: z.number().optional(), field: z.string().optional(), cluster: z.string().optional() });
+const issue = z.object({ message: z.string(), document: z.number().optional(), line: z.number().optional(), column: z.number().optional(), field: z.string().optional(), cluster: z.string().optional(), section: z.string().optional() });
 
 export default defineTool({
   name: "template-validate",
@@ -36,7 +37,8 @@ export default defineTool({
     const results = [];
     for (const file of files) {
       const validated = await ctx.cli.run("omnictl", ["cluster", "template", "validate", ...templateFlags(ctx, file)], { cwd: ctx.workspace.root });
-      const issues = validated.exitCode === 0 ? [] : parseTemplateErrors(validated.stderr);
+      const text = await readFile(file, "utf8");
+      const issues = validated.exitCode === 0 ? [] : parseTemplateErrors(validated.stderr, text);
       let resources: { type: string; id: string }[] | undefined;
       if (args.render && validated.exitCode === 0) {
         const rendered = await ctx.cli.run("omnictl", ["cluster", "template", "render", ...templateFlags(ctx, file)], { cwd: ctx.workspace.root });
@@ -48,9 +50,9 @@ export default defineTool({
       results.push({ file: relative(ctx.workspace.root, file), valid: validated.exitCode === 0, issues, ...(resources ? { resources } : {}) });
     }
     const valid = results.every((r) => r.valid);
-    const text = results
-      .map((r) => (r.valid ? `${r.file}: valid${r.resources ? ` (${r.resources.length} resources)` : ""}` : `${r.file}: INVALID\n${r.issues.map((i) => `  - ${i.line ? `line ${i.line}:${i.column} ` : ""}${i.message}`).join("\n")}`))
+    const summary = results
+      .map((r) => (r.valid ? `${r.file}: valid${r.resources ? ` (${r.resources.length} resources)` : ""}` : `${r.file}: INVALID\n${r.issues.map((i) => `  - ${i.line ? `document ${i.document}, line ${i.line}:${i.column}: ` : ""}${i.section ? `${i.section}: ` : ""}${i.message}`).join("\n")}`))
       .join("\n");
-    return { structured: { valid, files: results }, text };
+    return { structured: { valid, files: results }, text: summary };
   },
 });

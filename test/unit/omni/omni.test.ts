@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { omniManagedReason } from "../../../src/omni/managed.js";
-import { parseTemplateErrors, referencedPatchFiles } from "../../../src/omni/template.js";
+import { documentAtLine, parseTemplateErrors, referencedPatchFiles, templateClusterNames } from "../../../src/omni/template.js";
 
 describe("Omni-managed detection (omni-reconcile)", () => {
   const plain = { auth: "mtls", endpoints: ["10.0.0.2"], omni: false, nodes: ["10.0.0.2"] };
@@ -41,10 +41,23 @@ describe("template helpers", () => {
   it("parses omnictl validation errors", () => {
     const stderr = 'Error: 1 error occurred:\n\t* error validating cluster "de mo": 2 errors occurred:\n\t* name should only contain letters, digits, dashes and underscores\n\t* version should start with \'v\'\n';
     expect(parseTemplateErrors(stderr)).toEqual([
-      { message: "name should only contain letters, digits, dashes and underscores", cluster: "de mo" },
-      { message: "version should start with 'v'", cluster: "de mo" },
+      { message: "name should only contain letters, digits, dashes and underscores", cluster: "de mo", field: "name" },
+      { message: "version should start with 'v'", cluster: "de mo", field: "version" },
     ]);
     const decode = parseTemplateErrors("Error: error loading template: error decoding document at line 1:1: yaml: construct errors:\n  line 3: field bogus not found in type models.Cluster\n");
-    expect(decode).toEqual([{ message: "field bogus not found in type models.Cluster", line: 3, column: 1, field: "bogus", document: undefined }]);
+    expect(decode).toEqual([{ message: "field bogus not found in type models.Cluster", line: 3, column: 1, field: "bogus" }]);
+    // A later document: omnictl names its "---" line, yaml counts from the line after it.
+    const template = "kind: Cluster\n---\nkind: Workers\nbogus: 1\n";
+    expect(parseTemplateErrors("Error: error loading template: error decoding document at line 2:1: yaml: construct errors:\n  line 2: field bogus not found in type models.Workers\n", template)).toEqual([
+      { message: "field bogus not found in type models.Workers", line: 4, column: 1, document: 2, field: "bogus" },
+    ]);
+  });
+  it("numbers YAML documents by line, ignoring a leading separator and comments", () => {
+    const text = "---\n# head\nkind: Cluster\n---\nkind: ControlPlane\n---\nkind: Workers\n";
+    expect([3, 5, 7].map((line) => documentAtLine(text, line))).toEqual([1, 2, 3]);
+  });
+  it("names the clusters a template declares and skips broken YAML", () => {
+    expect(templateClusterNames("kind: Cluster\nname: demo\n---\nkind: ControlPlane\n---\n: [broken\n")).toEqual(["demo"]);
+    expect(referencedPatchFiles("/ws/t.yaml", "patches: [file: a.yaml\n")).toEqual([]);
   });
 });
