@@ -9,13 +9,13 @@ import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import type { Config } from "./config-types.js";
+import { DEFAULT_FACTORY_URL } from "./factory/client.js";
 import { ROLES } from "./server/roles.js";
 import { TOOLSETS, type Toolset } from "./server/tool-spec.js";
 
 export type { Config } from "./config-types.js";
 
 export const DEFAULT_DOCS_URL = "https://docs.siderolabs.com/mcp";
-export const DEFAULT_FACTORY_URL = "https://factory.talos.dev";
 
 export class ConfigError extends Error {
   constructor(message: string) {
