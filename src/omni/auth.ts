@@ -3,6 +3,7 @@
 // usable key omnictl falls back to a browser login and would hang, so a missing or malformed key
 // is refused before anything runs.
 import { readFile } from "node:fs/promises";
+import { parse } from "yaml";
 import { ToolError } from "../server/errors.js";
 
 export const SERVICE_ACCOUNT_ENV_NAMES = ["OMNI_SERVICE_ACCOUNT_KEY", "SIDERO_SERVICE_ACCOUNT_KEY"] as const;
@@ -24,8 +25,26 @@ export function serviceAccountKeyProblem(key: string): string | undefined {
   return undefined;
 }
 
+/**
+ * With a service-account key in its environment omnictl ignores the omniconfig entirely and takes
+ * the Omni URL only from OMNI_ENDPOINT (client/pkg/omnictl/internal/access), so the URL of the
+ * omniconfig's current context is handed on that way.
+ */
+export async function omniEndpoint(source: { omniconfig?: string; env: NodeJS.ProcessEnv }): Promise<string> {
+  if (source.env.OMNI_ENDPOINT) return source.env.OMNI_ENDPOINT;
+  const next = "set omniconfig in the talos-mcp config to an omniconfig whose current context has the Omni URL, or start talos-mcp with OMNI_ENDPOINT";
+  if (!source.omniconfig) throw new ToolError("No Omni URL is configured (neither OMNI_ENDPOINT nor omniconfig).", { field: "omniconfig", next });
+  const text = await readFile(source.omniconfig, "utf8").catch((error: NodeJS.ErrnoException) => {
+    throw new ToolError(`The omniconfig cannot be read (${error.code ?? error.message}).`, { field: "omniconfig", next });
+  });
+  const config = (parse(text) ?? {}) as { context?: string; contexts?: Record<string, { url?: unknown }> };
+  const url = config.contexts?.[config.context ?? ""]?.url;
+  if (typeof url !== "string" || !/^https?:\/\//.test(url)) throw new ToolError(`The omniconfig's current context (${config.context ?? "none"}) has no http(s) url.`, { field: "omniconfig", next });
+  return url;
+}
+
 /** The environment omnictl needs for a headless call; throws a ToolError naming the fix. */
-export async function omniAuthEnv(source: { keyFile?: string; env: NodeJS.ProcessEnv }): Promise<Record<string, string>> {
+export async function omniAuthEnv(source: { keyFile?: string; omniconfig?: string; env: NodeJS.ProcessEnv }): Promise<Record<string, string>> {
   let key: string | undefined;
   let origin: string;
   const fromEnv = SERVICE_ACCOUNT_ENV_NAMES.find((name) => source.env[name]);
@@ -42,5 +61,5 @@ export async function omniAuthEnv(source: { keyFile?: string; env: NodeJS.Proces
   }
   const problem = serviceAccountKeyProblem(key!);
   if (problem) throw new ToolError(`The Omni service-account key from ${origin} ${problem}.`, { next: HOW_TO_FIX });
-  return { OMNI_SERVICE_ACCOUNT_KEY: key!.trim() };
+  return { OMNI_SERVICE_ACCOUNT_KEY: key!.trim(), OMNI_ENDPOINT: await omniEndpoint(source) };
 }

@@ -8,7 +8,7 @@ import { omniAuthEnv } from "./auth.js";
 
 /** Runs omnictl and returns its result whatever the exit code (for callers that read failures). */
 export async function callOmnictl(ctx: ToolContext, args: string[], options: { timeoutMs?: number; cwd?: string } = {}): Promise<CliResult> {
-  const env = await omniAuthEnv({ keyFile: ctx.config.omniServiceAccountKeyFile, env: process.env });
+  const env = await omniAuthEnv({ keyFile: ctx.config.omniServiceAccountKeyFile, omniconfig: ctx.config.omniconfig, env: process.env });
   const result = await ctx.cli.run("omnictl", args, {
     env,
     cwd: options.cwd ?? ctx.workspace.root,

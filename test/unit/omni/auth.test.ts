@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { omniAuthEnv, serviceAccountKeyProblem } from "../../../src/omni/auth.js";
+import { omniAuthEnv, omniEndpoint, serviceAccountKeyProblem } from "../../../src/omni/auth.js";
 import { ToolError } from "../../../src/server/errors.js";
 
 const armored = "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nxVgEZsecret\n-----END PGP PRIVATE KEY BLOCK-----\n";
@@ -31,13 +31,14 @@ describe("serviceAccountKeyProblem", () => {
 
 describe("omniAuthEnv", () => {
   it("takes OMNI_SERVICE_ACCOUNT_KEY first, then SIDERO_SERVICE_ACCOUNT_KEY, and always hands it on as OMNI_SERVICE_ACCOUNT_KEY", async () => {
-    expect(await omniAuthEnv({ env: { OMNI_SERVICE_ACCOUNT_KEY: key, SIDERO_SERVICE_ACCOUNT_KEY: "ignored" } })).toEqual({ OMNI_SERVICE_ACCOUNT_KEY: key });
-    expect(await omniAuthEnv({ env: { SIDERO_SERVICE_ACCOUNT_KEY: key } })).toEqual({ OMNI_SERVICE_ACCOUNT_KEY: key });
+    const endpoint = { OMNI_ENDPOINT: "https://omni.example" };
+    expect(await omniAuthEnv({ env: { ...endpoint, OMNI_SERVICE_ACCOUNT_KEY: key, SIDERO_SERVICE_ACCOUNT_KEY: "ignored" } })).toEqual({ OMNI_SERVICE_ACCOUNT_KEY: key, ...endpoint });
+    expect(await omniAuthEnv({ env: { ...endpoint, SIDERO_SERVICE_ACCOUNT_KEY: key } })).toEqual({ OMNI_SERVICE_ACCOUNT_KEY: key, ...endpoint });
   });
   it("reads the operator's key file when the environment has none", async () => {
     const file = join(mkdtempSync(join(tmpdir(), "omni-key-")), "key");
     writeFileSync(file, `${key}\n`, { mode: 0o600 });
-    expect(await omniAuthEnv({ env: {}, keyFile: file })).toEqual({ OMNI_SERVICE_ACCOUNT_KEY: key });
+    expect(await omniAuthEnv({ env: { OMNI_ENDPOINT: "http://127.0.0.1:8099" }, keyFile: file })).toEqual({ OMNI_SERVICE_ACCOUNT_KEY: key, OMNI_ENDPOINT: "http://127.0.0.1:8099" });
   });
   it("refuses up front when there is no key, instead of letting omnictl wait for a browser", async () => {
     const error = await refusal(omniAuthEnv({ env: {} }));
@@ -54,5 +55,29 @@ describe("omniAuthEnv", () => {
     const error = await refusal(omniAuthEnv({ env: { SIDERO_SERVICE_ACCOUNT_KEY: bad } }));
     expect(error.message).toMatch(/SIDERO_SERVICE_ACCOUNT_KEY has no armored PGP private key/);
     expect(JSON.stringify({ message: error.message, details: error.details })).not.toMatch(/secret-material|xVgEZsecret|[A-Za-z0-9+/]{40,}/);
+  });
+});
+
+describe("omniEndpoint (omnictl ignores the omniconfig when a key is in its environment)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "omniconfig-"));
+  const write = (name: string, text: string) => {
+    writeFileSync(join(dir, name), text);
+    return join(dir, name);
+  };
+  it("prefers OMNI_ENDPOINT, else the URL of the omniconfig's current context", async () => {
+    const omniconfig = write("ok", "context: prod\ncontexts:\n  dev:\n    url: https://dev.example\n  prod:\n    url: https://prod.example\n");
+    expect(await omniEndpoint({ env: { OMNI_ENDPOINT: "http://127.0.0.1:1" }, omniconfig })).toBe("http://127.0.0.1:1");
+    expect(await omniEndpoint({ env: {}, omniconfig })).toBe("https://prod.example");
+  });
+  it.each([
+    ["no omniconfig", undefined, /No Omni URL is configured/],
+    ["missing file", "/nonexistent/omniconfig", /cannot be read \(ENOENT\)/],
+    ["context without url", "context: prod\ncontexts:\n  prod: {}\n", /current context \(prod\) has no http\(s\) url/],
+    ["no current context", "contexts:\n  prod:\n    url: https://prod.example\n", /current context \(none\)/],
+  ])("refuses with %s, naming the omniconfig field", async (_name, content, message) => {
+    const omniconfig = content === undefined || content.startsWith("/") ? content : write(_name.replaceAll(" ", "-"), content);
+    const error = await refusal(omniEndpoint({ env: {}, omniconfig }));
+    expect(error.message).toMatch(message);
+    expect(error.details.field).toBe("omniconfig");
   });
 });
