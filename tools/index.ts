@@ -14,12 +14,18 @@ import get from "./get.js";
 import health from "./health.js";
 import imageSchematic from "./image-schematic.js";
 import kubeconfig from "./kubeconfig.js";
+import omniGet from "./omni-get.js";
+import omniKubeconfig from "./omni-kubeconfig.js";
+import omniTalosconfig from "./omni-talosconfig.js";
 import logs from "./logs.js";
 import patchConfig from "./patch-config.js";
 import policyCheck from "./policy-check.js";
 import reboot from "./reboot.js";
 import reset from "./reset.js";
 import services from "./services.js";
+import templateExport from "./template-export.js";
+import templateStatus from "./template-status.js";
+import templateSync from "./template-sync.js";
 import templateValidate from "./template-validate.js";
 import upgrade from "./upgrade.js";
 import upgradeKubernetes from "./upgrade-kubernetes.js";
@@ -51,6 +57,12 @@ export const ALL_TOOLS: readonly AnyToolSpec[] = [
   reset,
   // omni: cluster templates are the source of truth
   templateValidate,
+  templateSync,
+  templateStatus,
+  templateExport,
+  omniGet,
+  omniKubeconfig,
+  omniTalosconfig,
   // factory: custom images
   imageSchematic,
   // docs

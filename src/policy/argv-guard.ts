@@ -7,8 +7,15 @@ import { PolicyDenied } from "../server/errors.js";
 import type { CliBinary } from "../server/tool-spec.js";
 import { checkCommand } from "./command-check.js";
 
-/** Flags that pick the cluster or the credential: the server sets them, never model input. */
-export const TARGET_FLAGS = ["--talosconfig", "--endpoints", "--cluster", "--context", "--omniconfig", "--siderov1-keys-dir", "--insecure-skip-tls-verify", "--nodes"];
+/**
+ * Flags that pick the connection or the credential: the server sets them, never model input.
+ * Per binary, because the same name can mean different things: talosctl --cluster picks a proxy
+ * target, omnictl --cluster names the Omni cluster a command is about.
+ */
+export const TARGET_FLAGS: Record<CliBinary, readonly string[]> = {
+  talosctl: ["--talosconfig", "--endpoints", "--cluster", "--context", "--nodes", "--siderov1-keys-dir"],
+  omnictl: ["--omniconfig", "--context", "--siderov1-keys-dir", "--insecure-skip-tls-verify"],
+};
 
 export function checkArgv(binary: CliBinary, args: readonly string[], tree?: CommandTreeData): void {
   const deny = (reason: string, fix: string) => {
@@ -20,7 +27,7 @@ export function checkArgv(binary: CliBinary, args: readonly string[], tree?: Com
     if (!arg.startsWith("-")) continue;
     if (!arg.startsWith("--")) deny(`short flag or dash-prefixed value '${arg}' in argv`, "values must not start with '-'; tools use long flags");
     const name = arg.split("=")[0]!;
-    if (TARGET_FLAGS.includes(name)) deny(`${name} may only be set by the server (targets come from cluster/context/nodes fields)`, "choose the cluster, context and nodes through the tool's fields");
+    if (TARGET_FLAGS[binary].includes(name)) deny(`${name} may only be set by the server (targets come from cluster/context/nodes fields)`, "choose the cluster, context and nodes through the tool's fields");
   }
   if (tree) {
     const check = checkCommand(binary, args, tree);

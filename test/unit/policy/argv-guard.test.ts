@@ -49,6 +49,13 @@ describe("argv-guard", () => {
     expect(flag.reason).toMatch(/no flag --yes/);
   });
 
+  it("judges target flags per binary: omnictl --cluster names a cluster, its --omniconfig is the server's", () => {
+    expect(() => checkArgv("omnictl", ["cluster", "template", "export", "--cluster=prod", "--output=/ws/t.yaml"])).not.toThrow();
+    expect(() => checkArgv("omnictl", ["get", "clusters", "--omniconfig=/tmp/other"])).toThrow(/--omniconfig may only be set by the server/);
+    expect(() => checkArgv("omnictl", ["get", "clusters", "--insecure-skip-tls-verify"])).toThrow(PolicyDenied);
+    expect(() => checkArgv("talosctl", ["get", "members", "--cluster=prod"])).toThrow(/--cluster may only be set by the server/);
+  });
+
   it("still applies the flag checks without a command tree", () => {
     expect(() => checkArgv("talosctl", ["version", "--talosconfig=/x"])).toThrow(PolicyDenied);
     expect(() => checkArgv("talosctl", ["anything", "--goes-without-tree"])).not.toThrow();
