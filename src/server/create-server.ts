@@ -12,6 +12,7 @@ import { ruleById } from "../policy/rules.js";
 import { ALL_TOOLS } from "../../tools/index.js";
 import { RESOURCE_FAMILIES } from "../../resources/index.js";
 import { registerPrompts } from "../../prompts/index.js";
+import { promptCompletions } from "./prompt-completions.js";
 import { guardedCall, publishedInput, type CallSession, type GuardDeps } from "./guard.js";
 import { PlanTokenStore } from "./plan-tokens.js";
 import { hiddenBy, isMutation, visibleTools } from "./registry.js";
@@ -162,7 +163,7 @@ export function createSessionServerFactory(config: Config, options: FactoryOptio
       sim: options.sim,
     };
     for (const register of RESOURCE_FAMILIES) register(server, resourceDeps);
-    registerPrompts(server, { config, workspaceRoot: config.workspace });
+    registerPrompts(server, { config, workspaceRoot: config.workspace, completions: promptCompletions(config) });
     return server;
   }
 
