@@ -15,7 +15,7 @@ export interface CommandSpan {
 
 /** Programs whose appearance at the start of a bare line makes that line a command. */
 const KNOWN_PROGRAMS =
-  /^(talosctl|omnictl|kubectl|kubeadm|ssh|scp|sftp|apt|apt-get|yum|dnf|apk|pacman|zypper|pip|pip3|systemctl|update-ca-certificates|vi|vim|nano|sed|echo|cat|sudo|until|while|for|watch|curl)\b/;
+  /^(talosctl|omnictl|kubectl|kubeadm|ssh|scp|sftp|apt|apt-get|yum|dnf|apk|pacman|zypper|pip|pip3|systemctl|update-ca-certificates|vi|vim|nano|sed|echo|cat|sudo|until|while|for|watch|retry|timeout|curl)\b/;
 
 /** Splits a line into simple commands at ;, &&, ||, |, and $( … ), keeping offsets. */
 function splitCommands(line: string, offset: number): { text: string; start: number }[] {
@@ -50,7 +50,8 @@ function splitCommands(line: string, offset: number): { text: string; start: num
   return parts;
 }
 
-const WRAPPERS = new Set(["$", "#", "sudo", "do", "then", "else", "until", "while", "if", "!", "time", "watch", "exec", "nohup", "xargs"]);
+const WRAPPERS = new Set(["$", "#", "sudo", "do", "then", "else", "until", "while", "if", "!", "time", "watch", "exec", "nohup", "xargs", "retry", "timeout"]);
+const COUNTING_WRAPPERS = new Set(["watch", "retry", "timeout"]);
 
 /** Shell-like word splitting of one simple command (quotes grouped and removed). */
 export function shellWords(command: string): string[] {
@@ -80,7 +81,9 @@ export function shellWords(command: string): string[] {
   // Drop prompts, wrappers, shell keywords and environment assignments: judge the program itself
   // (loops stay visible to the rules through the command's context).
   while (words.length && (WRAPPERS.has(words[0]!) || /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[0]!))) {
-    words.shift();
+    const wrapper = words.shift()!;
+    // `watch -n 5 cmd`, `retry 3 cmd`, `timeout 30s cmd`: their own options and counts come first.
+    if (COUNTING_WRAPPERS.has(wrapper)) while (words.length && /^(-|\d+[smh]?$)/.test(words[0]!)) words.shift();
   }
   return words;
 }
