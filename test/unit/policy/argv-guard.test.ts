@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { checkArgv } from "../../../src/policy/argv-guard.js";
 import { PolicyDenied } from "../../../src/server/errors.js";
-import { TALOSCTL_TREE } from "./fixture-tree.js";
+import { TALOSCTL_TREE } from "./fixtures/talosctl-tree.js";
 
 function denial(args: string[], tree = TALOSCTL_TREE): PolicyDenied {
   try {

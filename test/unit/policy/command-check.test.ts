@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { checkCommand, nearest } from "../../../src/policy/command-check.js";
-import { TALOSCTL_TREE } from "./fixture-tree.js";
+import { TALOSCTL_TREE } from "./fixtures/talosctl-tree.js";
 
 describe("command check", () => {
   it("resolves nested commands and stops at positionals", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { lintText } from "../../../src/policy/text-lint.js";
-import { TALOSCTL_TREE } from "./fixture-tree.js";
+import { TALOSCTL_TREE } from "./fixtures/talosctl-tree.js";
 
 const rulesOf = (text: string) => lintText(text, { talosctl: TALOSCTL_TREE }).map((f) => f.rule);
 
