@@ -2,23 +2,13 @@
 // through: maintenance → (apply-config) installed → (bootstrap, or joining a bootstrapped etcd)
 // running; reset goes back to maintenance. Every API call and state change is recorded.
 import { createHash, randomBytes } from "node:crypto";
-import { appendFileSync } from "node:fs";
+import { EventLog, type SimEvent } from "./events.js";
 import { boltDatabase, etcdKeyValue, revisionKey } from "./bbolt.js";
 import type { Scenario, ScenarioNode } from "./scenario.js";
 import type { CertificateAuthority } from "./pki.js";
 
 export type Stage = "maintenance" | "installed" | "running";
 export type EtcdState = "none" | "waiting" | "running" | "down";
-
-export interface SimEvent {
-  time: string;
-  node: string;
-  kind: "api-call" | "state-change" | "fault";
-  method?: string;
-  role?: string;
-  code?: string;
-  detail?: Record<string, unknown>;
-}
 
 export interface SimNode {
   name: string;
@@ -45,7 +35,7 @@ export interface SimNode {
 
 export class SimCluster {
   readonly nodes: SimNode[];
-  readonly events: SimEvent[] = [];
+  private readonly log: EventLog;
   /** Bumped on every etcd write, so snapshots change with state and only with state. */
   etcdRevision = 1;
   /** Pending delayed transitions (joins, "reboots" after apply/reset); cleared on stop. */
@@ -55,8 +45,9 @@ export class SimCluster {
 
   constructor(
     readonly scenario: Scenario,
-    private readonly eventsFile?: string,
+    eventsFile?: string,
   ) {
+    this.log = new EventLog(eventsFile);
     this.nodes = scenario.nodes.map((n) => ({
       name: n.name,
       address: n.address,
@@ -75,10 +66,12 @@ export class SimCluster {
     return this.nodes.find((node) => node.address === address || node.name === address);
   }
 
+  get events(): SimEvent[] {
+    return this.log.events;
+  }
+
   record(event: Omit<SimEvent, "time">): void {
-    const full = { time: new Date().toISOString(), ...event };
-    this.events.push(full);
-    if (this.eventsFile) appendFileSync(this.eventsFile, `${JSON.stringify(full)}\n`);
+    this.log.record(event);
   }
 
   kernelLog(node: SimNode, line: string): void {

@@ -56,7 +56,7 @@ export function rawDescriptorFromGo(goSource: string): Buffer {
 
 const requireFromHere = createRequire(import.meta.url);
 
-function googleProtoDir(): string {
+export function googleProtoDir(): string {
   // google-proto-files keeps google/**/*.proto at its package root.
   return dirname(requireFromHere.resolve("google-proto-files/package.json"));
 }
@@ -69,24 +69,24 @@ function snakeKeys(value: unknown): unknown {
   return value;
 }
 
-export interface LoadedApi {
+export interface CosiApi {
+  /** The grpc-js package `cosi` (cosi.resource.State and friends). */
+  cosi: grpc.GrpcObject;
+  /** Every COSI message, built from the descriptors (field names as in the .proto: snake_case). */
+  root: protobuf.Root;
+  /** Encodes a COSI ResourceDefinitionSpec (CLIs decode resource definitions from proto_spec). */
+  encodeResourceDefinitionSpec(spec: Record<string, unknown>): Buffer;
+}
+
+export interface LoadedApi extends CosiApi {
   machine: grpc.GrpcObject;
   cluster: grpc.GrpcObject;
-  cosi: grpc.GrpcObject;
-  /** Encodes a COSI ResourceDefinitionSpec (the one spec talosctl decodes from proto_spec). */
-  encodeResourceDefinitionSpec(spec: Record<string, unknown>): Buffer;
 }
 
 const LOADER_OPTIONS: protoLoader.Options = { keepCase: true, longs: Number, enums: String, defaults: true, oneofs: true };
 
-export function loadTalosApi(dir = protoRoot()): LoadedApi {
-  const talosDir = join(dir, `talos-${TALOS_API_VERSION}`);
-  const cosiDir = join(dir, `cosi-runtime-for-talos-${TALOS_API_VERSION}`);
-  if (!existsSync(join(talosDir, "machine/machine.proto")) || !existsSync(join(cosiDir, "v1alpha1/state.pb.go"))) {
-    throw new Error(`the Talos API definitions are missing under ${dir}: run \`npm run clis\` (scripts/build-clis links them)`);
-  }
-  const includeDirs = [talosDir, googleProtoDir()];
-  const machineDef = protoLoader.loadSync(["machine/machine.proto", "cluster/cluster.proto"], { ...LOADER_OPTIONS, includeDirs });
+/** The COSI runtime API (meta, resource, state) from the generated Go of the given module version. */
+export function loadCosiApi(cosiDir: string): CosiApi {
   const desc = descriptor as unknown as { FileDescriptorSet: protobuf.Type; FileDescriptorProto: protobuf.Type };
   const cosiFiles = ["meta", "resource", "state"].map((name) =>
     desc.FileDescriptorProto.decode(rawDescriptorFromGo(readFileSync(join(cosiDir, "v1alpha1", `${name}.pb.go`), "utf8"))),
@@ -95,18 +95,29 @@ export function loadTalosApi(dir = protoRoot()): LoadedApi {
   const wkt = new protobuf.Root();
   wkt.loadSync(["timestamp", "duration", "empty", "any"].map((name) => join(googleProtoDir(), "google/protobuf", `${name}.proto`)));
   const wktSet = (wkt as unknown as { toDescriptor(syntax: string): { file: unknown[] } }).toDescriptor("proto3");
-  const fdsMessage = { file: [...wktSet.file, ...cosiFiles] };
-  const fds = desc.FileDescriptorSet.encode(fdsMessage).finish();
-  const cosiRoot = (protobuf.Root as unknown as { fromDescriptor(d: unknown): protobuf.Root }).fromDescriptor(desc.FileDescriptorSet.decode(fds));
-  const rdSpec = cosiRoot.lookupType("cosi.resource.meta.ResourceDefinitionSpec");
-  const cosiDef = protoLoader.loadFileDescriptorSetFromBuffer(Buffer.from(fds), LOADER_OPTIONS);
-  const machinePkg = grpc.loadPackageDefinition(machineDef);
-  const cosiPkg = grpc.loadPackageDefinition(cosiDef);
+  const fds = desc.FileDescriptorSet.encode({ file: [...wktSet.file, ...cosiFiles] }).finish();
+  const root = (protobuf.Root as unknown as { fromDescriptor(d: unknown): protobuf.Root }).fromDescriptor(desc.FileDescriptorSet.decode(fds));
+  const rdSpec = root.lookupType("cosi.resource.meta.ResourceDefinitionSpec");
+  const cosiPkg = grpc.loadPackageDefinition(protoLoader.loadFileDescriptorSetFromBuffer(Buffer.from(fds), LOADER_OPTIONS));
   return {
-    machine: machinePkg.machine as grpc.GrpcObject,
-    cluster: machinePkg.cluster as grpc.GrpcObject,
     cosi: cosiPkg.cosi as grpc.GrpcObject,
+    root,
     // Descriptor-built types keep the .proto field names (snake_case).
     encodeResourceDefinitionSpec: (spec) => Buffer.from(rdSpec.encode(rdSpec.fromObject(snakeKeys(spec) as Record<string, unknown>)).finish()),
+  };
+}
+
+export function loadTalosApi(dir = protoRoot()): LoadedApi {
+  const talosDir = join(dir, `talos-${TALOS_API_VERSION}`);
+  const cosiDir = join(dir, `cosi-runtime-for-talos-${TALOS_API_VERSION}`);
+  if (!existsSync(join(talosDir, "machine/machine.proto")) || !existsSync(join(cosiDir, "v1alpha1/state.pb.go"))) {
+    throw new Error(`the Talos API definitions are missing under ${dir}: run \`npm run clis\` (scripts/build-clis links them)`);
+  }
+  const machineDef = protoLoader.loadSync(["machine/machine.proto", "cluster/cluster.proto"], { ...LOADER_OPTIONS, includeDirs: [talosDir, googleProtoDir()] });
+  const machinePkg = grpc.loadPackageDefinition(machineDef);
+  return {
+    ...loadCosiApi(cosiDir),
+    machine: machinePkg.machine as grpc.GrpcObject,
+    cluster: machinePkg.cluster as grpc.GrpcObject,
   };
 }

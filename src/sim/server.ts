@@ -6,6 +6,7 @@ import { gzipSync } from "node:zlib";
 import * as grpc from "@grpc/grpc-js";
 import { parseAllDocuments } from "yaml";
 import type { SimCluster, SimNode } from "./cluster.js";
+import { CODE_NAMES, goErrorText, SimError, ts } from "./errors.js";
 import { generateCa, issueClientCert, issueServerCert, loadCa, unb64, type CertificateAuthority } from "./pki.js";
 import type { LoadedApi } from "./protos.js";
 import { authorized, canReadSensitive, MAINTENANCE_METHODS } from "./rbac.js";
@@ -13,28 +14,6 @@ import { definitionOf, KINDS, RD_TYPE, serviceStates, yamlSpec } from "./resourc
 
 export const TALOS_API_PORT = 50000;
 const SHUTDOWN_GRACE_MS = 1_000;
-
-/** A gRPC status error a node answers with. */
-export class SimError extends Error {
-  constructor(
-    readonly code: grpc.status,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** gRPC code → the name Go prints ("ALREADY_EXISTS" → "AlreadyExists"). */
-const CODE_NAMES: Record<number, string> = Object.fromEntries(
-  Object.entries(grpc.status)
-    .filter(([, value]) => typeof value === "number")
-    .map(([name, value]) => [value, name.split("_").map((w) => w[0] + w.slice(1).toLowerCase()).join("")]),
-);
-
-/** How Go's status error prints: "rpc error: code = AlreadyExists desc = …". */
-function goErrorText(error: SimError): string {
-  return `rpc error: code = ${CODE_NAMES[error.code]} desc = ${error.message}`;
-}
 
 interface CallContext {
   method: string;
@@ -46,7 +25,6 @@ interface CallContext {
 type UnaryHandler = (node: SimNode, request: any, call: CallContext) => Promise<Record<string, unknown>> | Record<string, unknown>;
 type StreamHandler = (node: SimNode, request: any, call: CallContext, send: (message: Record<string, unknown>) => void, signal: AbortSignal) => Promise<void> | void;
 
-const ts = (date: Date) => ({ seconds: Math.floor(date.getTime() / 1000), nanos: (date.getTime() % 1000) * 1e6 });
 const delay = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, ms);
