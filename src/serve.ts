@@ -49,10 +49,11 @@ async function withSimulation(config: Config, log: Logger): Promise<{ config: Co
   if (!config.sim) return { config };
   const dir = await mkdtemp(join(tmpdir(), "talos-mcp-sim-"));
   // Loaded only in --sim mode: serving a real cluster never pays for the gRPC simulator.
-  const { startSimulation } = await import("./sim/index.js");
-  const sim = await startSimulation({ scenario: config.sim, dir });
-  log.info({ scenario: sim.scenario, nodes: sim.nodes, talosconfig: sim.talosconfig }, "simulated cluster started");
-  return { config: Object.freeze({ ...config, talosconfig: sim.talosconfig, context: undefined }), sim };
+  const { startAnySimulation } = await import("./sim/index.js");
+  const sim = await startAnySimulation({ scenario: config.sim, dir });
+  log.info({ scenario: sim.scenario, nodes: sim.nodes, talosconfig: sim.talosconfig, omni: sim.omni?.url }, sim.omni ? "simulated Omni started" : "simulated cluster started");
+  const omni = sim.omni ? { omniconfig: sim.omni.omniconfig, omniServiceAccountKeyFile: sim.omni.serviceAccountKeyFile } : {};
+  return { config: Object.freeze({ ...config, talosconfig: sim.talosconfig, context: undefined, ...omni }), sim };
 }
 
 export async function runServe(initial: Config, log: Logger): Promise<number> {

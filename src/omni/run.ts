@@ -6,9 +6,15 @@ import { requireSuccess } from "../server/cli-errors.js";
 import type { CliResult, ToolContext } from "../server/tool-spec.js";
 import { omniAuthEnv } from "./auth.js";
 
+/** The key and URL omnictl gets; throws a ToolError naming the fix when no Omni is configured. */
+export function omniEnvFor(ctx: ToolContext): Promise<Record<string, string>> {
+  // In --sim mode the simulated Omni's key and URL are used, never an operator's Omni environment.
+  return omniAuthEnv({ keyFile: ctx.config.omniServiceAccountKeyFile, omniconfig: ctx.config.omniconfig, env: ctx.config.sim ? {} : process.env });
+}
+
 /** Runs omnictl and returns its result whatever the exit code (for callers that read failures). */
 export async function callOmnictl(ctx: ToolContext, args: string[], options: { timeoutMs?: number; cwd?: string } = {}): Promise<CliResult> {
-  const env = await omniAuthEnv({ keyFile: ctx.config.omniServiceAccountKeyFile, omniconfig: ctx.config.omniconfig, env: process.env });
+  const env = await omniEnvFor(ctx);
   const result = await ctx.cli.run("omnictl", args, {
     env,
     cwd: options.cwd ?? ctx.workspace.root,

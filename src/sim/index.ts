@@ -5,13 +5,15 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
-import { SimCluster, type SimEvent } from "./cluster.js";
+import { SimCluster } from "./cluster.js";
+import type { SimEvent } from "./events.js";
 import { b64, generateCa, issueClientCert } from "./pki.js";
 import { loadTalosApi } from "./protos.js";
-import { listScenarios, loadScenario } from "./scenario.js";
+import type { OmniSimInfo } from "./omni/index.js";
+import { listScenarios, loadAnyScenario, loadScenario } from "./scenario.js";
 import { SimApi } from "./server.js";
 
-export type { SimEvent } from "./cluster.js";
+export type { SimEvent } from "./events.js";
 export { listScenarios } from "./scenario.js";
 
 export interface SimNodeInfo {
@@ -29,6 +31,17 @@ export interface SimHandle {
   eventsFile: string;
   events(): SimEvent[];
   stop(): Promise<void>;
+  /** Omni scenarios: the simulated Omni (its URL, omniconfig, service-account keys, machines). */
+  omni?: OmniSimInfo;
+}
+
+/** Starts a Talos scenario (simulated nodes) or an Omni scenario (a simulated Omni). */
+export async function startAnySimulation(options: { scenario: string; dir: string; subnet?: number }): Promise<SimHandle> {
+  const loaded = loadAnyScenario(options.scenario);
+  if (loaded.kind === "talos") return startSimulation(options);
+  // Loaded on demand: OpenPGP and the Omni API are only needed for Omni scenarios.
+  const { startOmniSimulation } = await import("./omni/index.js");
+  return startOmniSimulation({ scenario: loaded.scenario, dir: options.dir });
 }
 
 /**
@@ -119,7 +132,8 @@ export async function startSimulation(options: { scenario: string; dir: string; 
 }
 
 const HELP = `Usage:
-  talos-mcp sim up --scenario NAME|FILE --dir DIR   start simulated nodes; prints one JSON line; runs until SIGINT/SIGTERM
+  talos-mcp sim up --scenario NAME|FILE --dir DIR   start simulated nodes (or, for omni-* scenarios, a simulated Omni);
+                                                     prints one JSON line; runs until SIGINT/SIGTERM
   talos-mcp sim events --dir DIR [--json]           what the simulated nodes saw (API calls, state changes)
   talos-mcp sim scenarios                            list the built-in scenarios
 `;
@@ -143,7 +157,7 @@ export async function runSimCli(argv: string[]): Promise<number> {
   }
   if (command === "scenarios") {
     for (const name of listScenarios()) {
-      const scenario = loadScenario(name);
+      const { scenario } = loadAnyScenario(name);
       process.stdout.write(`${name.padEnd(18)}${scenario.description}\n`);
     }
     return 0;
@@ -158,8 +172,13 @@ export async function runSimCli(argv: string[]): Promise<number> {
   if (command === "up") {
     if (typeof values.scenario !== "string") return fail("--scenario is required (see talos-mcp sim scenarios)");
     if (typeof values.dir !== "string") return fail("--dir is required (the talosconfig and event log go there)");
-    const handle = await startSimulation({ scenario: values.scenario, dir: values.dir });
-    process.stdout.write(`${JSON.stringify({ talosconfig: handle.talosconfig, endpoints: handle.endpoints, nodes: handle.nodes, scenario: handle.scenario, eventsFile: handle.eventsFile })}\n`);
+    const handle = await startAnySimulation({ scenario: values.scenario, dir: values.dir });
+    const common = { talosconfig: handle.talosconfig, endpoints: handle.endpoints, scenario: handle.scenario, eventsFile: handle.eventsFile };
+    const omni = handle.omni;
+    const line = omni
+      ? { ...common, omniconfig: omni.omniconfig, url: omni.url, serviceAccountKeyFile: omni.serviceAccountKeyFile, readerServiceAccountKeyFile: omni.readerServiceAccountKeyFile, machines: omni.machines, clusters: omni.clusters, env: omni.env }
+      : { ...common, nodes: handle.nodes };
+    process.stdout.write(`${JSON.stringify(line)}\n`);
     await new Promise<void>((resolveStop) => {
       process.once("SIGINT", () => resolveStop());
       process.once("SIGTERM", () => resolveStop());

@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { isIP } from "node:net";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { omniScenarioSchema, type OmniScenario } from "./omni/scenario.js";
 
 const SCENARIO_DIR = fileURLToPath(new URL("./scenarios/", import.meta.url));
 
@@ -61,14 +62,8 @@ export function listScenarios(): string[] {
     .sort();
 }
 
-export function parseScenario(text: string, source: string): Scenario {
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (error) {
-    throw new Error(`scenario ${source}: not valid YAML (${(error as Error).message})`);
-  }
-  const parsed = scenarioSchema.safeParse(raw);
+function validated<T>(schema: z.ZodType<T>, raw: unknown, source: string): T {
+  const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) =>
       issue.code === "unrecognized_keys" ? `${[...issue.path, issue.keys.join(", ")].join(".")}: unknown field` : `${issue.path.join(".") || "(root)"}: ${issue.message}`,
@@ -78,10 +73,41 @@ export function parseScenario(text: string, source: string): Scenario {
   return parsed.data;
 }
 
-/** A built-in scenario name or a path to a YAML file. */
-export function loadScenario(nameOrFile: string): Scenario {
+export type AnyScenario = { kind: "talos"; scenario: Scenario } | { kind: "omni"; scenario: OmniScenario };
+
+/** A Talos scenario, or an Omni one (a scenario with an `omni:` section). */
+export function parseAnyScenario(text: string, source: string): AnyScenario {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (error) {
+    throw new Error(`scenario ${source}: not valid YAML (${(error as Error).message})`);
+  }
+  if (raw && typeof raw === "object" && "omni" in raw) return { kind: "omni", scenario: validated(omniScenarioSchema, raw, source) };
+  return { kind: "talos", scenario: validated(scenarioSchema, raw, source) };
+}
+
+export function parseScenario(text: string, source: string): Scenario {
+  const parsed = parseAnyScenario(text, source);
+  if (parsed.kind !== "talos") throw new Error(`scenario ${source} is an Omni scenario; start it with talos-mcp sim up (it runs a simulated Omni)`);
+  return parsed.scenario;
+}
+
+function scenarioText(nameOrFile: string): { text: string; source: string } {
   const builtin = `${SCENARIO_DIR}${nameOrFile}.yaml`;
-  if (/^[a-z0-9-]+$/.test(nameOrFile) && existsSync(builtin)) return parseScenario(readFileSync(builtin, "utf8"), nameOrFile);
-  if (existsSync(nameOrFile)) return parseScenario(readFileSync(nameOrFile, "utf8"), nameOrFile);
+  if (/^[a-z0-9-]+$/.test(nameOrFile) && existsSync(builtin)) return { text: readFileSync(builtin, "utf8"), source: nameOrFile };
+  if (existsSync(nameOrFile)) return { text: readFileSync(nameOrFile, "utf8"), source: nameOrFile };
   throw new Error(`unknown scenario '${nameOrFile}': use one of ${listScenarios().join(", ")} or a YAML file path`);
+}
+
+/** A built-in scenario name or a path to a YAML file, Talos or Omni. */
+export function loadAnyScenario(nameOrFile: string): AnyScenario {
+  const { text, source } = scenarioText(nameOrFile);
+  return parseAnyScenario(text, source);
+}
+
+/** A built-in Talos scenario name or a path to a YAML file. */
+export function loadScenario(nameOrFile: string): Scenario {
+  const { text, source } = scenarioText(nameOrFile);
+  return parseScenario(text, source);
 }

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { listScenarios, loadScenario, parseScenario } from "../../../src/sim/scenario.js";
+import { machineUuid } from "../../../src/sim/omni/scenario.js";
+import { listScenarios, loadAnyScenario, loadScenario, parseAnyScenario, parseScenario } from "../../../src/sim/scenario.js";
 
 describe("simulator scenarios", () => {
   it("ships the documented scenarios, all valid", () => {
-    expect(listScenarios()).toEqual(expect.arrayContaining(["fresh-3cp-2w", "running-3cp-2w", "single-node", "quorum-at-risk"]));
-    for (const name of listScenarios()) expect(loadScenario(name).name).toBe(name);
+    expect(listScenarios()).toEqual(expect.arrayContaining(["fresh-3cp-2w", "running-3cp-2w", "single-node", "quorum-at-risk", "omni-fresh", "omni-running"]));
+    for (const name of listScenarios()) expect(loadAnyScenario(name).scenario.name).toBe(name);
     expect(loadScenario("quorum-at-risk").nodes.find((n) => n.name === "cp-2")?.faults).toEqual({ etcdDown: true });
   });
 
@@ -31,6 +32,47 @@ describe("simulator scenarios", () => {
     expect(() => parseScenario("name: x\nstage: later\nnodes: [{name: a, address: 10.0.0.1, role: controlplane}]\n", "two.yaml")).toThrow(
       /^scenario two\.yaml: stage: .*; nodes\.0\.address: must be an IPv4 loopback address/,
     );
+  });
+
+  it("ships omni-fresh (six machines, no cluster) and omni-running (3 control planes + 1 worker, two machines free)", () => {
+    const fresh = loadAnyScenario("omni-fresh");
+    const running = loadAnyScenario("omni-running");
+    if (fresh.kind !== "omni" || running.kind !== "omni") throw new Error("expected Omni scenarios");
+    expect(fresh.scenario.omni.machines).toHaveLength(6);
+    expect(fresh.scenario.omni.clusters).toEqual([]);
+    const [prod] = running.scenario.omni.clusters;
+    expect(prod).toMatchObject({ name: "prod", controlPlanes: expect.any(Array), workers: expect.any(Array) });
+    expect(prod!.controlPlanes).toHaveLength(3);
+    expect(prod!.workers).toHaveLength(1);
+    expect(running.scenario.omni.machines.length - 4).toBe(2);
+  });
+
+  it("an Omni scenario is not a Talos one", () => {
+    expect(() => loadScenario("omni-fresh")).toThrow(/omni-fresh is an Omni scenario/);
+  });
+
+  it.each([
+    ["name: x\nomni: {machines: []}\n", /omni\.machines: Too small|omni\.machines: .*at least/i],
+    ["name: x\nomni: {machines: [{name: M_1}]}\n", /omni\.machines\.0\.name: must be a lower-case name/],
+    ["name: x\nomni: {machines: [{name: m, id: 'NOT-A-UUID'}]}\n", /omni\.machines\.0\.id: must be a lower-case machine UUID/],
+    ["name: x\nomni: {machines: [{name: m, talosVersion: '1.12.6'}]}\n", /omni\.machines\.0\.talosVersion: must be a Talos version/],
+    ["name: x\nomni: {machines: [{name: m}, {name: m}]}\n", /omni\.machines\.1\.name: duplicate machine 'm'/],
+    ["name: x\nomni: {machines: [{name: m}], clusters: [{name: c, controlPlanes: [n]}]}\n", /omni\.clusters\.0\.controlPlanes\.0: no machine named 'n'/],
+    ["name: x\nomni: {machines: [{name: m}], clusters: [{name: c, controlPlanes: [m], workers: [m]}]}\n", /omni\.clusters\.0\.workers\.0: machine 'm' is already in a cluster/],
+    ["name: x\nomni: {machines: [{name: m}], clusters: [{name: c, controlPlanes: []}]}\n", /omni\.clusters\.0\.controlPlanes/],
+    ["name: x\nomni: {machines: [{name: m}], readyAfterMs: -5}\n", /omni\.readyAfterMs/],
+    ["name: x\nomni: {machines: [{name: m}], extra: 1}\n", /omni\.extra: unknown field/],
+    ["name: x\nomni: {machines: [{name: m, labels: {'bad key!': a}}]}\n", /omni\.machines\.0\.labels/],
+  ])("rejects bad Omni scenario %#", (text, message) => {
+    expect(() => parseAnyScenario(text, "omni.yaml")).toThrow(message);
+  });
+
+  it("gives machines without an id a stable UUID of their name, and keeps given ones", () => {
+    const id = machineUuid({ name: "m-1" });
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(machineUuid({ name: "m-1" })).toBe(id);
+    expect(machineUuid({ name: "m-2" })).not.toBe(id);
+    expect(machineUuid({ name: "m-1", id: "00000000-0000-4000-a000-000000000001" })).toBe("00000000-0000-4000-a000-000000000001");
   });
 
   it("refuses unknown names, listing the known ones", () => {

@@ -1,0 +1,102 @@
+// The simulated Omni: one API endpoint on loopback that the unmodified omnictl drives with a
+// service-account key the simulation generates. `talos-mcp sim up --scenario omni-fresh` runs it
+// standalone; `talos-mcp serve --sim omni-running` runs it in-process.
+import { mkdir, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { PINNED } from "../../backends/versions.js";
+import { EventLog, type SimEvent } from "../events.js";
+import { loadCosiApi, protoRoot } from "../protos.js";
+import type { SimHandle } from "../index.js";
+import { OmniCodec } from "./codec.js";
+import { loadOmniDefinitions } from "./definitions.js";
+import { OmniModel, T } from "./model.js";
+import type { OmniScenario } from "./scenario.js";
+import { OmniApiServer, type OmniAccount } from "./server.js";
+import { createServiceAccount } from "./service-account.js";
+
+export interface OmniSimInfo {
+  url: string;
+  /** omniconfig whose context points at the simulated Omni. */
+  omniconfig: string;
+  /** File holding the admin service-account key (base64 JSON, as `omnictl serviceaccount create` prints). */
+  serviceAccountKeyFile: string;
+  /** The same for a Reader account, to evaluate read-only agents. */
+  readerServiceAccountKeyFile: string;
+  /** Environment for omnictl: OMNI_ENDPOINT and OMNI_SERVICE_ACCOUNT_KEY. */
+  env: Record<string, string>;
+  machines: { id: string; name: string; talosVersion: string; labels: Record<string, string>; cluster?: string }[];
+  clusters: string[];
+}
+
+/** Loads the pinned Omni API (specs, COSI state, resource definitions) from the linked module sources. */
+function loadOmniApi(dir = protoRoot()) {
+  const omniApiDir = join(dir, `omni-client-${PINNED.omnictl}`);
+  return {
+    omniApiDir,
+    codec: new OmniCodec(omniApiDir),
+    cosi: loadCosiApi(join(dir, `cosi-runtime-for-omni-${PINNED.omnictl}`)),
+    definitions: loadOmniDefinitions(join(dir, `omni-resources-${PINNED.omnictl}`)),
+  };
+}
+
+export async function startOmniSimulation(options: { scenario: OmniScenario; dir: string }): Promise<SimHandle & { omni: OmniSimInfo }> {
+  const { scenario } = options;
+  const dir = resolve(options.dir);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const eventsFile = join(dir, "events.jsonl");
+  await writeFile(eventsFile, "", { mode: 0o600 });
+  const log = new EventLog(eventsFile);
+  const api = loadOmniApi();
+  const model = new OmniModel(scenario);
+  const accounts: OmniAccount[] = [
+    { ...(await createServiceAccount("talos-mcp-sim")), role: "Admin" },
+    { ...(await createServiceAccount("talos-mcp-sim-reader")), role: "Reader" },
+  ];
+  const server = new OmniApiServer({ model, log, accounts, ...api });
+  const url = await server.start();
+
+  const write = (name: string, text: string) => writeFile(join(dir, name), text, { mode: 0o600 }).then(() => join(dir, name));
+  const serviceAccountKeyFile = await write("omni-service-account.key", `${accounts[0]!.encodedKey}\n`);
+  const readerServiceAccountKeyFile = await write("omni-service-account-reader.key", `${accounts[1]!.encodedKey}\n`);
+  const omniconfig = await write("omniconfig", server.omniconfig(accounts[0]!.identity));
+  // The talosconfig Omni hands out (`omnictl talosconfig`): Talos API access through Omni, siderov1 auth.
+  const firstCluster = scenario.omni.clusters[0]?.name;
+  const context = firstCluster ? `${scenario.omni.instanceName}-${firstCluster}` : scenario.omni.instanceName;
+  const talosconfig = await write(
+    "talosconfig",
+    `context: ${context}\ncontexts:\n  ${context}:\n    endpoints:\n      - ${url}\n${firstCluster ? `    cluster: ${firstCluster}\n` : ""}    auth:\n      siderov1:\n        identity: ${accounts[0]!.identity}\n`,
+  );
+  log.record({ node: "-", kind: "state-change", detail: { started: scenario.name, omni: url } });
+
+  const machines = () =>
+    model.machines.map((m) => {
+      const cluster = model.state.find("default", T.machineStatus, m.id)?.spec.cluster as string | undefined;
+      return { id: m.id, name: m.name, talosVersion: m.talosVersion, labels: m.labels, ...(cluster ? { cluster } : {}) };
+    });
+  return {
+    talosconfig,
+    endpoints: [url],
+    // Omni machines are addressed by UUID; their role follows the cluster they are in.
+    nodes: model.machines.map((m) => ({ name: m.name, address: m.id, role: scenario.omni.clusters.some((c) => c.controlPlanes.includes(m.name)) ? "controlplane" : "worker" })),
+    scenario: scenario.name,
+    eventsFile,
+    events: (): SimEvent[] => [...log.events],
+    omni: {
+      url,
+      omniconfig,
+      serviceAccountKeyFile,
+      readerServiceAccountKeyFile,
+      env: { OMNI_ENDPOINT: url, OMNI_SERVICE_ACCOUNT_KEY: accounts[0]!.encodedKey },
+      get machines() {
+        return machines();
+      },
+      get clusters() {
+        return model.state.list("default", T.cluster).map((c) => c.metadata.id);
+      },
+    },
+    async stop() {
+      model.stop();
+      await server.stop();
+    },
+  };
+}

@@ -1,0 +1,368 @@
+// The simulated Omni's API on loopback: the COSI State service (what omnictl's get, cluster
+// template and every other command use) and the ManagementService calls for kubeconfig,
+// talosconfig and omniconfig. Plain HTTP/2 like an `http://` Omni endpoint; every call must carry a
+// valid service-account signature. Resources go out with proto_spec (typed decoding) and yaml_spec
+// (`get -o yaml|json`), as cosi's server sends them.
+import { randomBytes } from "node:crypto";
+import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
+import { stringify } from "yaml";
+import { CODE_NAMES, SimError, ts } from "../errors.js";
+import type { EventLog } from "../events.js";
+import { googleProtoDir, type CosiApi } from "../protos.js";
+import { definitionOf, RD_TYPE } from "../resources.js";
+import type { OmniCodec, Spec } from "./codec.js";
+import type { OmniResourceDefinition } from "./definitions.js";
+import { T, type OmniModel } from "./model.js";
+import { verifySignedCall, type ServiceAccount } from "./service-account.js";
+import type { LabelOp, LabelTerm, Phase, Query, StoredResource } from "./state.js";
+
+export type OmniRole = "Reader" | "Operator" | "Admin";
+export interface OmniAccount extends ServiceAccount {
+  role: OmniRole;
+}
+
+const ROLE_RANK: Record<OmniRole, number> = { Reader: 1, Operator: 2, Admin: 3 };
+/** Resource types users write (cluster templates, labels); everything else is controller-owned. */
+const WRITABLE_TYPES = new Set<string>([T.cluster, T.machineSet, T.machineSetNode, T.configPatch, T.extensionsConfiguration, T.kubernetesManifestGroup, T.kernelArgs, T.machineLabels, "KubernetesHealthChecks.omni.sidero.dev"]);
+
+interface WireMetadata {
+  namespace: string;
+  type: string;
+  id: string;
+  version: string;
+  owner: string;
+  phase: string;
+  created?: { seconds: number; nanos: number } | null;
+  updated?: { seconds: number; nanos: number } | null;
+  finalizers: string[];
+  labels: MapEntries;
+  annotations: MapEntries;
+}
+interface WireResource {
+  metadata: WireMetadata;
+  spec?: { proto_spec: Buffer; yaml_spec: string } | null;
+}
+
+/** COSI's descriptors come from generated Go, where protobufjs sees map fields as repeated entries. */
+type MapEntries = { key: string; value: string }[] | Record<string, string>;
+const toEntries = (map: Record<string, string>) => Object.entries(map).map(([key, value]) => ({ key, value }));
+const fromEntries = (entries: MapEntries | undefined): Record<string, string> =>
+  Array.isArray(entries) ? Object.fromEntries(entries.map((e) => [e.key, e.value])) : { ...entries };
+
+const fromTs = (t?: { seconds: number; nanos: number } | null) => (t ? new Date(t.seconds * 1000 + Math.floor(t.nanos / 1e6)) : new Date());
+
+export interface OmniApiOptions {
+  model: OmniModel;
+  cosi: CosiApi;
+  codec: OmniCodec;
+  definitions: OmniResourceDefinition[];
+  omniApiDir: string;
+  accounts: OmniAccount[];
+  log: EventLog;
+}
+
+export class OmniApiServer {
+  private readonly server = new grpc.Server();
+  private readonly definitions: Map<string, OmniResourceDefinition>;
+  private readonly cancels = new Set<() => void>();
+  url = "";
+
+  constructor(private readonly options: OmniApiOptions) {
+    this.definitions = new Map(options.definitions.map((d) => [d.type, d]));
+    const management = grpc.loadPackageDefinition(
+      protoLoader.loadSync("omni/management/management.proto", { keepCase: true, longs: Number, enums: String, defaults: true, oneofs: true, includeDirs: [options.omniApiDir, googleProtoDir()] }),
+    ) as unknown as { management: { ManagementService: grpc.ServiceClientConstructor } };
+    const state = (options.cosi.cosi as unknown as { resource: { State: grpc.ServiceClientConstructor } }).resource.State;
+    this.server.addService(state.service, this.stateHandlers());
+    this.server.addService(management.management.ManagementService.service, this.managementHandlers(management.management.ManagementService.service));
+  }
+
+  async start(host = "127.0.0.1", port = 0): Promise<string> {
+    const bound = await new Promise<number>((resolve, reject) =>
+      this.server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (error, actual) => (error ? reject(error) : resolve(actual))),
+    );
+    this.url = `http://${host}:${bound}`;
+    return this.url;
+  }
+
+  async stop(): Promise<void> {
+    for (const cancel of this.cancels) cancel();
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => (this.server.forceShutdown(), resolve()), 1_000);
+      this.server.tryShutdown(() => (clearTimeout(timer), resolve()));
+    });
+  }
+
+  // ----- calls: authentication, role, record ------------------------------------------------------
+
+  private async authorize(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>, method: string, needs: OmniRole): Promise<OmniAccount> {
+    const identity = await verifySignedCall(this.options.accounts, call.metadata, method);
+    const account = this.options.accounts.find((a) => a.identity === identity)!;
+    if (ROLE_RANK[account.role] < ROLE_RANK[needs]) throw new SimError(grpc.status.PERMISSION_DENIED, `failed to validate: insufficient role: "${account.role}"`);
+    return account;
+  }
+
+  private record(method: string, account: OmniAccount | undefined, code: number, detail?: Record<string, unknown>): void {
+    this.options.log.record({ node: "omni", kind: "api-call", method, role: account?.role ?? "unauthenticated", code: CODE_NAMES[code], ...(detail ? { detail } : {}) });
+  }
+
+  private unary(method: string, needs: (request: any) => OmniRole, handler: (request: any, call: grpc.ServerUnaryCall<any, any>, account: OmniAccount) => unknown): grpc.handleUnaryCall<any, any> {
+    return async (call, callback) => {
+      let account: OmniAccount | undefined;
+      try {
+        account = await this.authorize(call, method, needs(call.request));
+        const response = await handler(call.request, call, account);
+        this.record(method, account, grpc.status.OK, describe(call.request));
+        callback(null, response);
+      } catch (error) {
+        const e = error instanceof SimError ? error : new SimError(grpc.status.UNKNOWN, (error as Error).message);
+        this.record(method, account, e.code, describe(call.request));
+        callback({ code: e.code, details: e.message });
+      }
+    };
+  }
+
+  // ----- COSI State -------------------------------------------------------------------------------
+
+  private stateHandlers(): grpc.UntypedServiceImplementation {
+    const { model } = this.options;
+    const state = model.state;
+    const S = "/cosi.resource.State/";
+    const writeRole = (request: { namespace?: string; type?: string; resource?: WireResource; new_resource?: WireResource }) => {
+      const type = request.type ?? request.resource?.metadata.type ?? request.new_resource?.metadata.type ?? "";
+      if (!WRITABLE_TYPES.has(type)) throw new SimError(grpc.status.PERMISSION_DENIED, `resource type ${type} is managed by Omni and cannot be changed through the API`);
+      return "Operator" as const;
+    };
+    return {
+      Get: this.unary(`${S}Get`, () => "Reader", (req) => ({ resource: this.toWire(this.read(req.namespace, req.type, req.id)) })),
+      List: async (call: grpc.ServerWritableStream<any, any>) => {
+        let account: OmniAccount | undefined;
+        try {
+          account = await this.authorize(call, `${S}List`, "Reader");
+          for (const resource of this.list(call.request.namespace, call.request.type, queryOf(call.request.options))) call.write({ resource: this.toWire(resource) });
+          this.record(`${S}List`, account, grpc.status.OK, describe(call.request));
+          call.end();
+        } catch (error) {
+          const e = error instanceof SimError ? error : new SimError(grpc.status.UNKNOWN, (error as Error).message);
+          this.record(`${S}List`, account, e.code, describe(call.request));
+          call.emit("error", { code: e.code, details: e.message });
+        }
+      },
+      Create: this.unary(`${S}Create`, writeRole, (req) => ({ resource: this.toWire(state.create(this.fromWire(req.resource), req.options?.owner ?? "")) })),
+      Update: this.unary(`${S}Update`, writeRole, (req) => {
+        const phase = (req.options?.expected_phase || "running") as Phase;
+        return { resource: this.toWire(state.update(this.fromWire(req.new_resource), { owner: req.options?.owner ?? "", expectedPhase: phase })) };
+      }),
+      Teardown: this.unary(`${S}Teardown`, writeRole, (req) => ({ destroy_ready: state.teardown(req.namespace, req.type, req.id, req.options?.owner ?? "") })),
+      Destroy: this.unary(`${S}Destroy`, writeRole, (req) => (state.destroy(req.namespace, req.type, req.id, req.options?.owner ?? ""), {})),
+      TeardownAndDestroy: this.unary(`${S}TeardownAndDestroy`, writeRole, async (req) => {
+        const owner = req.options?.owner ?? "";
+        if (!state.teardown(req.namespace, req.type, req.id, owner)) {
+          await new Promise<void>((resolve) => {
+            const off = state.watch(req.namespace, req.type, req.id, (event) => {
+              if (event.type === "destroyed" || event.resource.metadata.finalizers.length === 0) queueMicrotask(() => (off(), resolve()));
+            });
+          });
+        }
+        if (state.find(req.namespace, req.type, req.id)) state.destroy(req.namespace, req.type, req.id, owner);
+        return {};
+      }),
+      Watch: async (call: grpc.ServerWritableStream<any, any>) => {
+        let account: OmniAccount | undefined;
+        const req = call.request;
+        try {
+          account = await this.authorize(call, `${S}Watch`, "Reader");
+          this.requireType(req.type);
+          const options = req.options ?? {};
+          if (req.id && (options.bootstrap_contents || options.label_query?.length)) throw new SimError(grpc.status.UNIMPLEMENTED, "bootstrap contents is not implemented for resource watch");
+          this.record(`${S}Watch`, account, grpc.status.OK, describe(req));
+        } catch (error) {
+          const e = error instanceof SimError ? error : new SimError(grpc.status.UNKNOWN, (error as Error).message);
+          this.record(`${S}Watch`, account, e.code, describe(req));
+          call.emit("error", { code: e.code, details: e.message });
+          return;
+        }
+        // The empty message says the watch is established; events follow.
+        call.write({ event: [] });
+        const send = (event: { type: string; resource: StoredResource; old?: StoredResource }) => {
+          if (event.type === "bootstrapped" && (req.api_version ?? 0) < 1) return;
+          call.write({ event: [{ event_type: event.type.toUpperCase(), resource: this.toWire(event.resource), ...(event.old ? { old: this.toWire(event.old) } : {}) }] });
+        };
+        const off = req.id ? state.watch(req.namespace, req.type, req.id, send) : state.watchKind(req.namespace, req.type, queryOf(req.options), Boolean(req.options?.bootstrap_contents), send);
+        const cancel = () => {
+          off();
+          this.cancels.delete(cancel);
+          call.end();
+        };
+        this.cancels.add(cancel);
+        call.on("cancelled", () => (off(), this.cancels.delete(cancel)));
+        call.on("close", () => (off(), this.cancels.delete(cancel)));
+      },
+    };
+  }
+
+  private requireType(type: string): OmniResourceDefinition | undefined {
+    if (type === RD_TYPE) return undefined;
+    const definition = this.definitions.get(type);
+    if (!definition) throw new SimError(grpc.status.NOT_FOUND, `resource type ${JSON.stringify(type)} is not registered`);
+    return definition;
+  }
+
+  private read(namespace: string, type: string, id: string): StoredResource {
+    if (type === RD_TYPE) {
+      const found = this.resourceDefinitions().find((r) => r.metadata.id === id);
+      if (!found) throw new SimError(grpc.status.NOT_FOUND, `resource ${type}(${namespace}/${id}@undefined) doesn't exist`);
+      return found;
+    }
+    this.requireType(type);
+    return this.options.model.state.get(namespace, type, id);
+  }
+
+  private list(namespace: string, type: string, query: Query): StoredResource[] {
+    if (type === RD_TYPE) return this.resourceDefinitions();
+    this.requireType(type);
+    return this.options.model.state.list(namespace, type, query);
+  }
+
+  /** meta/ResourceDefinitions: how omnictl resolves `get clusters` to Clusters.omni.sidero.dev. */
+  private resourceDefinitions(): StoredResource[] {
+    const epoch = new Date(0);
+    return [...this.definitions.values()].map((d) => ({
+      metadata: { namespace: "meta", type: RD_TYPE, id: d.type.toLowerCase(), version: 1, owner: "", phase: "running", created: epoch, updated: epoch, finalizers: [], labels: {}, annotations: {} },
+      spec: definitionOf(d) as unknown as Spec,
+    }));
+  }
+
+  private toWire(resource: StoredResource): WireResource {
+    const md = resource.metadata;
+    const metadata: WireMetadata = {
+      namespace: md.namespace,
+      type: md.type,
+      id: md.id,
+      version: md.version ? String(md.version) : "undefined",
+      owner: md.owner,
+      phase: md.phase,
+      created: ts(md.created),
+      updated: ts(md.updated),
+      finalizers: md.finalizers,
+      labels: toEntries(md.labels),
+      annotations: toEntries(md.annotations),
+    };
+    // Tombstones (a watched resource that does not exist, the bootstrapped marker) carry an empty spec.
+    if (md.version === 0) return { metadata, spec: { proto_spec: Buffer.alloc(0), yaml_spec: "" } };
+    if (md.type === RD_TYPE) {
+      const d = resource.spec as unknown as ReturnType<typeof definitionOf>;
+      return { metadata, spec: { proto_spec: this.options.cosi.encodeResourceDefinitionSpec(d), yaml_spec: stringify({ ...d, type: d.resourceType }) } };
+    }
+    const message = this.definitions.get(md.type)?.specMessage;
+    const { codec } = this.options;
+    return { metadata, spec: message ? { proto_spec: codec.encode(message, resource.spec), yaml_spec: codec.yaml(message, resource.spec) } : { proto_spec: Buffer.alloc(0), yaml_spec: stringify(resource.spec) } };
+  }
+
+  private fromWire(wire: WireResource | undefined): StoredResource {
+    if (!wire?.metadata) throw new SimError(grpc.status.INVALID_ARGUMENT, "resource is missing");
+    const md = wire.metadata;
+    const definition = this.requireType(md.type);
+    const message = definition?.specMessage;
+    if (!message) throw new SimError(grpc.status.INVALID_ARGUMENT, `resource type ${md.type} has no protobuf spec`);
+    let spec: Spec;
+    try {
+      spec = this.options.codec.decode(message, wire.spec?.proto_spec ?? Buffer.alloc(0));
+    } catch (error) {
+      throw new SimError(grpc.status.INVALID_ARGUMENT, `failed to unmarshal ${md.type} spec: ${(error as Error).message}`);
+    }
+    return {
+      metadata: {
+        namespace: md.namespace,
+        type: md.type,
+        id: md.id,
+        version: /^\d+$/.test(md.version) ? Number(md.version) : 0,
+        owner: md.owner,
+        phase: md.phase === "tearingDown" ? "tearingDown" : "running",
+        created: fromTs(md.created),
+        updated: fromTs(md.updated),
+        finalizers: [...(md.finalizers ?? [])],
+        labels: fromEntries(md.labels),
+        annotations: fromEntries(md.annotations),
+      },
+      spec,
+    };
+  }
+
+  // ----- ManagementService ------------------------------------------------------------------------
+
+  private managementHandlers(service: grpc.ServiceDefinition): grpc.UntypedServiceImplementation {
+    const M = "/management.ManagementService/";
+    const handlers: grpc.UntypedServiceImplementation = {
+      Kubeconfig: this.unary(`${M}Kubeconfig`, (req) => (req.service_account ? "Operator" : "Reader"), (req, call) => this.kubeconfig(req, this.clusterOf(call))),
+      Talosconfig: this.unary(`${M}Talosconfig`, (req) => (req.break_glass ? "Admin" : "Reader"), (req, call, account) => this.talosconfig(req, call.metadata.get("context")[0]?.toString(), account)),
+      Omniconfig: this.unary(`${M}Omniconfig`, () => "Reader", (_req, _call, account) => ({ omniconfig: Buffer.from(this.omniconfig(account.identity)) })),
+    };
+    // Everything else omnictl could call answers like an Omni without that feature.
+    for (const name of Object.keys(service)) {
+      handlers[name] ??= ((call: any, callback: any) => {
+        const status = { code: grpc.status.UNIMPLEMENTED, details: `method ${name} is not implemented by the simulated Omni` };
+        this.record(`${M}${name}`, undefined, status.code);
+        if (typeof callback === "function") callback(status);
+        else call.emit("error", status);
+      }) as grpc.UntypedHandleCall;
+    }
+    return handlers;
+  }
+
+  private clusterOf(call: grpc.ServerUnaryCall<any, any>): string {
+    const cluster = call.metadata.get("context")[0]?.toString();
+    if (!cluster) throw new SimError(grpc.status.INVALID_ARGUMENT, "cluster context is required");
+    if (!this.options.model.state.find("default", T.cluster, cluster)) throw new SimError(grpc.status.NOT_FOUND, `cluster "${cluster}" not found`);
+    return cluster;
+  }
+
+  private kubeconfig(req: { service_account: boolean; service_account_user: string; service_account_groups: string[]; break_glass: boolean }, cluster: string) {
+    if (req.break_glass && !this.options.model.scenario.omni.breakGlass) throw new SimError(grpc.status.PERMISSION_DENIED, "break-glass access is not enabled on this Omni instance");
+    if (!req.service_account) throw new SimError(grpc.status.FAILED_PRECONDITION, "OIDC kubeconfigs need a browser login; the simulated Omni issues service-account kubeconfigs only");
+    if (!req.service_account_user) throw new SimError(grpc.status.INVALID_ARGUMENT, "service account user is required");
+    const instance = this.options.model.scenario.omni.instanceName;
+    const name = `${instance}-${cluster}`;
+    const user = `${name}-${req.service_account_user}`;
+    const kubeconfig = stringify({
+      apiVersion: "v1",
+      kind: "Config",
+      clusters: [{ name, cluster: { server: `${this.url.replace(/^http:/, "https:")}/k8s/${cluster}` } }],
+      contexts: [{ name, context: { cluster: name, namespace: "default", user } }],
+      "current-context": name,
+      users: [{ name: user, user: { token: randomBytes(32).toString("base64url") } }],
+    });
+    return { kubeconfig: Buffer.from(kubeconfig) };
+  }
+
+  private talosconfig(req: { break_glass: boolean; raw: boolean }, cluster: string | undefined, account: OmniAccount) {
+    if (req.break_glass && !this.options.model.scenario.omni.breakGlass) throw new SimError(grpc.status.PERMISSION_DENIED, "break-glass access is not enabled on this Omni instance");
+    if (cluster && !this.options.model.state.find("default", T.cluster, cluster)) throw new SimError(grpc.status.NOT_FOUND, `cluster "${cluster}" not found`);
+    const instance = this.options.model.scenario.omni.instanceName;
+    const context = cluster ? `${instance}-${cluster}` : instance;
+    const config = stringify({
+      context,
+      contexts: { [context]: { endpoints: [this.url], ...(cluster ? { cluster } : {}), auth: { siderov1: { identity: account.identity } } } },
+    });
+    return { talosconfig: Buffer.from(config) };
+  }
+
+  omniconfig(identity: string): string {
+    const instance = this.options.model.scenario.omni.instanceName;
+    return stringify({ context: instance, contexts: { [instance]: { url: this.url, auth: { siderov1: { identity } } } } });
+  }
+}
+
+function queryOf(options: { label_query?: { terms?: { key: string; op: LabelOp; value: string[]; invert: boolean }[] }[]; id_query?: { regexp?: string } | null } | undefined): Query {
+  const labelQueries: LabelTerm[][] = (options?.label_query ?? []).map((q) => (q.terms ?? []).map((t) => ({ key: t.key, op: t.op, value: t.value ?? [], invert: t.invert })));
+  return { labelQueries, ...(options?.id_query?.regexp ? { idRegexp: options.id_query.regexp } : {}) };
+}
+
+/** What a call was about, for the event log (never specs: patches may hold secrets). */
+function describe(request: any): Record<string, unknown> | undefined {
+  const md = request?.resource?.metadata ?? request?.new_resource?.metadata;
+  if (md) return { type: md.type, id: md.id };
+  if (request?.type) return { type: request.type, ...(request.id ? { id: request.id } : {}) };
+  return undefined;
+}

@@ -1,0 +1,215 @@
+// The unmodified, pinned omnictl (v1.9.3) against the simulated Omni: signed calls with the
+// service-account key the simulation generates, `get -o json`, and the whole cluster-template
+// life cycle (validate, render, diff, sync from nothing, sync with a change, sync that tears a
+// machine down, status waiting for ready, export round trip, delete), kubeconfig and talosconfig,
+// a Reader key refused writes, and a key Omni does not know failing fast instead of opening a browser.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+import * as openpgp from "openpgp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { parseJsonStream } from "../../src/omni/get.js";
+import type { SimHandle } from "../../src/sim/index.js";
+import { startOmniSimulation } from "../../src/sim/omni/index.js";
+import { loadAnyScenario } from "../../src/sim/scenario.js";
+
+const OMNICTL = join(process.env.TALOS_MCP_CACHE ?? join(homedir(), ".cache/talos-mcp"), "bin/omnictl");
+
+type Omni = SimHandle & { omni: NonNullable<SimHandle["omni"]> };
+
+async function start(name: string, dir: string, readyAfterMs = 600): Promise<Omni> {
+  const loaded = loadAnyScenario(name);
+  if (loaded.kind !== "omni") throw new Error(`${name} is not an Omni scenario`);
+  return (await startOmniSimulation({ scenario: { ...loaded.scenario, omni: { ...loaded.scenario.omni, readyAfterMs } }, dir })) as Omni;
+}
+
+function omnictl(sim: Omni, cwd: string, args: string[], key = sim.omni.env.OMNI_SERVICE_ACCOUNT_KEY!) {
+  return execa(OMNICTL, args, {
+    reject: false,
+    stdin: "ignore",
+    cwd,
+    timeout: 60_000,
+    extendEnv: false,
+    env: { PATH: process.env.PATH ?? "", HOME: cwd, BROWSER: "echo", OMNI_ENDPOINT: sim.omni.url, OMNI_SERVICE_ACCOUNT_KEY: key },
+  }).then((r) => ({ code: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) }));
+}
+
+function template(cluster: string, controlPlanes: string[], workers: string[], kubernetes = "v1.35.2") {
+  return [
+    `kind: Cluster\nname: ${cluster}\nkubernetes:\n  version: ${kubernetes}\ntalos:\n  version: v1.12.6`,
+    `kind: ControlPlane\nmachines:\n${controlPlanes.map((m) => `  - ${m}`).join("\n")}`,
+    `kind: Workers\nmachines:\n${workers.map((m) => `  - ${m}`).join("\n")}`,
+  ].join("\n---\n");
+}
+
+describe("omnictl against the simulated Omni (omni-fresh)", () => {
+  let sim: Omni;
+  let dir: string;
+  let ids: string[];
+  const file = () => join(dir, "cluster.yaml");
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "omni-sim-"));
+    sim = await start("omni-fresh", join(dir, "sim"));
+    ids = sim.omni.machines.map((m) => m.id);
+  });
+  afterAll(async () => {
+    await sim?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("lists the registered machines with their labels and Talos versions (get machinestatus -o json)", async () => {
+    const result = await omnictl(sim, dir, ["get", "machinestatus", "-o", "json"]);
+    expect(result.code, result.stderr).toBe(0);
+    const machines = parseJsonStream(result.stdout) as { metadata: { id: string; labels: Record<string, string | null> }; spec: Record<string, unknown> }[];
+    expect(machines.map((m) => m.metadata.id).sort()).toEqual([...ids].sort());
+    const first = machines.find((m) => m.metadata.id === ids[0])!;
+    expect(first.metadata.labels).toMatchObject({ zone: "a", "omni.sidero.dev/available": null });
+    expect(first.spec).toMatchObject({ talosversion: "v1.12.6", cluster: "", maintenance: true });
+    expect((await omnictl(sim, dir, ["get", "clusters", "-o", "json"])).stdout.trim()).toBe("");
+  });
+
+  it("syncs a template from nothing, then status waits until every machine is ready", async () => {
+    writeFileSync(file(), template("demo", ids.slice(0, 3), [ids[3]!]));
+    const diff = await omnictl(sim, dir, ["cluster", "template", "diff", `--file=${file()}`]);
+    expect(diff.code, diff.stderr).toBe(0);
+    expect(diff.stdout).toContain("+++ Clusters.omni.sidero.dev(default/demo)");
+    expect(diff.stdout).toContain("--- /dev/null");
+
+    const sync = await omnictl(sim, dir, ["cluster", "template", "sync", `--file=${file()}`]);
+    expect(sync.code, sync.stderr).toBe(0);
+    expect(sync.stdout).toMatch(/\* creating Clusters\.omni\.sidero\.dev\(demo\)/);
+    expect(sync.stdout.match(/\* creating MachineSetNodes/g)).toHaveLength(4);
+
+    const early = await omnictl(sim, dir, ["cluster", "template", "status", `--file=${file()}`, "--wait=0s"]);
+    expect(early.code).toBe(1);
+    expect(early.stderr).toContain("cluster is not healthy");
+
+    const waited = await omnictl(sim, dir, ["cluster", "template", "status", `--file=${file()}`, "--wait=30s"]);
+    expect(waited.code, waited.stderr).toBe(0);
+    expect(waited.stdout).toMatch(/Cluster "demo" RUNNING Ready \(4\/4\)/);
+    expect(waited.stdout).toMatch(/Control Plane "demo-control-planes" Running Ready \(3\/3\)/);
+
+    const status = parseJsonStream((await omnictl(sim, dir, ["get", "clusterstatus", "demo", "-o", "json"])).stdout)[0] as { spec: Record<string, unknown> };
+    expect(status.spec).toMatchObject({ ready: true, phase: 3, machines: { total: 4, healthy: 4 } });
+    const taken = parseJsonStream((await omnictl(sim, dir, ["get", "machinestatus", ids[0]!, "-o", "json"])).stdout)[0] as { spec: Record<string, unknown> };
+    expect(taken.spec).toMatchObject({ cluster: "demo", role: 1, maintenance: false });
+  });
+
+  it("a changed template updates and adds; removing a machine tears it down and releases it", async () => {
+    writeFileSync(file(), template("demo", ids.slice(0, 3), [ids[3]!, ids[4]!], "v1.35.3"));
+    const grow = await omnictl(sim, dir, ["cluster", "template", "sync", `--file=${file()}`]);
+    expect(grow.code, grow.stderr).toBe(0);
+    expect(grow.stdout).toContain("* updating Clusters.omni.sidero.dev(demo)");
+    expect(grow.stdout).toContain(`* creating MachineSetNodes.omni.sidero.dev(${ids[4]})`);
+    const cluster = parseJsonStream((await omnictl(sim, dir, ["get", "clusters", "demo", "-o", "json"])).stdout)[0] as { spec: Record<string, unknown> };
+    expect(cluster.spec.kubernetesversion).toBe("1.35.3");
+
+    writeFileSync(file(), template("demo", ids.slice(0, 3), [ids[3]!], "v1.35.3"));
+    const shrink = await omnictl(sim, dir, ["cluster", "template", "sync", `--file=${file()}`]);
+    expect(shrink.code, shrink.stderr).toBe(0);
+    expect(shrink.stdout).toContain(`* tearing down MachineSetNodes.omni.sidero.dev(${ids[4]})`);
+    expect(shrink.stdout).toContain(`* destroyed MachineSetNodes.omni.sidero.dev(${ids[4]})`);
+    const released = parseJsonStream((await omnictl(sim, dir, ["get", "machinestatus", ids[4]!, "-o", "json"])).stdout)[0] as { spec: Record<string, unknown> };
+    expect(released.spec).toMatchObject({ cluster: "", maintenance: true });
+  });
+
+  it("export → validate → diff shows no change", async () => {
+    const exported = join(dir, "exported.yaml");
+    const result = await omnictl(sim, dir, ["cluster", "template", "export", "--cluster=demo", `--output=${exported}`, "--force"]);
+    expect(result.code, result.stderr).toBe(0);
+    const documents = readFileSync(exported, "utf8").split(/^---$/m).map((doc) => parse(doc));
+    expect(documents[0]).toMatchObject({ kind: "Cluster", name: "demo", kubernetes: { version: "v1.35.3" } });
+    expect((await omnictl(sim, dir, ["cluster", "template", "validate", `--file=${exported}`])).code).toBe(0);
+    const diff = await omnictl(sim, dir, ["cluster", "template", "diff", `--file=${exported}`]);
+    expect(diff.code, diff.stderr).toBe(0);
+    expect(diff.stdout.trim()).toBe("");
+  });
+
+  it("downloads a service-account kubeconfig and the cluster's talosconfig", async () => {
+    const kubeconfig = await omnictl(sim, dir, ["kubeconfig", "--cluster=demo", "--service-account", "--user=automation", join(dir, "kubeconfig"), "--force"]);
+    expect(kubeconfig.code, kubeconfig.stderr).toBe(0);
+    const kube = parse(readFileSync(join(dir, "kubeconfig"), "utf8"));
+    expect(kube).toMatchObject({ kind: "Config", "current-context": "sim-omni-demo" });
+    expect(kube.users[0].user.token).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+
+    const talosconfig = await omnictl(sim, dir, ["talosconfig", "--cluster=demo", join(dir, "talosconfig"), "--force"]);
+    expect(talosconfig.code, talosconfig.stderr).toBe(0);
+    const talos = parse(readFileSync(join(dir, "talosconfig"), "utf8"));
+    expect(talos.contexts["sim-omni-demo"]).toMatchObject({ endpoints: [sim.omni.url], cluster: "demo", auth: { siderov1: { identity: "talos-mcp-sim@serviceaccount.omni.sidero.dev" } } });
+
+    const breakGlass = await omnictl(sim, dir, ["talosconfig", "--cluster=demo", "--break-glass", join(dir, "bg"), "--force"]);
+    expect(breakGlass.code).toBe(1);
+    expect(breakGlass.stderr).toMatch(/PermissionDenied.*break-glass/);
+  });
+
+  it("a Reader key reads but cannot change anything", async () => {
+    const reader = readFileSync(sim.omni.readerServiceAccountKeyFile, "utf8").trim();
+    expect((await omnictl(sim, dir, ["get", "clusters"], reader)).code).toBe(0);
+    const sync = await omnictl(sim, dir, ["cluster", "template", "delete", `--file=${file()}`], reader);
+    expect(sync.code).toBe(1);
+    expect(sync.stderr).toMatch(/PermissionDenied.*insufficient role: "Reader"/);
+    expect((await omnictl(sim, dir, ["get", "clusters", "demo"])).stdout).toContain("demo");
+  });
+
+  it("a key Omni does not know fails at once with Unauthenticated (no browser, no retry)", async () => {
+    const { privateKey } = await openpgp.generateKey({ type: "ecc", curve: "curve25519Legacy", userIDs: [{ email: "stranger@serviceaccount.omni.sidero.dev" }], format: "armored" });
+    const stranger = Buffer.from(JSON.stringify({ name: "stranger@serviceaccount.omni.sidero.dev", pgp_key: privateKey })).toString("base64");
+    const started = Date.now();
+    const result = await omnictl(sim, dir, ["get", "clusters"], stranger);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/Unauthenticated.*unknown public key/);
+    expect(result.stderr).not.toMatch(/browser|login/i);
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+
+  it("delete tears the cluster down, releases every machine, and the event log holds no key material", async () => {
+    const result = await omnictl(sim, dir, ["cluster", "template", "delete", `--file=${file()}`]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain("* destroyed Clusters.omni.sidero.dev(demo)");
+    expect((await omnictl(sim, dir, ["get", "machinesets", "-o", "json"])).stdout.trim()).toBe("");
+    const machines = parseJsonStream((await omnictl(sim, dir, ["get", "machinestatus", "-o", "json"])).stdout) as { spec: { cluster: string } }[];
+    expect(machines.every((m) => m.spec.cluster === "")).toBe(true);
+
+    const log = readFileSync(sim.eventsFile, "utf8");
+    expect(log).toContain("/cosi.resource.State/Create");
+    expect(log).not.toContain("PGP");
+    expect(log).not.toContain(sim.omni.env.OMNI_SERVICE_ACCOUNT_KEY!.slice(0, 40));
+  });
+});
+
+describe("omnictl against the simulated Omni (omni-running)", () => {
+  let sim: Omni;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "omni-sim-running-"));
+    sim = await start("omni-running", join(dir, "sim"));
+  });
+  afterAll(async () => {
+    await sim?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("serves cluster prod (3 control planes, 1 worker) ready, with two machines free", async () => {
+    const clusters = parseJsonStream((await omnictl(sim, dir, ["get", "clusters", "-o", "json"])).stdout) as { metadata: { id: string } }[];
+    expect(clusters.map((c) => c.metadata.id)).toEqual(["prod"]);
+    const sets = parseJsonStream((await omnictl(sim, dir, ["get", "machinesets", "-o", "json"])).stdout) as { metadata: { id: string } }[];
+    expect(sets.map((s) => s.metadata.id).sort()).toEqual(["prod-control-planes", "prod-workers"]);
+    const status = await omnictl(sim, dir, ["cluster", "status", "prod", "--wait=0s"]);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(/Cluster "prod" RUNNING Ready \(4\/4\)/);
+    expect(sim.omni.machines.filter((m) => !m.cluster)).toHaveLength(2);
+  });
+
+  it("the table output resolves aliases through the resource definitions", async () => {
+    const result = await omnictl(sim, dir, ["get", "cluster"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/NAMESPACE\s+TYPE\s+ID\s+VERSION\s+TALOS VERSION\s+KUBERNETES VERSION/);
+    expect(result.stdout).toMatch(/default\s+Cluster\s+prod\s+\d+\s+1\.12\.6\s+1\.35\.2/);
+    const unknown = await omnictl(sim, dir, ["get", "nosuchthing"]);
+    expect(unknown.code).toBe(1);
+  });
+});
