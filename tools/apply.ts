@@ -80,10 +80,9 @@ export default defineTool({
   input,
   async preflight(args, ctx) {
     const target = await resolveTarget(args, ctx);
-    if (!args.insecure) {
-      assertNotOmniManaged(target);
-      requireEndpoints(target);
-    }
+    // A maintenance-mode apply uses no talosconfig, but a machine Omni lists is still Omni's.
+    await assertNotOmniManaged(ctx, args.insecure ? undefined : target, args.nodes);
+    if (!args.insecure) requireEndpoints(target);
     await configFacts(args, ctx);
   },
   async plan(args, ctx) {

@@ -55,7 +55,7 @@ export default defineTool({
   input,
   async preflight(args, ctx) {
     const target = await resolveTarget(args, ctx);
-    assertNotOmniManaged(target);
+    await assertNotOmniManaged(ctx, target, args.nodes);
     requireEndpoints(target);
     await assertNeverBootstrapped(ctx, target, args.nodes[0]!);
   },

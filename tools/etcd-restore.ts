@@ -29,7 +29,7 @@ export default defineTool({
     .strict(),
   async preflight(args, ctx) {
     const target = await resolveTarget(args, ctx);
-    assertNotOmniManaged(target);
+    await assertNotOmniManaged(ctx, target, args.nodes);
     requireEndpoints(target);
     await ctx.workspace.resolve(args.snapshot, "snapshot");
     const node = args.nodes[0]!;

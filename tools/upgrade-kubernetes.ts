@@ -21,7 +21,7 @@ export default defineTool({
   input: z.object({ ...targetFields, nodes: nodeList(1).describe("One control-plane node."), to: kubernetesVersion.describe("Target Kubernetes version, e.g. 1.35.2.") }).strict(),
   async preflight(args, ctx) {
     const target = await resolveTarget(args, ctx);
-    assertNotOmniManaged(target);
+    await assertNotOmniManaged(ctx, target, args.nodes);
     requireEndpoints(target);
   },
   async plan(args, ctx) {

@@ -5,6 +5,7 @@
 // mutation rather than being assumed safe.
 import { PolicyDenied, ToolError } from "../server/errors.js";
 import type { ToolContext } from "../server/tool-spec.js";
+import { omniMachineList } from "../omni/machines.js";
 import { omniManagedReason } from "../omni/managed.js";
 import { parseJsonStream, parseNodeErrors, parseServiceInfo, parseTable } from "./outputs.js";
 import { requireEndpoints, resolveTarget, type LiveTarget } from "./targets.js";
@@ -65,16 +66,31 @@ export function etcdIsUp(evidence: EtcdEvidence): boolean {
   return evidence.state === "Running" || evidence.health === "OK";
 }
 
-/** Denies unless Omni does not manage the cluster (rule omni-reconcile). */
-export function assertNotOmniManaged(target: LiveTarget): void {
-  const reason = omniManagedReason({ auth: target.context.auth, endpoints: target.context.endpoints, omni: target.context.omni, nodes: target.context.nodes });
-  if (reason) {
-    throw new PolicyDenied(
-      "omni-reconcile",
-      `this cluster is managed by Omni (${reason}); a talosctl change would be reverted by Omni or bypass its reconciliation`,
-      "change the cluster template (template-validate), then apply it with template-sync",
-    );
+/**
+ * Denies unless Omni does not manage the cluster (rule omni-reconcile): the talosconfig context is
+ * checked first; when an Omni is configured, its machine list is asked whether it holds the nodes
+ * of the context or of this write. If that list cannot be read the write is refused too: the server
+ * cannot tell, and a wrong guess bypasses Omni. Without a target (maintenance-mode applies, which use
+ * no talosconfig) only the machine list is asked.
+ */
+export async function assertNotOmniManaged(ctx: ToolContext, target: LiveTarget | undefined, nodes: string[]): Promise<void> {
+  const facts = target
+    ? { auth: target.context.auth, endpoints: target.context.endpoints, omni: target.context.omni, nodes: [...(target.context.nodes ?? []), ...nodes] }
+    : { auth: "", endpoints: [], omni: false, nodes };
+  const route = "change the cluster template (template-validate), then apply it with template-sync";
+  let reason = omniManagedReason(facts);
+  if (!reason) {
+    const lookup = await omniMachineList(ctx);
+    if (lookup && "unavailable" in lookup) {
+      throw new PolicyDenied(
+        "omni-reconcile",
+        `an Omni is configured but its machine list could not be read (${lookup.unavailable}), so it is unknown whether Omni manages ${nodes.join(", ")}`,
+        "check the Omni connection with omni-get (type machines); if this cluster is not Omni's, start talos-mcp without the Omni settings",
+      );
+    }
+    reason = lookup ? omniManagedReason(facts, lookup.machines) : undefined;
   }
+  if (reason) throw new PolicyDenied("omni-reconcile", `this cluster is managed by Omni (${reason}); a talosctl change would be reverted by Omni or bypass its reconciliation`, route);
 }
 
 export interface EtcdMember {
@@ -142,7 +158,7 @@ export function assertOneMinorStep(from: string, to: string): void {
  */
 export async function preflightTakingNodeDown(args: { cluster?: string; context?: string; nodes: string[] }, ctx: ToolContext, action: string): Promise<LiveTarget> {
   const target = await resolveTarget(args, ctx);
-  assertNotOmniManaged(target);
+  await assertNotOmniManaged(ctx, target, args.nodes);
   requireEndpoints(target);
   await assertQuorumSurvives(ctx, target, args.nodes[0]!, action);
   return target;

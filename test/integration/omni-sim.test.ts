@@ -1,0 +1,182 @@
+// The Omni tools through a real MCP client, with the real omnictl, against the simulated Omni:
+// read, sync from nothing, wait with progress, change, tear down (typed confirmation), export
+// round trip, credentials into the workspace; and the omni-reconcile guard refusing talosctl writes
+// to Omni's machines before anything runs. No key material in any result or in the Omni's log.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import type { Config } from "../../src/config.js";
+import type { SimHandle } from "../../src/sim/index.js";
+import { startOmniSimulation } from "../../src/sim/omni/index.js";
+import { loadAnyScenario } from "../../src/sim/scenario.js";
+import { accept, acceptTyped, configFor, session, text, type Elicit } from "../helpers/session.js";
+
+type Omni = SimHandle & { omni: NonNullable<SimHandle["omni"]> };
+
+const omniCalls = (sim: Omni, method: string) => sim.events().filter((e) => e.kind === "api-call" && e.method === `/cosi.resource.State/${method}`);
+
+function template(controlPlanes: string[], workers: string[], kubernetes = "v1.35.2") {
+  return [
+    `kind: Cluster\nname: demo\nkubernetes:\n  version: ${kubernetes}\ntalos:\n  version: v1.12.6`,
+    `kind: ControlPlane\nmachines:\n${controlPlanes.map((m) => `  - ${m}`).join("\n")}`,
+    `kind: Workers\nmachines:\n${workers.map((m) => `  - ${m}`).join("\n")}`,
+  ].join("\n---\n");
+}
+
+describe("Omni tools against the simulated Omni, through MCP", () => {
+  let sim: Omni;
+  let dir: string;
+  let config: Config;
+  let ids: string[];
+  const results: string[] = [];
+  const write = (name: string, body: string) => writeFileSync(join(config.workspace, name), body);
+  const track = <T extends { content?: unknown }>(result: T) => (results.push(JSON.stringify(result)), result);
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "talos-mcp-omni-sim-"));
+    const loaded = loadAnyScenario("omni-fresh");
+    if (loaded.kind !== "omni") throw new Error("omni-fresh must be an Omni scenario");
+    sim = (await startOmniSimulation({ scenario: { ...loaded.scenario, omni: { ...loaded.scenario.omni, readyAfterMs: 1_500 } }, dir: join(dir, "sim") })) as Omni;
+    ids = sim.omni.machines.map((m) => m.id);
+    config = Object.freeze({ ...configFor(dir), omniconfig: sim.omni.omniconfig, omniServiceAccountKeyFile: sim.omni.serviceAccountKeyFile });
+    mkdirSync(join(config.workspace, "omni"), { recursive: true });
+  });
+  afterAll(async () => {
+    await sim?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("omni-get lists the registered machines as parsed JSON", async () => {
+    const { call } = await session(config);
+    const result = track(await call("omni-get", { type: "machines" }));
+    expect(result.isError, text(result)).toBeFalsy();
+    const resources = (result.structuredContent as { resources: { metadata: { id: string } }[] }).resources;
+    expect(resources.map((r) => r.metadata.id).sort()).toEqual([...ids].sort());
+  });
+
+  it("template-sync from nothing asks with the diff as the plan, then template-status waits with progress", async () => {
+    write("omni/cluster.yaml", template(ids.slice(0, 3), [ids[3]!]));
+    let asked = "";
+    const { call } = await session(config, { elicit: (message, properties) => ((asked = message), accept(message, properties)) });
+    const sync = track(await call("template-sync", { template: "omni/cluster.yaml" }));
+    expect(sync.isError, text(sync)).toBeFalsy();
+    expect(asked).toMatch(/Sync Omni cluster template for demo/);
+    expect((sync.structuredContent as { actions: { action: string }[] }).actions.filter((a) => a.action === "creating").length).toBeGreaterThanOrEqual(7);
+    expect(omniCalls(sim, "Create").length).toBeGreaterThanOrEqual(7);
+
+    let progress = 0;
+    const status = track(await call("template-status", { template: "omni/cluster.yaml", waitSeconds: 30, pollSeconds: 1 }, { onprogress: () => (progress += 1) }));
+    expect(status.structuredContent).toMatchObject({ healthy: true });
+    expect(text(status)).toMatch(/Cluster "demo" RUNNING Ready \(4\/4\)/);
+    expect(progress).toBeGreaterThan(0);
+  });
+
+  it("a change (one more worker, newer Kubernetes) is synced without a typed confirmation", async () => {
+    write("omni/cluster.yaml", template(ids.slice(0, 3), [ids[3]!, ids[4]!], "v1.35.3"));
+    const { call } = await session(config, { elicit: accept });
+    const sync = track(await call("template-sync", { template: "omni/cluster.yaml" }));
+    expect(sync.isError, text(sync)).toBeFalsy();
+    expect(text(sync)).toMatch(/updating Clusters\.omni\.sidero\.dev\(demo\)/);
+    expect(text(sync)).toContain(`creating MachineSetNodes.omni.sidero.dev(${ids[4]})`);
+  });
+
+  it("removing a machine is destructive: nothing happens without the cluster name typed back", async () => {
+    write("omni/cluster.yaml", template(ids.slice(0, 3), [ids[3]!], "v1.35.3"));
+    const teardowns = omniCalls(sim, "Teardown").length;
+    const wrong: Elicit = () => ({ action: "accept", content: { confirm: true, typed: "dem0" } });
+    const refused = track(await (await session(config, { elicit: wrong })).call("template-sync", { template: "omni/cluster.yaml" }));
+    expect(refused.isError).toBe(true);
+    expect(omniCalls(sim, "Teardown")).toHaveLength(teardowns);
+
+    const declined = track(await (await session(config, { elicit: () => ({ action: "decline" }) })).call("template-sync", { template: "omni/cluster.yaml" }));
+    expect(declined.isError).toBe(true);
+    expect(omniCalls(sim, "Teardown")).toHaveLength(teardowns);
+
+    const done = track(await (await session(config, { elicit: acceptTyped("demo") })).call("template-sync", { template: "omni/cluster.yaml" }));
+    expect(done.isError, text(done)).toBeFalsy();
+    expect(text(done)).toContain(`destroyed MachineSetNodes.omni.sidero.dev(${ids[4]})`);
+    expect(omniCalls(sim, "Teardown").length).toBe(teardowns + 1);
+  });
+
+  it("template-export → template-validate → template-sync reports no change", async () => {
+    const { call } = await session(config, { elicit: accept });
+    const exported = track(await call("template-export", { cluster: "demo", output: "omni/exported.yaml" }));
+    expect(exported.structuredContent).toMatchObject({ path: "omni/exported.yaml", clusters: ["demo"] });
+    const validated = track(await call("template-validate", { template: "omni/exported.yaml" }));
+    expect(validated.structuredContent).toMatchObject({ valid: true });
+    const creates = omniCalls(sim, "Create").length;
+    const sync = track(await call("template-sync", { template: "omni/exported.yaml" }));
+    expect(sync.isError, text(sync)).toBeFalsy();
+    expect(text(sync)).toMatch(/No change/);
+    expect(omniCalls(sim, "Create")).toHaveLength(creates);
+  });
+
+  it("writes the kubeconfig and talosconfig into the workspace (0600), returning only path, size and hash", async () => {
+    const { call } = await session(config, { elicit: accept });
+    const kubeconfig = track(await call("omni-kubeconfig", { cluster: "demo", user: "automation" }));
+    expect(kubeconfig.structuredContent).toMatchObject({ path: "omni/kubeconfig", sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(statSync(join(config.workspace, "omni/kubeconfig")).mode & 0o777).toBe(0o600);
+    const token = /token: (\S+)/.exec(readFileSync(join(config.workspace, "omni/kubeconfig"), "utf8"))?.[1];
+    expect(token).toBeTruthy();
+    expect(JSON.stringify(kubeconfig)).not.toContain(token!);
+
+    const talosconfig = track(await call("omni-talosconfig", { cluster: "demo", output: "omni/talosconfig" }));
+    expect(talosconfig.isError, text(talosconfig)).toBeFalsy();
+    expect(readFileSync(join(config.workspace, "omni/talosconfig"), "utf8")).toContain("siderov1");
+
+    const talosconfigCalls = sim.events().filter((e) => e.method === "/management.ManagementService/Talosconfig").length;
+    const breakGlass = track(await call("omni-talosconfig", { cluster: "demo", breakGlass: true, output: "omni/bg", overwrite: true }));
+    expect(text(breakGlass)).toMatch(/omniBreakGlass/);
+    expect(sim.events().filter((e) => e.method === "/management.ManagementService/Talosconfig")).toHaveLength(talosconfigCalls);
+  });
+
+  it("omni-reconcile: talosctl writes through Omni's talosconfig are refused and nothing reaches a node", async () => {
+    const guarded = Object.freeze({ ...config, talosconfig: join(config.workspace, "omni/talosconfig") });
+    const { call } = await session(guarded, { elicit: accept });
+    for (const [tool, args] of [
+      ["apply", { nodes: [ids[0]!], file: "omni/cluster.yaml" }],
+      ["bootstrap", { nodes: [ids[0]!] }],
+    ] as const) {
+      const result = track(await call(tool, args));
+      expect(text(result), tool).toMatch(/Denied by rule omni-reconcile: this cluster is managed by Omni \(its talosconfig context uses Omni's SideroV1 auth\)[\s\S]*template-sync/);
+    }
+  });
+
+  it("omni-reconcile: a plain talosconfig is refused too when its nodes are in Omni's machine list", async () => {
+    const address = sim.omni.machines[0]!.id;
+    const plain = join(dir, "plain-talosconfig");
+    writeFileSync(plain, stringify({ context: "direct", contexts: { direct: { endpoints: ["10.5.0.2"], nodes: [], ca: "", crt: "", key: "" } } }));
+    const { call } = await session(Object.freeze({ ...config, talosconfig: plain }), { elicit: accept });
+    const lists = omniCalls(sim, "List").length;
+    const result = track(await call("bootstrap", { nodes: [address] }));
+    expect(text(result)).toMatch(new RegExp(`Denied by rule omni-reconcile: this cluster is managed by Omni \\(Omni lists ${address} among its machines\\)`));
+    expect(omniCalls(sim, "List").length).toBeGreaterThan(lists);
+
+    // Maintenance-mode applies use no talosconfig: the machine list still decides.
+    write("omni/worker.yaml", "version: v1alpha1\nmachine:\n  type: worker\n");
+    const insecure = track(await call("apply", { nodes: [sim.omni.machines[5]!.id], file: "omni/worker.yaml", insecure: true }));
+    expect(text(insecure)).toMatch(/Denied by rule omni-reconcile[\s\S]*among its machines/);
+  });
+
+  it("omni-reconcile: with an Omni configured but unreachable, talosctl writes are refused (unknown is not allowed)", async () => {
+    const unreachable = join(dir, "unreachable-omniconfig");
+    writeFileSync(unreachable, stringify({ context: "gone", contexts: { gone: { url: "http://127.0.0.1:9" } } }));
+    const plain = join(dir, "plain-talosconfig");
+    const { call } = await session(Object.freeze({ ...config, omniconfig: unreachable, talosconfig: plain }), { elicit: accept });
+    const result = track(await call("bootstrap", { nodes: ["10.5.0.9"] }));
+    expect(text(result)).toMatch(/Denied by rule omni-reconcile: an Omni is configured but its machine list could not be read/);
+  });
+
+  it("no result and no line of the Omni's log carries key material", () => {
+    const key = readFileSync(sim.omni.serviceAccountKeyFile, "utf8").trim();
+    const armored = JSON.parse(Buffer.from(key, "base64").toString("utf8")).pgp_key as string;
+    const keyBody = armored.split("\n").find((line) => line.length > 40)!;
+    for (const haystack of [...results, readFileSync(sim.eventsFile, "utf8")]) {
+      expect(haystack).not.toContain(key.slice(0, 32));
+      expect(haystack).not.toContain(keyBody);
+      expect(haystack).not.toMatch(/PGP PRIVATE KEY/);
+    }
+  });
+});
