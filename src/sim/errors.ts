@@ -11,11 +11,11 @@ export class SimError extends Error {
   }
 }
 
-/** gRPC code → the name Go prints ("ALREADY_EXISTS" → "AlreadyExists"). */
+/** gRPC code → the name Go prints ("ALREADY_EXISTS" → "AlreadyExists"; codes.OK prints "OK"). */
 export const CODE_NAMES: Record<number, string> = Object.fromEntries(
   Object.entries(grpc.status)
     .filter(([, value]) => typeof value === "number")
-    .map(([name, value]) => [value, name.split("_").map((w) => w[0] + w.slice(1).toLowerCase()).join("")]),
+    .map(([name, value]) => [value, name === "OK" ? name : name.split("_").map((w) => w[0] + w.slice(1).toLowerCase()).join("")]),
 );
 
 /** How Go's status error prints: "rpc error: code = AlreadyExists desc = …". */

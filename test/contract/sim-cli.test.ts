@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { describe, expect, it } from "vitest";
 import { CLI } from "../helpers/stdio-server.js";
-import { talosctl } from "../helpers/talosctl.js";
+import { TALOSCTL, talosctl } from "../helpers/talosctl.js";
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) =>
@@ -27,7 +27,7 @@ describe("talos-mcp sim (built CLI)", () => {
   it("scenarios lists the shipped scenarios", async () => {
     const result = await cli(["scenarios"]);
     expect(result.code).toBe(0);
-    for (const name of ["fresh-3cp-2w", "running-3cp-2w", "single-node", "quorum-at-risk"]) expect(result.stdout).toMatch(new RegExp(`^${name}\\s+\\S`, "m"));
+    for (const name of ["fresh-3cp-2w", "running-3cp-2w", "single-node", "quorum-at-risk", "omni-fresh", "omni-running"]) expect(result.stdout).toMatch(new RegExp(`^${name}\\s+\\S`, "m"));
   });
 
   it("unknown flags and commands exit 2 with a clear error; --help exits 0", async () => {
@@ -69,5 +69,36 @@ describe("talos-mcp sim (built CLI)", () => {
     const text = await cli(["events", "--dir", join(dir, "sim")]);
     expect(text.stdout).toMatch(/^\S+Z cp-1 api-call \/machine\.MachineService\/Version OK/m);
     expect(JSON.parse(events.stdout)).toEqual(expect.arrayContaining([expect.objectContaining({ node: "cp-1", kind: "api-call", method: "/machine.MachineService/Version", code: "OK" })]));
+  });
+
+  it("up --scenario omni-running starts a simulated Omni and prints what omnictl needs", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "talos-mcp-sim-omni-cli-"));
+    const child = spawn(process.execPath, [CLI, "sim", "up", "--scenario", "omni-running", "--dir", join(dir, "sim")], { stdio: ["ignore", "pipe", "pipe"] });
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    const [line] = await createInterface({ input: child.stdout })[Symbol.asyncIterator]().next().then((r) => [r.value as string]);
+    const started = JSON.parse(line!);
+    expect(started).toMatchObject({
+      scenario: "omni-running",
+      url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      omniconfig: join(dir, "sim", "omniconfig"),
+      talosconfig: join(dir, "sim", "talosconfig"),
+      clusters: ["prod"],
+      env: { OMNI_ENDPOINT: expect.any(String), OMNI_SERVICE_ACCOUNT_KEY: expect.any(String) },
+    });
+    expect(started.machines).toHaveLength(6);
+    expect(started.machines.filter((m: { cluster?: string }) => m.cluster === "prod")).toHaveLength(4);
+    expect(started.machines[0].id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+
+    const omnictl = join(TALOSCTL, "..", "omnictl");
+    const clusters = await new Promise<{ code: number; stdout: string }>((resolve) =>
+      execFile(omnictl, ["get", "clusters"], { env: { PATH: process.env.PATH, HOME: dir, BROWSER: "echo", ...started.env } }, (error, stdout) => resolve({ code: error ? Number(error.code) : 0, stdout })),
+    );
+    expect(clusters.code).toBe(0);
+    expect(clusters.stdout).toMatch(/default\s+Cluster\s+prod/);
+
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    const events = await cli(["events", "--dir", join(dir, "sim")]);
+    expect(events.stdout).toMatch(/omni api-call \/cosi\.resource\.State\/List OK/);
   });
 });

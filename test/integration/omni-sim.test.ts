@@ -12,6 +12,7 @@ import type { SimHandle } from "../../src/sim/index.js";
 import { startOmniSimulation } from "../../src/sim/omni/index.js";
 import { loadAnyScenario } from "../../src/sim/scenario.js";
 import { accept, acceptTyped, configFor, session, text, type Elicit } from "../helpers/session.js";
+import { startStdioServer } from "../helpers/stdio-server.js";
 
 type Omni = SimHandle & { omni: NonNullable<SimHandle["omni"]> };
 
@@ -177,6 +178,24 @@ describe("Omni tools against the simulated Omni, through MCP", () => {
       expect(haystack).not.toContain(key.slice(0, 32));
       expect(haystack).not.toContain(keyBody);
       expect(haystack).not.toMatch(/PGP PRIVATE KEY/);
+    }
+  });
+});
+
+describe("serve --sim omni-running (built server over stdio)", () => {
+  it("points the Omni tools at the simulated Omni and guards its cluster, ignoring the operator's Omni environment", async () => {
+    // An operator's real Omni settings in the environment must not leak into a simulation.
+    const server = await startStdioServer({ args: ["--sim", "omni-running"], env: { OMNI_ENDPOINT: "http://127.0.0.1:9", OMNI_SERVICE_ACCOUNT_KEY: "bm90IGEga2V5" } });
+    try {
+      const clusters = await server.client.callTool({ name: "omni-get", arguments: { type: "clusters" } });
+      expect(clusters.isError, text(clusters)).toBeFalsy();
+      expect((clusters.structuredContent as { resources: { metadata: { id: string } }[] }).resources.map((r) => r.metadata.id)).toEqual(["prod"]);
+      const apply = await server.client.callTool({ name: "apply", arguments: { nodes: ["10.5.0.2"], file: "x.yaml" } });
+      expect(text(apply)).toMatch(/Denied by rule omni-reconcile/);
+      const nodes = await server.client.readResource({ uri: "talos://sim/nodes" });
+      expect(JSON.parse((nodes.contents[0] as { text: string }).text)).toHaveLength(6);
+    } finally {
+      await server.close();
     }
   });
 });
