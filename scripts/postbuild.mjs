@@ -4,7 +4,7 @@ import { chmodSync, cpSync, existsSync } from "node:fs";
 
 const root = new URL("..", import.meta.url);
 chmodSync(new URL("dist/src/cli.js", root), 0o755);
-for (const dir of ["src/sim/scenarios", "src/sim/omni/scenarios"]) {
+for (const dir of ["src/sim/scenarios"]) {
   const from = new URL(`${dir}/`, root);
   if (existsSync(from)) cpSync(from, new URL(`dist/${dir}/`, root), { recursive: true });
 }
