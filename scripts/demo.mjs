@@ -5,7 +5,10 @@
 // health → kubeconfig → etcd-backup, then shows the guard refusing a second bootstrap and an
 // invented command. The client supports elicitation and accepts every plan it is shown, printing
 // it, so the consent flow is visible. Nothing leaves this machine.
-import { mkdtempSync, rmSync } from "node:fs";
+// `npm run demo:omni` (--scenario=omni-fresh) walks create-a-cluster-with-Omni on the simulated
+// Omni instead: machines → cluster template → validate → sync → status → kubeconfig, then the guard
+// refusing a talosctl write to the Omni cluster.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -51,17 +54,7 @@ async function call(name, args, { expectError = false } = {}) {
   return result;
 }
 
-const started = Date.now();
-try {
-  await client.connect(transport);
-  const { tools } = await client.listTools();
-  console.log(`${bold("talos-mcp demo")} — simulated cluster '${scenario}', ${tools.length} tools, workspace ${workspace}`);
-
-  const nodes = await client.readResource({ uri: "talos://sim/nodes" }).then(
-    (r) => JSON.parse(r.contents[0].text),
-    () => undefined,
-  );
-  if (!nodes) throw new Error("the simulator did not publish talos://sim/nodes");
+async function talosWorkflow(nodes) {
   const controlPlanes = nodes.filter((n) => n.role === "controlplane").map((n) => n.address);
   const workers = nodes.filter((n) => n.role === "worker").map((n) => n.address);
   const first = controlPlanes[0];
@@ -89,7 +82,50 @@ try {
   await call("bootstrap", { cluster: "demo", nodes: [controlPlanes[1] ?? first] }, { expectError: true });
   step("the guard: policy-check on a command the skill invents");
   await call("policy-check", { text: "talosctl etcd backup --nodes 10.0.0.2\nssh root@10.0.0.2" });
+}
 
+async function omniWorkflow(machines) {
+  const ids = machines.map((m) => m.address);
+  step("omni-get: the machines registered with Omni");
+  await call("omni-get", { type: "machines" });
+  step("a cluster template in the workspace: three control planes, two workers");
+  mkdirSync(join(workspace, "omni"), { recursive: true });
+  const template = (workers) =>
+    [
+      "kind: Cluster\nname: demo\nkubernetes:\n  version: v1.35.2\ntalos:\n  version: v1.12.6",
+      `kind: ControlPlane\nmachines:\n${ids.slice(0, 3).map((id) => `  - ${id}`).join("\n")}`,
+      `kind: Workers\nmachines:\n${workers.map((id) => `  - ${id}`).join("\n")}`,
+    ].join("\n---\n");
+  writeFileSync(join(workspace, "omni/cluster.yaml"), template([ids[3], ids[4]]));
+  console.log(indent(template([ids[3], ids[4]])));
+  step("template-validate (offline)");
+  await call("template-validate", { template: "omni/cluster.yaml" });
+  step("template-sync: the template diff is the plan (consent asked)");
+  await call("template-sync", { template: "omni/cluster.yaml" });
+  step("template-status: wait until Omni reports the cluster ready (with progress)");
+  await call("template-status", { template: "omni/cluster.yaml", waitSeconds: 60, pollSeconds: 1 });
+  step("omni-kubeconfig and omni-talosconfig into the workspace (0600, never returned)");
+  await call("omni-kubeconfig", { cluster: "demo", user: "automation" });
+  await call("omni-talosconfig", { cluster: "demo", output: "omni/talosconfig" });
+  step("the guard: talosctl writes to Omni's machines are refused (change the template instead)");
+  await call("apply", { nodes: [ids[0]], file: "omni/cluster.yaml", insecure: true }, { expectError: true });
+  step("template-sync: removing a worker is destructive (the cluster name is typed back)");
+  writeFileSync(join(workspace, "omni/cluster.yaml"), template([ids[3]]));
+  await call("template-sync", { template: "omni/cluster.yaml" });
+}
+
+const started = Date.now();
+try {
+  await client.connect(transport);
+  const { tools } = await client.listTools();
+  console.log(`${bold("talos-mcp demo")} — simulated ${scenario.startsWith("omni-") ? "Omni" : "cluster"} '${scenario}', ${tools.length} tools, workspace ${workspace}`);
+
+  const nodes = await client.readResource({ uri: "talos://sim/nodes" }).then(
+    (r) => JSON.parse(r.contents[0].text),
+    () => undefined,
+  );
+  if (!nodes) throw new Error("the simulator did not publish talos://sim/nodes");
+  await (scenario.startsWith("omni-") ? omniWorkflow(nodes) : talosWorkflow(nodes));
   console.log(`\n${bold("done")} in ${((Date.now() - started) / 1000).toFixed(1)} s; audit log: ${join(dir, "audit.jsonl")}`);
 } finally {
   await client.close().catch(() => undefined);
