@@ -11,19 +11,9 @@ import * as openpgp from "openpgp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { parseJsonStream } from "../../src/omni/get.js";
-import type { SimHandle } from "../../src/sim/index.js";
-import { startOmniSimulation } from "../../src/sim/omni/index.js";
-import { loadAnyScenario } from "../../src/sim/scenario.js";
+import { clusterTemplate as template, startOmni as start, type OmniSim as Omni } from "../helpers/omni.js";
 
 const OMNICTL = join(process.env.TALOS_MCP_CACHE ?? join(homedir(), ".cache/talos-mcp"), "bin/omnictl");
-
-type Omni = SimHandle & { omni: NonNullable<SimHandle["omni"]> };
-
-async function start(name: string, dir: string, readyAfterMs = 600): Promise<Omni> {
-  const loaded = loadAnyScenario(name);
-  if (loaded.kind !== "omni") throw new Error(`${name} is not an Omni scenario`);
-  return (await startOmniSimulation({ scenario: { ...loaded.scenario, omni: { ...loaded.scenario.omni, readyAfterMs } }, dir })) as Omni;
-}
 
 function omnictl(sim: Omni, cwd: string, args: string[], key = sim.omni.env.OMNI_SERVICE_ACCOUNT_KEY!) {
   return execa(OMNICTL, args, {
@@ -36,14 +26,6 @@ function omnictl(sim: Omni, cwd: string, args: string[], key = sim.omni.env.OMNI
   }).then((r) => ({ code: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) }));
 }
 
-function template(cluster: string, controlPlanes: string[], workers: string[], kubernetes = "v1.35.2") {
-  return [
-    `kind: Cluster\nname: ${cluster}\nkubernetes:\n  version: ${kubernetes}\ntalos:\n  version: v1.12.6`,
-    `kind: ControlPlane\nmachines:\n${controlPlanes.map((m) => `  - ${m}`).join("\n")}`,
-    `kind: Workers\nmachines:\n${workers.map((m) => `  - ${m}`).join("\n")}`,
-  ].join("\n---\n");
-}
-
 describe("omnictl against the simulated Omni (omni-fresh)", () => {
   let sim: Omni;
   let dir: string;
@@ -52,7 +34,7 @@ describe("omnictl against the simulated Omni (omni-fresh)", () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "omni-sim-"));
-    sim = await start("omni-fresh", join(dir, "sim"));
+    sim = await start("omni-fresh", join(dir, "sim"), 600);
     ids = sim.omni.machines.map((m) => m.id);
   });
   afterAll(async () => {
@@ -73,6 +55,10 @@ describe("omnictl against the simulated Omni (omni-fresh)", () => {
 
   it("syncs a template from nothing, then status waits until every machine is ready", async () => {
     writeFileSync(file(), template("demo", ids.slice(0, 3), [ids[3]!]));
+    const rendered = await omnictl(sim, dir, ["cluster", "template", "render", `--file=${file()}`]);
+    expect(rendered.code, rendered.stderr).toBe(0);
+    expect(rendered.stdout).toMatch(/type: Clusters\.omni\.sidero\.dev/);
+    expect(rendered.stdout.match(/type: MachineSetNodes\.omni\.sidero\.dev/g)).toHaveLength(4);
     const diff = await omnictl(sim, dir, ["cluster", "template", "diff", `--file=${file()}`]);
     expect(diff.code, diff.stderr).toBe(0);
     expect(diff.stdout).toContain("+++ Clusters.omni.sidero.dev(default/demo)");
@@ -186,7 +172,7 @@ describe("omnictl against the simulated Omni (omni-running)", () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "omni-sim-running-"));
-    sim = await start("omni-running", join(dir, "sim"));
+    sim = await start("omni-running", join(dir, "sim"), 600);
   });
   afterAll(async () => {
     await sim?.stop();

@@ -8,23 +8,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import type { Config } from "../../src/config.js";
-import type { SimHandle } from "../../src/sim/index.js";
-import { startOmniSimulation } from "../../src/sim/omni/index.js";
-import { loadAnyScenario } from "../../src/sim/scenario.js";
 import { accept, acceptTyped, configFor, session, text, type Elicit } from "../helpers/session.js";
 import { startStdioServer } from "../helpers/stdio-server.js";
-
-type Omni = SimHandle & { omni: NonNullable<SimHandle["omni"]> };
+import { clusterTemplate, startOmni, type OmniSim as Omni } from "../helpers/omni.js";
 
 const omniCalls = (sim: Omni, method: string) => sim.events().filter((e) => e.kind === "api-call" && e.method === `/cosi.resource.State/${method}`);
-
-function template(controlPlanes: string[], workers: string[], kubernetes = "v1.35.2") {
-  return [
-    `kind: Cluster\nname: demo\nkubernetes:\n  version: ${kubernetes}\ntalos:\n  version: v1.12.6`,
-    `kind: ControlPlane\nmachines:\n${controlPlanes.map((m) => `  - ${m}`).join("\n")}`,
-    `kind: Workers\nmachines:\n${workers.map((m) => `  - ${m}`).join("\n")}`,
-  ].join("\n---\n");
-}
 
 describe("Omni tools against the simulated Omni, through MCP", () => {
   let sim: Omni;
@@ -37,9 +25,7 @@ describe("Omni tools against the simulated Omni, through MCP", () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "talos-mcp-omni-sim-"));
-    const loaded = loadAnyScenario("omni-fresh");
-    if (loaded.kind !== "omni") throw new Error("omni-fresh must be an Omni scenario");
-    sim = (await startOmniSimulation({ scenario: { ...loaded.scenario, omni: { ...loaded.scenario.omni, readyAfterMs: 1_500 } }, dir: join(dir, "sim") })) as Omni;
+    sim = await startOmni("omni-fresh", join(dir, "sim"), 1_500);
     ids = sim.omni.machines.map((m) => m.id);
     config = Object.freeze({ ...configFor(dir), omniconfig: sim.omni.omniconfig, omniServiceAccountKeyFile: sim.omni.serviceAccountKeyFile });
     mkdirSync(join(config.workspace, "omni"), { recursive: true });
@@ -58,7 +44,7 @@ describe("Omni tools against the simulated Omni, through MCP", () => {
   });
 
   it("template-sync from nothing asks with the diff as the plan, then template-status waits with progress", async () => {
-    write("omni/cluster.yaml", template(ids.slice(0, 3), [ids[3]!]));
+    write("omni/cluster.yaml", clusterTemplate("demo", ids.slice(0, 3), [ids[3]!]));
     let asked = "";
     const { call } = await session(config, { elicit: (message, properties) => ((asked = message), accept(message, properties)) });
     const sync = track(await call("template-sync", { template: "omni/cluster.yaml" }));
@@ -75,7 +61,7 @@ describe("Omni tools against the simulated Omni, through MCP", () => {
   });
 
   it("a change (one more worker, newer Kubernetes) is synced without a typed confirmation", async () => {
-    write("omni/cluster.yaml", template(ids.slice(0, 3), [ids[3]!, ids[4]!], "v1.35.3"));
+    write("omni/cluster.yaml", clusterTemplate("demo", ids.slice(0, 3), [ids[3]!, ids[4]!], "v1.35.3"));
     const { call } = await session(config, { elicit: accept });
     const sync = track(await call("template-sync", { template: "omni/cluster.yaml" }));
     expect(sync.isError, text(sync)).toBeFalsy();
@@ -84,7 +70,7 @@ describe("Omni tools against the simulated Omni, through MCP", () => {
   });
 
   it("removing a machine is destructive: nothing happens without the cluster name typed back", async () => {
-    write("omni/cluster.yaml", template(ids.slice(0, 3), [ids[3]!], "v1.35.3"));
+    write("omni/cluster.yaml", clusterTemplate("demo", ids.slice(0, 3), [ids[3]!], "v1.35.3"));
     const teardowns = omniCalls(sim, "Teardown").length;
     const wrong: Elicit = () => ({ action: "accept", content: { confirm: true, typed: "dem0" } });
     const refused = track(await (await session(config, { elicit: wrong })).call("template-sync", { template: "omni/cluster.yaml" }));
