@@ -31,6 +31,8 @@ const KEY_NAMES =
   "key|private[_-]?key|secret|token|password|bootstrap[_-]?token|secretboxEncryptionSecret|aescbcEncryptionSecret|pgp_key|client-key-data|service[_-]?account[_-]?key|api[_-]?key|access[_-]?token|refresh[_-]?token";
 
 const PATTERNS: ReadonlyArray<[RegExp, string | ((match: string, ...groups: string[]) => string)]> = [
+  // A bare Omni service-account key: base64 of {"name":…,"pgp_key":…}.
+  [/\beyJuYW1lIjoi[A-Za-z0-9+/]{40,}={0,2}/g, "[REDACTED:service-account-key]"],
   [/-----BEGIN [A-Z0-9 ]+-----[\s\S]*?-----END [A-Z0-9 ]+-----/g, "[REDACTED:pem]"],
   // base64 of "-----BEGIN": talosconfig ca/crt/key and secrets bundles carry PEM this way.
   [/LS0tLS1CRUdJTi[A-Za-z0-9+/=]*/g, "[REDACTED:pem]"],

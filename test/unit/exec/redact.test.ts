@@ -34,6 +34,10 @@ describe("redaction", () => {
   it.each([
     ["-----BEGIN ED25519 PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIM\n-----END ED25519 PRIVATE KEY-----", "[REDACTED:pem]"],
     ["OMNI_SERVICE_ACCOUNT_KEY=eyJuYW1lIjoiYSIsInBncF9rZXkiOiJ4In0=", "OMNI_SERVICE_ACCOUNT_KEY=[REDACTED:service-account-key]"],
+    [
+      `key is ${Buffer.from(JSON.stringify({ name: "ci@serviceaccount.omni.sidero.dev", pgp_key: "-----BEGIN PGP PRIVATE KEY BLOCK-----\nxVgEZ\n-----END PGP PRIVATE KEY BLOCK-----" })).toString("base64")} here`,
+      "key is [REDACTED:service-account-key] here",
+    ],
     ["Authorization: Bearer abcdefghijklmnop.qrstu", "Authorization: Bearer [REDACTED:token]"],
     ["token: abcdef.0123456789abcdef", 'token: "[REDACTED:token]"'],
     ['{"secret": "c2VjcmV0LXZhbHVl"}', '{"secret": "[REDACTED:secret]"}'],
