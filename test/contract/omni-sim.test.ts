@@ -198,4 +198,17 @@ describe("omnictl against the simulated Omni (omni-running)", () => {
     const unknown = await omnictl(sim, dir, ["get", "nosuchthing"]);
     expect(unknown.code).toBe(1);
   });
+
+  it("a machine Omni has never seen never becomes ready; the free machines do", async () => {
+    const free = sim.omni.machines.filter((m) => !m.cluster).map((m) => m.id);
+    const ghost = "00000000-0000-4000-a000-00000000dead";
+    writeFileSync(join(dir, "ghost.yaml"), template("ghost", [free[0]!], [ghost]));
+    expect((await omnictl(sim, dir, ["cluster", "template", "sync", `--file=${join(dir, "ghost.yaml")}`])).code).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const status = await omnictl(sim, dir, ["cluster", "template", "status", `--file=${join(dir, "ghost.yaml")}`, "--wait=0s"]);
+    expect(status.code).toBe(1);
+    expect(status.stdout).toMatch(/Control Plane "ghost-control-planes" Running Ready \(1\/1\)/);
+    expect(status.stdout).toMatch(/Workers "ghost-workers" ScalingUp Not Ready \(0\/1\)/);
+    expect(status.stderr).toContain("cluster is not healthy");
+  });
 });

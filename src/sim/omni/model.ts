@@ -226,7 +226,8 @@ export class OmniModel {
     }
 
     // Per allocated machine: ClusterMachine + ClusterMachineStatus.
-    const ready = (id: string) => (this.readyAt.get(id) ?? Infinity) <= now;
+    // A machine set node naming a machine Omni has never seen waits forever, as on a real Omni.
+    const ready = (id: string) => this.machines.some((m) => m.id === id) && (this.readyAt.get(id) ?? Infinity) <= now;
     for (const node of nodes) {
       const id = node.metadata.id;
       const labels = { ...node.metadata.labels };
@@ -235,7 +236,7 @@ export class OmniModel {
       if (ready(id)) this.upgrading.delete(id);
       const booting = this.readyAt.get(id)! - now > this.readyAfterMs / 2;
       const stage = ready(id) ? CLUSTER_MACHINE_STAGE.RUNNING : this.upgrading.has(id) ? CLUSTER_MACHINE_STAGE.UPGRADING : booting ? CLUSTER_MACHINE_STAGE.BOOTING : CLUSTER_MACHINE_STAGE.INSTALLING;
-      this.upsert(T.clusterMachineStatus, id, { ...labels, [L.connected]: "", ...(machine ? { [L.nodeName]: machine.name } : {}) }, { ready: ready(id), stage, config_up_to_date: ready(id), management_address: machine?.address ?? "", config_apply_status: ready(id) ? 2 : 1 }, "ClusterMachineStatusController");
+      this.upsert(T.clusterMachineStatus, id, { ...labels, ...(machine ? { [L.connected]: "", [L.nodeName]: machine.name } : {}) }, { ready: ready(id), stage, config_up_to_date: ready(id), management_address: machine?.address ?? "", config_apply_status: ready(id) ? 2 : 1 }, "ClusterMachineStatusController");
     }
 
     // Per machine set: MachineSetStatus.
@@ -299,7 +300,7 @@ export class OmniModel {
       },
       "ClusterStatusController",
     );
-    const pending = [...allocated.keys()].map((id) => this.readyAt.get(id) ?? 0).filter((at) => at > now);
+    const pending = [...allocated.keys()].filter((id) => this.machines.some((m) => m.id === id)).map((id) => this.readyAt.get(id) ?? 0).filter((at) => at > now);
     if (pending.length) this.schedule(() => this.reconcile(clusterName), Math.min(...pending) - now + 5);
   }
 

@@ -169,7 +169,11 @@ export class CosiState {
     const current = this.resources.get(key(namespace, type, id));
     if (!current) throw new SimError(grpc.status.NOT_FOUND, `resource ${pointer({ namespace, type, id })} doesn't exist`);
     if (current.metadata.owner !== owner) throw new SimError(grpc.status.PERMISSION_DENIED, `resource ${pointer(current.metadata, current.metadata.version)} is owned by "${current.metadata.owner}"`);
-    if (current.metadata.phase !== "tearingDown") this.replace(current, { ...copy(current), metadata: { ...copy(current).metadata, phase: "tearingDown" } });
+    if (current.metadata.phase !== "tearingDown") {
+      const next = copy(current);
+      next.metadata.phase = "tearingDown";
+      this.replace(current, next);
+    }
     return this.resources.get(key(namespace, type, id))!.metadata.finalizers.length === 0;
   }
 
