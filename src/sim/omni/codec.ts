@@ -60,6 +60,19 @@ export class OmniCodec {
       const key = goYamlKey(field.name);
       const raw = value[field.name];
       field.resolve();
+      const oneof = field.partOf;
+      if (oneof && !oneof.name.startsWith("_")) {
+        // protoc-gen-go makes one field per oneof, at its first member, holding {Member: value}.
+        if (oneof.fieldsArray[0] !== field) continue;
+        const set = oneof.fieldsArray.find((member) => value[member.name] !== undefined && value[member.name] !== null);
+        out[goYamlKey(oneof.name)] = set ? { [goYamlKey(set.name)]: this.scalarOrMessage(set, value[set.name]) } : null;
+        continue;
+      }
+      if (oneof && (raw === undefined || raw === null)) {
+        // proto3 `optional` is a pointer in Go: nil when unset.
+        out[key] = null;
+        continue;
+      }
       if (field.map) {
         const entries = Object.entries((raw ?? {}) as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
         out[key] = Object.fromEntries(entries.map(([k, v]) => [k, this.scalarOrMessage(field, v)]));

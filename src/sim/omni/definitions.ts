@@ -32,6 +32,10 @@ export function parseDefinitions(source: string, namespaces: Record<string, stri
   for (const match of source.matchAll(/(\w+)Type\s*=\s*resource\.Type\("([^"]+)"\)/g)) types.set(match[1]!, match[2]!);
   const specs = new Map<string, string>();
   for (const match of source.matchAll(/type (\w+)Spec = protobuf\.ResourceSpec\[specs\.(\w+),/g)) specs.set(match[1]!, `specs.${match[2]}`);
+  // `type Config = typed.Resource[ConfigSpec, ConfigExtension]`: the spec of the extension whose ResourceDefinition
+  // declares the type, as the Go names need not match (AuthConfigType's spec is ConfigSpec).
+  const specOfExtension = new Map<string, string>();
+  for (const match of source.matchAll(/typed\.Resource\[(\w+)Spec,\s*(\w+)\]/g)) specOfExtension.set(match[2]!, match[1]!);
 
   const definitions: OmniResourceDefinition[] = [];
   for (const match of source.matchAll(/ResourceDefinitionSpec\{([\s\S]*?)\n\t\}/g)) {
@@ -39,12 +43,14 @@ export function parseDefinitions(source: string, namespaces: Record<string, stri
     const goName = /Type:\s*(\w+)Type,/.exec(body)?.[1];
     const type = goName ? types.get(goName) : undefined;
     if (!goName || !type) continue;
+    const extension = [...source.slice(0, match.index).matchAll(/func \((?:\w+ )?\*?(\w+)\) ResourceDefinition\(\)/g)].at(-1)?.[1];
+    const specName = extension ? specOfExtension.get(extension) : undefined;
     const nsRef = /DefaultNamespace:\s*(?:resources\.)?(\w+),/.exec(body)?.[1];
     const aliasBlock = /Aliases:\s*\[\]resource\.Type\{([^}]*)\}/.exec(body)?.[1] ?? "";
     definitions.push({
       type,
       namespace: (nsRef && namespaces[nsRef]) || "default",
-      specMessage: specs.get(goName),
+      specMessage: (specName && specs.get(specName)) || specs.get(goName),
       aliases: [...aliasBlock.matchAll(/"([^"]+)"/g)].map((m) => m[1]!),
       printColumns: [...body.matchAll(/Name:\s*"([^"]+)",\s*JSONPath:\s*"([^"]+)"/g)].map((m) => ({ name: m[1]!, jsonPath: m[2]! })),
       sensitive: /Sensitivity:\s*meta\.Sensitive/.test(body),
@@ -59,10 +65,14 @@ export function loadOmniDefinitions(resourcesDir: string): OmniResourceDefinitio
   const namespaces = parseNamespaces(readFileSync(join(resourcesDir, "resources.go"), "utf8"));
   const definitions: OmniResourceDefinition[] = [];
   const walk = (dir: string) => {
-    for (const entry of readdirSync(dir).sort()) {
-      const path = join(dir, entry);
-      if (statSync(path).isDirectory()) walk(path);
-      else if (entry.endsWith(".go") && !entry.endsWith("_test.go")) definitions.push(...parseDefinitions(readFileSync(path, "utf8"), namespaces));
+    const entries = readdirSync(dir).sort();
+    const sources = new Map(entries.filter((entry) => entry.endsWith(".go") && !entry.endsWith("_test.go") && !statSync(join(dir, entry)).isDirectory()).map((entry) => [entry, readFileSync(join(dir, entry), "utf8")]));
+    // A package may declare its own namespace (oidc.NamespaceName = "oidc"); resources.go's names win on a clash.
+    const packageNamespaces = { ...parseNamespaces([...sources.values()].join("\n")), ...namespaces };
+    for (const entry of entries) {
+      const source = sources.get(entry);
+      if (source !== undefined) definitions.push(...parseDefinitions(source, packageNamespaces));
+      else if (statSync(join(dir, entry)).isDirectory()) walk(join(dir, entry));
     }
   };
   walk(resourcesDir);

@@ -50,13 +50,14 @@ export async function verifySignedCall(accounts: ServiceAccount[], metadata: grp
   if (!Number.isInteger(timestamp) || Math.abs(now / 1000 - timestamp) > ALLOWED_SKEW_S) throw unauthenticated("timestamp is outside of allowed skew");
   const payloadText = first("x-sidero-payload");
   if (!payloadText) throw unauthenticated("payload not found: x-sidero-payload");
-  let payload: { method?: string; headers?: Record<string, string[] | null> };
+  let payload: { method?: string; headers?: Record<string, string[] | null> } | null;
   try {
     payload = JSON.parse(payloadText);
   } catch {
     throw unauthenticated("invalid signature: payload is not JSON");
   }
-  if (payload.method !== method) throw unauthenticated(`payload method does not match: ${payload.method} != ${method}`);
+  // JSON `null` unmarshals into Go's payload struct as an empty payload.
+  if (payload?.method !== method) throw unauthenticated(`payload method does not match: ${payload?.method ?? ""} != ${method}`);
   for (const name of SIGNED_HEADERS) {
     const signed = payload.headers?.[name] ?? [];
     const sent = metadata.get(name.toLowerCase()).map(String);

@@ -51,36 +51,49 @@ export interface Query {
 const pointer = (md: Pick<ResourceMetadata, "namespace" | "type" | "id">, version?: number) => `${md.type}(${md.namespace}/${md.id}@${version ? version : "undefined"})`;
 const key = (namespace: string, type: string, id: string) => `${namespace}\u0000${type}\u0000${id}`;
 
+// cosi's compare.parseValue: an integer with an optional unit (k, M, Gi, GiB…); undefined when the value is not one.
+const MULTIPLIERS: Record<string, number> = { pi: 2 ** 50, ti: 2 ** 40, gi: 2 ** 30, mi: 2 ** 20, ki: 2 ** 10, p: 1e15, t: 1e12, g: 1e9, m: 1e6, k: 1e3 };
+function labelNumber(text: string): number | undefined {
+  const [, digits = "", rest = ""] = /^([0-9-]*)([\s\S]*)$/.exec(text.trim())!;
+  if (!/^-?\d+$/.test(digits)) return undefined;
+  const units = rest.trim().toLowerCase();
+  const multiplier = units === "" ? 1 : (MULTIPLIERS[units.slice(0, 2)] ?? MULTIPLIERS[units[0]!]);
+  return multiplier === undefined ? undefined : Number(digits) * multiplier;
+}
+
+/** cosi's Labels.Matches: a comparison that cannot be made (label missing, not a number) matches nothing, inverted or not. */
 function termMatches(labels: Record<string, string>, term: LabelTerm): boolean {
   const value = labels[term.key];
-  const has = value !== undefined;
+  // cosi's server turns NOT_EXISTS into an inverted EXISTS, ignoring the term's own invert.
+  if (term.op === "NOT_EXISTS") return value === undefined;
+  const comparison = term.op === "LT" || term.op === "LTE" || term.op === "LT_NUMERIC" || term.op === "LTE_NUMERIC";
+  if (value === undefined) return comparison ? false : Boolean(term.invert);
   const first = term.value[0] ?? "";
   let result: boolean;
   switch (term.op) {
     case "EXISTS":
-      result = has;
-      break;
-    case "NOT_EXISTS":
-      result = !has;
+      result = true;
       break;
     case "EQUAL":
-      result = has && value === first;
+      result = value === first;
       break;
     case "IN":
-      result = has && term.value.includes(value);
+      result = term.value.includes(value);
       break;
     case "LT":
-      result = has && value < first;
+      result = value < first;
       break;
     case "LTE":
-      result = has && value <= first;
+      result = value <= first;
       break;
     case "LT_NUMERIC":
-      result = has && Number(value) < Number(first);
+    case "LTE_NUMERIC": {
+      const left = labelNumber(value);
+      const right = labelNumber(first);
+      if (left === undefined || right === undefined) return false;
+      result = term.op === "LT_NUMERIC" ? left < right : left <= right;
       break;
-    case "LTE_NUMERIC":
-      result = has && Number(value) <= Number(first);
-      break;
+    }
   }
   return term.invert ? !result : result;
 }
@@ -131,7 +144,7 @@ export class CosiState {
 
   create(resource: { metadata: Omit<ResourceMetadata, "version" | "created" | "updated" | "owner" | "phase"> & Partial<ResourceMetadata>; spec: Spec }, owner = ""): StoredResource {
     const md = resource.metadata;
-    if (this.resources.has(key(md.namespace, md.type, md.id))) throw new SimError(grpc.status.ALREADY_EXISTS, `resource ${pointer(md, 1)} already exists`);
+    if (this.resources.has(key(md.namespace, md.type, md.id))) throw new SimError(grpc.status.ALREADY_EXISTS, `resource ${pointer(md, md.version)} already exists`);
     const now = new Date();
     const stored: StoredResource = {
       metadata: { ...md, version: 1, owner, phase: "running", created: now, updated: now, finalizers: [...(md.finalizers ?? [])], labels: { ...md.labels }, annotations: { ...md.annotations } },
@@ -147,13 +160,13 @@ export class CosiState {
     const md = resource.metadata;
     const current = this.resources.get(key(md.namespace, md.type, md.id));
     if (!current) throw new SimError(grpc.status.NOT_FOUND, `resource ${pointer(md, md.version)} doesn't exist`);
-    if (current.metadata.owner !== (options.owner ?? "")) throw new SimError(grpc.status.PERMISSION_DENIED, `resource ${pointer(md, md.version)} is owned by "${current.metadata.owner}"`);
+    if (current.metadata.owner !== (options.owner ?? "")) throw new SimError(grpc.status.PERMISSION_DENIED, `resource ${pointer(md, current.metadata.version)} is owned by "${current.metadata.owner}"`);
     if (current.metadata.version !== md.version) {
-      throw new SimError(grpc.status.FAILED_PRECONDITION, `resource ${pointer(md, md.version)} update conflict: expected version "${md.version}", actual version "${current.metadata.version}"`);
+      throw new SimError(grpc.status.FAILED_PRECONDITION, `resource ${pointer(md, current.metadata.version)} update conflict: expected version "${md.version || "undefined"}", actual version "${current.metadata.version}"`);
     }
     const expectedPhase = options.expectedPhase ?? "running";
-    if (current.metadata.phase !== expectedPhase) throw new SimError(grpc.status.INVALID_ARGUMENT, `resource ${pointer(md, md.version)} is not in phase ${expectedPhase}`);
-    return this.replace(current, { ...resource, metadata: { ...md, owner: current.metadata.owner, created: current.metadata.created } });
+    if (current.metadata.phase !== expectedPhase) throw new SimError(grpc.status.INVALID_ARGUMENT, `resource ${pointer(md, current.metadata.version)} is not in phase ${expectedPhase}`);
+    return this.replace(current, copy({ ...resource, metadata: { ...md, owner: current.metadata.owner, created: current.metadata.created } }));
   }
 
   /** Controller-side changes (status, finalizers) that do not go through the API's version check. */
@@ -182,7 +195,7 @@ export class CosiState {
     if (!current) throw new SimError(grpc.status.NOT_FOUND, `resource ${pointer({ namespace, type, id })} doesn't exist`);
     if (current.metadata.owner !== owner) throw new SimError(grpc.status.PERMISSION_DENIED, `resource ${pointer(current.metadata, current.metadata.version)} is owned by "${current.metadata.owner}"`);
     if (current.metadata.finalizers.length > 0) {
-      throw new SimError(grpc.status.FAILED_PRECONDITION, `resource ${pointer(current.metadata, current.metadata.version)} has pending finalizers ${JSON.stringify(current.metadata.finalizers).replace(/"/g, "").replace(/,/g, " ")}`);
+      throw new SimError(grpc.status.FAILED_PRECONDITION, `resource ${pointer(current.metadata, current.metadata.version)} has pending finalizers &[${current.metadata.finalizers.join(" ")}]`);
     }
     this.resources.delete(key(namespace, type, id));
     this.emit({ type: "destroyed", resource: copy(current) });
@@ -223,7 +236,7 @@ export class CosiState {
       if (watcher.id !== undefined && watcher.id !== md.id) continue;
       if (watcher.id === undefined && !matches(event.resource, watcher.query)) {
         // A resource that stops matching leaves the watched set, as in cosi.
-        if (event.type === "updated" && event.old && matches(event.old, watcher.query)) watcher.listener({ type: "destroyed", resource: event.old });
+        if (event.type === "updated" && event.old && matches(event.old, watcher.query)) watcher.listener({ type: "destroyed", resource: event.resource });
         continue;
       }
       if (watcher.id === undefined && event.type === "updated" && event.old && !matches(event.old, watcher.query)) {
