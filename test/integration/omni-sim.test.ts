@@ -122,6 +122,7 @@ describe("Omni tools against the simulated Omni, through MCP", () => {
   it("omni-reconcile: talosctl writes through Omni's talosconfig are refused and nothing reaches a node", async () => {
     const guarded = Object.freeze({ ...config, talosconfig: join(config.workspace, "omni/talosconfig") });
     const { call } = await session(guarded, { elicit: accept });
+    const before = sim.events().length;
     for (const [tool, args] of [
       ["apply", { nodes: [ids[0]!], file: "omni/cluster.yaml" }],
       ["bootstrap", { nodes: [ids[0]!] }],
@@ -129,6 +130,8 @@ describe("Omni tools against the simulated Omni, through MCP", () => {
       const result = track(await call(tool, args));
       expect(text(result), tool).toMatch(/Denied by rule omni-reconcile: this cluster is managed by Omni \(its talosconfig context uses Omni's SideroV1 auth\)[\s\S]*template-sync/);
     }
+    // Refused from the talosconfig alone: nothing reached Omni (or, through it, a node).
+    expect(sim.events()).toHaveLength(before);
   });
 
   it("omni-reconcile: a plain talosconfig is refused too when its nodes are in Omni's machine list", async () => {
@@ -180,6 +183,12 @@ describe("serve --sim omni-running (built server over stdio)", () => {
       expect(text(apply)).toMatch(/Denied by rule omni-reconcile/);
       const nodes = await server.client.readResource({ uri: "talos://sim/nodes" });
       expect(JSON.parse((nodes.contents[0] as { text: string }).text)).toHaveLength(6);
+      // The audit log and the server's stderr carry no key material (the sim's key is generated per run).
+      const audit = JSON.stringify(server.audit());
+      expect(audit).toContain("omni-get");
+      for (const haystack of [audit, server.stderr()]) {
+        expect(haystack).not.toMatch(/PGP PRIVATE KEY|eyJuYW1lIjoi/);
+      }
     } finally {
       await server.close();
     }
