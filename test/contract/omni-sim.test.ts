@@ -3,7 +3,7 @@
 // life cycle (validate, render, diff, sync from nothing, sync with a change, sync that tears a
 // machine down, status waiting for ready, export round trip, delete), kubeconfig and talosconfig,
 // a Reader key refused writes, and a key Omni does not know failing fast instead of opening a browser.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -210,5 +210,29 @@ describe("omnictl against the simulated Omni (omni-running)", () => {
     expect(status.stdout).toMatch(/Control Plane "ghost-control-planes" Running Ready \(1\/1\)/);
     expect(status.stdout).toMatch(/Workers "ghost-workers" ScalingUp Not Ready \(0\/1\)/);
     expect(status.stderr).toContain("cluster is not healthy");
+    expect((await omnictl(sim, dir, ["cluster", "template", "delete", `--file=${join(dir, "ghost.yaml")}`])).code).toBe(0);
+  });
+
+  it("config patches (file, inline, per machine) and machine labels sync, export and diff clean", async () => {
+    const free = sim.omni.machines.filter((m) => !m.cluster).map((m) => m.id);
+    mkdirSync(join(dir, "patches"), { recursive: true });
+    writeFileSync(join(dir, "patches/ntp.yaml"), "machine:\n  time:\n    servers: [time.example]\n");
+    const withPatches = [
+      template("patched", [free[0]!], [free[1]!]).replace("talos:\n  version: v1.12.6", "talos:\n  version: v1.12.6\npatches:\n  - file: patches/ntp.yaml\n  - name: somaxconn\n    inline:\n      machine:\n        sysctls:\n          net.core.somaxconn: \"65535\""),
+      `kind: Machine\nname: ${free[1]}\nlabels:\n  tier: gold\npatches:\n  - name: node-label\n    inline:\n      machine:\n        nodeLabels:\n          tier: gold`,
+    ].join("\n---\n");
+    writeFileSync(join(dir, "patched.yaml"), withPatches);
+    const sync = await omnictl(sim, dir, ["cluster", "template", "sync", `--file=${join(dir, "patched.yaml")}`]);
+    expect(sync.code, sync.stderr).toBe(0);
+    expect(sync.stdout.match(/\* creating ConfigPatches/g)).toHaveLength(3);
+    const patches = parseJsonStream((await omnictl(sim, dir, ["get", "configpatches", "--selector=omni.sidero.dev/cluster=patched", "-o", "json"])).stdout) as { spec: { data: string } }[];
+    expect(patches.map((p) => p.spec.data).join("\n")).toContain("time.example");
+
+    const exported = join(dir, "patched-export.yaml");
+    expect((await omnictl(sim, dir, ["cluster", "template", "export", "--cluster=patched", `--output=${exported}`, "--force"])).code).toBe(0);
+    expect(readFileSync(exported, "utf8")).toMatch(/tier: gold[\s\S]*nodeLabels/);
+    const diff = await omnictl(sim, dir, ["cluster", "template", "diff", `--file=${exported}`]);
+    expect(diff.code, diff.stderr).toBe(0);
+    expect(diff.stdout.trim()).toBe("");
   });
 });
