@@ -54,6 +54,8 @@ export interface Config {
   omniconfig?: string;
   /** Path of a file holding an Omni service-account key (else the environment). */
   omniServiceAccountKeyFile?: string;
+  /** PEM bundle of the CA that signs the Omni endpoint's certificate (self-hosted Omni, the simulator). */
+  omniCaFile?: string;
   /** omni-talosconfig may pass --break-glass. */
   omniBreakGlass: boolean;
   consent: ConsentMode;

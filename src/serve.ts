@@ -52,7 +52,7 @@ async function withSimulation(config: Config, log: Logger): Promise<{ config: Co
   const { startAnySimulation } = await import("./sim/index.js");
   const sim = await startAnySimulation({ scenario: config.sim, dir });
   log.info({ scenario: sim.scenario, nodes: sim.nodes, talosconfig: sim.talosconfig, omni: sim.omni?.url }, sim.omni ? "simulated Omni started" : "simulated cluster started");
-  const omni = sim.omni ? { omniconfig: sim.omni.omniconfig, omniServiceAccountKeyFile: sim.omni.serviceAccountKeyFile } : {};
+  const omni = sim.omni ? { omniconfig: sim.omni.omniconfig, omniServiceAccountKeyFile: sim.omni.serviceAccountKeyFile, omniCaFile: sim.omni.caFile } : {};
   return { config: Object.freeze({ ...config, talosconfig: sim.talosconfig, context: undefined, ...omni }), sim };
 }
 

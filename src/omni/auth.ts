@@ -44,7 +44,7 @@ export async function omniEndpoint(source: { omniconfig?: string; env: NodeJS.Pr
 }
 
 /** The environment omnictl needs for a headless call; throws a ToolError naming the fix. */
-export async function omniAuthEnv(source: { keyFile?: string; omniconfig?: string; env: NodeJS.ProcessEnv }): Promise<Record<string, string>> {
+export async function omniAuthEnv(source: { keyFile?: string; omniconfig?: string; caFile?: string; env: NodeJS.ProcessEnv }): Promise<Record<string, string>> {
   let key: string | undefined;
   let origin: string;
   const fromEnv = SERVICE_ACCOUNT_ENV_NAMES.find((name) => source.env[name]);
@@ -61,5 +61,6 @@ export async function omniAuthEnv(source: { keyFile?: string; omniconfig?: strin
   }
   const problem = serviceAccountKeyProblem(key!);
   if (problem) throw new ToolError(`The Omni service-account key from ${origin} ${problem}.`, { next: HOW_TO_FIX });
-  return { OMNI_SERVICE_ACCOUNT_KEY: key!.trim(), OMNI_ENDPOINT: await omniEndpoint(source) };
+  // A private CA (self-hosted Omni) is handed to the Go CLIs the way Go reads one on Linux.
+  return { OMNI_SERVICE_ACCOUNT_KEY: key!.trim(), OMNI_ENDPOINT: await omniEndpoint(source), ...(source.caFile ? { SSL_CERT_FILE: source.caFile } : {}) };
 }

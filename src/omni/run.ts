@@ -9,7 +9,7 @@ import { omniAuthEnv } from "./auth.js";
 /** The key and URL omnictl gets; throws a ToolError naming the fix when no Omni is configured. */
 export function omniEnvFor(ctx: ToolContext): Promise<Record<string, string>> {
   // In --sim mode the simulated Omni's key and URL are used, never an operator's Omni environment.
-  return omniAuthEnv({ keyFile: ctx.config.omniServiceAccountKeyFile, omniconfig: ctx.config.omniconfig, env: ctx.config.sim ? {} : process.env });
+  return omniAuthEnv({ keyFile: ctx.config.omniServiceAccountKeyFile, omniconfig: ctx.config.omniconfig, caFile: ctx.config.omniCaFile, env: ctx.config.sim ? {} : process.env });
 }
 
 /** Runs omnictl and returns its result whatever the exit code (for callers that read failures). */

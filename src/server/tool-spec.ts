@@ -30,6 +30,12 @@ export interface CliTarget {
   endpoints?: string[];
   nodes?: string[];
   omniconfig?: string;
+  /**
+   * How the CLI authenticates beyond its config file: a SideroV1 (Omni) talosconfig context needs
+   * the Omni service-account key in the child's environment, or it would wait for a browser login.
+   * `missing` says why no key is available; the runner then refuses before starting the CLI.
+   */
+  auth?: { env: Record<string, string> } | { missing: string };
 }
 
 export interface CliRunOptions {

@@ -176,7 +176,7 @@ export async function runSimCli(argv: string[]): Promise<number> {
     const common = { talosconfig: handle.talosconfig, endpoints: handle.endpoints, scenario: handle.scenario, eventsFile: handle.eventsFile };
     const omni = handle.omni;
     const line = omni
-      ? { ...common, omniconfig: omni.omniconfig, url: omni.url, serviceAccountKeyFile: omni.serviceAccountKeyFile, readerServiceAccountKeyFile: omni.readerServiceAccountKeyFile, machines: omni.machines, clusters: omni.clusters, env: omni.env }
+      ? { ...common, omniconfig: omni.omniconfig, url: omni.url, caFile: omni.caFile, serviceAccountKeyFile: omni.serviceAccountKeyFile, readerServiceAccountKeyFile: omni.readerServiceAccountKeyFile, machines: omni.machines, clusters: omni.clusters, env: omni.env }
       : { ...common, nodes: handle.nodes };
     process.stdout.write(`${JSON.stringify(line)}\n`);
     await new Promise<void>((resolveStop) => {

@@ -9,6 +9,7 @@ import { z } from "zod";
 import { readTalosconfig, resolveTalosconfigPath, type TalosContextInfo } from "../backends/talosconfig.js";
 import { PolicyDenied, ToolError } from "../server/errors.js";
 import { clusterName, nodeAddress } from "../server/schemas.js";
+import { omniEnvFor } from "../omni/run.js";
 import type { CliTarget, ToolContext } from "../server/tool-spec.js";
 import { clusterPaths } from "./cluster-files.js";
 import { ClusterStateStore } from "./cluster-state.js";
@@ -84,7 +85,19 @@ async function contextTarget(requested: string | undefined, ctx: ToolContext): P
   if (!context) throw new ToolError(`the talosconfig has no context '${name}'`, { field: "context" });
   const key = createHash("sha256").update(`${path}\0${name}`).digest("hex").slice(0, 16);
   const state = new ClusterStateStore(join(ctx.config.stateDir, "clusters", `${name.replace(/[^A-Za-z0-9_.-]/g, "_")}-${key}.json`));
-  return { id: `context:${name}`, cli: { talosconfig: path, context: name }, state, context };
+  return { id: `context:${name}`, cli: { talosconfig: path, context: name, ...(await omniAuth(context, ctx)) }, state, context };
+}
+
+/** SideroV1 (Omni-issued) contexts authenticate with the Omni service-account key. */
+async function omniAuth(context: TalosContextInfo, ctx: ToolContext): Promise<Pick<CliTarget, "auth">> {
+  if (context.auth !== "siderov1") return {};
+  try {
+    const env = await omniEnvFor(ctx);
+    return { auth: { env: { OMNI_SERVICE_ACCOUNT_KEY: env.OMNI_SERVICE_ACCOUNT_KEY!, ...(env.SSL_CERT_FILE ? { SSL_CERT_FILE: env.SSL_CERT_FILE } : {}) } } };
+  } catch (error) {
+    const message = (error as Error).message;
+    return { auth: { missing: message.startsWith("No Omni service-account key") ? "no Omni service-account key is configured" : `the Omni service-account key is not usable (${message})` } };
+  }
 }
 
 /** For calls that must reach the cluster through endpoints (everything but maintenance mode). */

@@ -22,7 +22,7 @@ function omnictl(sim: Omni, cwd: string, args: string[], key = sim.omni.env.OMNI
     cwd,
     timeout: 60_000,
     extendEnv: false,
-    env: { PATH: process.env.PATH ?? "", HOME: cwd, BROWSER: "echo", OMNI_ENDPOINT: sim.omni.url, OMNI_SERVICE_ACCOUNT_KEY: key },
+    env: { PATH: process.env.PATH ?? "", HOME: cwd, BROWSER: "echo", OMNI_ENDPOINT: sim.omni.url, OMNI_SERVICE_ACCOUNT_KEY: key, SSL_CERT_FILE: sim.omni.caFile },
   }).then((r) => ({ code: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) }));
 }
 

@@ -79,11 +79,11 @@ describe("talos-mcp sim (built CLI)", () => {
     const started = JSON.parse(line!);
     expect(started).toMatchObject({
       scenario: "omni-running",
-      url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      url: expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+$/),
       omniconfig: join(dir, "sim", "omniconfig"),
       talosconfig: join(dir, "sim", "talosconfig"),
       clusters: ["prod"],
-      env: { OMNI_ENDPOINT: expect.any(String), OMNI_SERVICE_ACCOUNT_KEY: expect.any(String) },
+      env: { OMNI_ENDPOINT: expect.any(String), OMNI_SERVICE_ACCOUNT_KEY: expect.any(String), SSL_CERT_FILE: join(dir, "sim", "omni-ca.pem") },
     });
     expect(started.machines).toHaveLength(6);
     expect(started.machines.filter((m: { cluster?: string }) => m.cluster === "prod")).toHaveLength(4);

@@ -27,7 +27,7 @@ describe("Omni tools against the simulated Omni, through MCP", () => {
     dir = mkdtempSync(join(tmpdir(), "talos-mcp-omni-sim-"));
     sim = await startOmni("omni-fresh", join(dir, "sim"), 1_500);
     ids = sim.omni.machines.map((m) => m.id);
-    config = Object.freeze({ ...configFor(dir), omniconfig: sim.omni.omniconfig, omniServiceAccountKeyFile: sim.omni.serviceAccountKeyFile });
+    config = Object.freeze({ ...configFor(dir), omniconfig: sim.omni.omniconfig, omniServiceAccountKeyFile: sim.omni.serviceAccountKeyFile, omniCaFile: sim.omni.caFile });
     mkdirSync(join(config.workspace, "omni"), { recursive: true });
   });
   afterAll(async () => {

@@ -5,6 +5,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { PINNED } from "../../backends/versions.js";
 import { EventLog, type SimEvent } from "../events.js";
+import { generateCa, issueServerCert } from "../pki.js";
 import { loadCosiApi, protoRoot } from "../protos.js";
 import type { SimHandle } from "../index.js";
 import { OmniCodec } from "./codec.js";
@@ -22,7 +23,9 @@ export interface OmniSimInfo {
   serviceAccountKeyFile: string;
   /** The same for a Reader account, to evaluate read-only agents. */
   readerServiceAccountKeyFile: string;
-  /** Environment for omnictl: OMNI_ENDPOINT and OMNI_SERVICE_ACCOUNT_KEY. */
+  /** PEM of the CA that signed the Omni endpoint's certificate. */
+  caFile: string;
+  /** Environment for omnictl (and talosctl through Omni): OMNI_ENDPOINT, OMNI_SERVICE_ACCOUNT_KEY, SSL_CERT_FILE. */
   env: Record<string, string>;
   machines: { id: string; name: string; talosVersion: string; labels: Record<string, string>; cluster?: string }[];
   clusters: string[];
@@ -53,9 +56,12 @@ export async function startOmniSimulation(options: { scenario: OmniScenario; dir
     { ...(await createServiceAccount("talos-mcp-sim-reader")), role: "Reader" },
   ];
   const server = new OmniApiServer({ model, log, accounts, ...api });
-  const url = await server.start();
+  // Omni is served over TLS; clients trust this run's CA through SSL_CERT_FILE.
+  const ca = await generateCa("omni-sim");
+  const url = await server.start(await issueServerCert(ca, "127.0.0.1", "localhost"));
 
   const write = (name: string, text: string) => writeFile(join(dir, name), text, { mode: 0o600 }).then(() => join(dir, name));
+  const caFile = await write("omni-ca.pem", ca.certPem);
   const serviceAccountKeyFile = await write("omni-service-account.key", `${accounts[0]!.encodedKey}\n`);
   const readerServiceAccountKeyFile = await write("omni-service-account-reader.key", `${accounts[1]!.encodedKey}\n`);
   const omniconfig = await write("omniconfig", server.omniconfig(accounts[0]!.identity));
@@ -86,7 +92,8 @@ export async function startOmniSimulation(options: { scenario: OmniScenario; dir
       omniconfig,
       serviceAccountKeyFile,
       readerServiceAccountKeyFile,
-      env: { OMNI_ENDPOINT: url, OMNI_SERVICE_ACCOUNT_KEY: accounts[0]!.encodedKey },
+      caFile,
+      env: { OMNI_ENDPOINT: url, OMNI_SERVICE_ACCOUNT_KEY: accounts[0]!.encodedKey, SSL_CERT_FILE: caFile },
       get machines() {
         return machines();
       },

@@ -1,7 +1,7 @@
 // The simulated Omni's API on loopback: the COSI State service (what omnictl's get, cluster
 // template and every other command use) and the ManagementService calls for kubeconfig,
-// talosconfig and omniconfig. Plain HTTP/2 like an `http://` Omni endpoint; every call must carry a
-// valid service-account signature. Resources go out with proto_spec (typed decoding) and yaml_spec
+// talosconfig and omniconfig. TLS on loopback, like an `https://` Omni (clients trust the
+// simulation's CA through SSL_CERT_FILE); every call must carry a valid service-account signature. Resources go out with proto_spec (typed decoding) and yaml_spec
 // (`get -o yaml|json`), as cosi's server sends them.
 import { randomBytes } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
@@ -78,11 +78,11 @@ export class OmniApiServer {
     this.server.addService(management.management.ManagementService.service, this.managementHandlers(management.management.ManagementService.service));
   }
 
-  async start(host = "127.0.0.1", port = 0): Promise<string> {
-    const bound = await new Promise<number>((resolve, reject) =>
-      this.server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (error, actual) => (error ? reject(error) : resolve(actual))),
-    );
-    this.url = `http://${host}:${bound}`;
+  /** Listens on loopback with TLS (a certificate from the simulation's CA), like an https:// Omni. */
+  async start(tls: { certPem: string; keyPem: string }, host = "127.0.0.1", port = 0): Promise<string> {
+    const credentials = grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(tls.certPem), private_key: Buffer.from(tls.keyPem) }], false);
+    const bound = await new Promise<number>((resolve, reject) => this.server.bindAsync(`${host}:${port}`, credentials, (error, actual) => (error ? reject(error) : resolve(actual))));
+    this.url = `https://${host}:${bound}`;
     return this.url;
   }
 
@@ -328,7 +328,7 @@ export class OmniApiServer {
     const kubeconfig = stringify({
       apiVersion: "v1",
       kind: "Config",
-      clusters: [{ name, cluster: { server: `${this.url.replace(/^http:/, "https:")}/k8s/${cluster}` } }],
+      clusters: [{ name, cluster: { server: `${this.url}/k8s/${cluster}` } }],
       contexts: [{ name, context: { cluster: name, namespace: "default", user } }],
       "current-context": name,
       users: [{ name: user, user: { token: randomBytes(32).toString("base64url") } }],
