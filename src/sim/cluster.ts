@@ -43,11 +43,12 @@ export class SimCluster {
   /** Called when a node's TLS identity changes (apply, reset): its server must restart. */
   onIdentityChange: (node: SimNode) => Promise<void> = async () => undefined;
 
+  /** `log`: where calls and state changes are recorded (a JSONL file path, or a shared log). */
   constructor(
     readonly scenario: Scenario,
-    eventsFile?: string,
+    log?: string | EventLog,
   ) {
-    this.log = new EventLog(eventsFile);
+    this.log = log instanceof EventLog ? log : new EventLog(log);
     this.nodes = scenario.nodes.map((n) => ({
       name: n.name,
       address: n.address,

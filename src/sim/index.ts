@@ -1,6 +1,5 @@
 // The simulated Talos cluster: real gRPC + TLS on loopback, driven by the unmodified talosctl.
 // `talos-mcp sim up` runs it standalone; `talos-mcp serve --sim` runs it in-process.
-import { createHash } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -9,6 +8,7 @@ import { SimCluster } from "./cluster.js";
 import type { SimEvent } from "./events.js";
 import { b64, generateCa, issueClientCert } from "./pki.js";
 import { loadTalosApi } from "./protos.js";
+import { configureNodes } from "./provision.js";
 import type { OmniSimInfo } from "./omni/index.js";
 import { listScenarios, loadAnyScenario, loadScenario } from "./scenario.js";
 import { SimApi } from "./server.js";
@@ -45,27 +45,6 @@ export async function startAnySimulation(options: { scenario: string; dir: strin
 }
 
 /**
- * The machine config a pre-configured node reports (`get mc`): its Kubernetes version shows in the
- * component images, as on real nodes; Omni-managed nodes carry the SideroLinkConfig document Omni adds.
- */
-function machineConfigFor(scenario: { clusterName: string; kubernetesVersion: string; omniManaged: boolean }, role: string, endpoint: string, caPem: string): string {
-  const k8s = `v${scenario.kubernetesVersion}`;
-  const main = stringify({
-    version: "v1alpha1",
-    machine: { type: role, ca: { crt: b64(caPem) }, kubelet: { image: `ghcr.io/siderolabs/kubelet:${k8s}` }, install: { disk: "/dev/sda" } },
-    cluster: {
-      clusterName: scenario.clusterName,
-      controlPlane: { endpoint },
-      ...(role === "controlplane" ? { apiServer: { image: `registry.k8s.io/kube-apiserver:${k8s}` }, controllerManager: { image: `registry.k8s.io/kube-controller-manager:${k8s}` }, scheduler: { image: `registry.k8s.io/kube-scheduler:${k8s}` } } : {}),
-      proxy: { image: `registry.k8s.io/kube-proxy:${k8s}` },
-    },
-  });
-  if (!scenario.omniManaged) return main;
-  return `${main}---
-${stringify({ apiVersion: "v1alpha1", kind: "SideroLinkConfig", apiUrl: "https://omni.sim.invalid:8090?jointoken=simulated" })}`;
-}
-
-/**
  * Starts the scenario's nodes. `subnet` moves every node to 127.0.<subnet>.x, so several
  * simulations (parallel tests, harness runs) can use the same scenario side by side.
  */
@@ -86,23 +65,7 @@ export async function startSimulation(options: { scenario: string; dir: string; 
   const admin = await issueClientCert(ca, ["os:admin"]);
   const controlPlanes = scenario.nodes.filter((n) => n.role === "controlplane").map((n) => n.address);
   if (scenario.stage !== "maintenance") {
-    const endpoint = `https://${controlPlanes[0]}:6443`;
-    const etcdCluster = scenario.stage === "running" ? "sim-etcd" : undefined;
-    for (const node of cluster.nodes) {
-      Object.assign(node, {
-        role: node.plannedRole,
-        stage: scenario.stage === "running" ? "running" : "installed",
-        clusterName: scenario.clusterName,
-        installDisk: "/dev/sda",
-        ca,
-        config: machineConfigFor(scenario, node.plannedRole, endpoint, ca.certPem),
-      });
-      if (node.plannedRole === "controlplane") {
-        node.etcd = etcdCluster ? (node.faults.etcdDown ? "down" : "running") : "waiting";
-        node.etcdCluster = etcdCluster;
-        node.etcdMemberId = etcdCluster ? createHash("sha256").update(node.name).digest("hex").slice(0, 12) : undefined;
-      }
-    }
+    configureNodes(cluster, scenario, ca);
   } else {
     for (const node of cluster.nodes) cluster.kernelLog(node, "booted in maintenance mode: waiting for a machine config (talosctl apply-config --insecure)");
   }

@@ -117,6 +117,8 @@ export class SimApi {
   }
 
   private async restart(node: SimNode): Promise<void> {
+    // Nodes only reached through a proxy (the simulated Omni) have no server of their own.
+    if (!this.servers.has(node.address)) return;
     await this.stop(node.address);
     await this.start(node);
   }
@@ -154,7 +156,24 @@ export class SimApi {
 
   // ----- dispatch ---------------------------------------------------------------------------------
 
+  /** Roles of calls forwarded by a proxy (the simulated Omni), which authenticated them itself. */
+  private readonly proxiedRoles = new WeakMap<object, string[]>();
+
+  /**
+   * The handler for `method` as `endpoint` answers it, for a proxy that serves the Talos API itself:
+   * the proxy authenticates the caller and decides the Talos roles, as Omni's Talos backend does.
+   */
+  proxiedHandler(endpoint: SimNode, method: grpc.MethodDefinition<unknown, unknown>, roles: string[]): grpc.UntypedHandleCall {
+    const handler = this.implement(endpoint, method) as (...args: unknown[]) => unknown;
+    return ((call: object, ...rest: unknown[]) => {
+      this.proxiedRoles.set(call, roles);
+      return handler(call, ...rest);
+    }) as grpc.UntypedHandleCall;
+  }
+
   private callContext(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown> | grpc.ServerReadableStream<unknown, unknown>, method: string): CallContext {
+    const proxied = this.proxiedRoles.get(call);
+    if (proxied) return { method, roles: proxied, insecure: false };
     const cert = call.getAuthContext()?.sslPeerCertificate;
     const organization = cert?.subject?.O;
     const roles = organization === undefined ? [] : Array.isArray(organization) ? organization : [organization];

@@ -235,4 +235,38 @@ describe("omnictl against the simulated Omni (omni-running)", () => {
     expect(diff.code, diff.stderr).toBe(0);
     expect(diff.stdout.trim()).toBe("");
   });
+
+  it("the real talosctl reaches the cluster's nodes through the Omni endpoint, with the role Omni injects", async () => {
+    const talos = (args: string[], key = sim.omni.env.OMNI_SERVICE_ACCOUNT_KEY!) =>
+      execa(join(OMNICTL, "..", "talosctl"), ["--talosconfig", sim.talosconfig, ...args], {
+        reject: false,
+        stdin: "ignore",
+        timeout: 60_000,
+        extendEnv: false,
+        env: { PATH: process.env.PATH ?? "", HOME: dir, BROWSER: "echo", OMNI_SERVICE_ACCOUNT_KEY: key, SSL_CERT_FILE: sim.omni.caFile },
+      }).then((r) => ({ code: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) }));
+    const prod = sim.omni.machines.filter((m) => m.cluster === "prod");
+
+    const version = await talos(["version", "--nodes", "172.20.0.2"]);
+    expect(version.code, version.stderr).toBe(0);
+    expect(version.stdout).toMatch(/NODE:\s+172\.20\.0\.2[\s\S]*Tag:\s+v1\.12\.6/);
+    // Machine UUIDs work as node names, as through a real Omni.
+    const members = await talos(["get", "members", "--nodes", prod[0]!.id]);
+    expect(members.code, members.stderr).toBe(0);
+    for (const machine of prod) expect(members.stdout).toContain(machine.name);
+    const etcd = await talos(["etcd", "members", "--nodes", "172.20.0.2"]);
+    expect(etcd.stdout.match(/172\.20\.0\.\d+:2380/g)).toHaveLength(3);
+
+    // Omni runs these as os:operator: machine-config writes and secrets are refused at the API.
+    const bootstrap = await talos(["bootstrap", "--nodes", "172.20.0.2"]);
+    expect(bootstrap.code).toBe(1);
+    expect(bootstrap.stderr).toContain("code = PermissionDenied desc = not authorized");
+    expect((await talos(["get", "machineconfig", "--nodes", "172.20.0.2"])).stderr).toContain("PermissionDenied");
+    // A Reader account gets os:reader: no reboot.
+    const reboot = await talos(["reboot", "--nodes", "172.20.0.5", "--wait=false"], readFileSync(sim.omni.readerServiceAccountKeyFile, "utf8").trim());
+    expect(reboot.stderr).toContain("PermissionDenied desc = not authorized");
+
+    const log = readFileSync(sim.eventsFile, "utf8");
+    expect(log).toMatch(/"node":"omni-m-1","kind":"api-call","method":"\/machine\.MachineService\/Bootstrap","role":"os:operator","code":"PermissionDenied"/);
+  });
 });

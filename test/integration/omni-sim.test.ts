@@ -159,6 +159,16 @@ describe("Omni tools against the simulated Omni, through MCP", () => {
     expect(text(result)).toMatch(/Denied by rule omni-reconcile: an Omni is configured but its machine list could not be read/);
   });
 
+  it("a SideroV1 (Omni) talosconfig without an Omni key fails at once, naming the fix, instead of waiting for a browser", async () => {
+    const noKey = Object.freeze({ ...configFor(dir), talosconfig: sim.talosconfig });
+    const { call } = await session(noKey);
+    const started = Date.now();
+    const result = track(await call("version", { nodes: ["172.20.0.2"] }));
+    expect(result.isError).toBe(true);
+    expect(text(result)).toMatch(/signs in through Omni \(SideroV1\), and no Omni service-account key is configured[\s\S]*OMNI_SERVICE_ACCOUNT_KEY/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
   it("no result and no line of the Omni's log carries key material", () => {
     const key = readFileSync(sim.omni.serviceAccountKeyFile, "utf8").trim();
     const armored = JSON.parse(Buffer.from(key, "base64").toString("utf8")).pgp_key as string;
@@ -181,6 +191,13 @@ describe("serve --sim omni-running (built server over stdio)", () => {
       expect((clusters.structuredContent as { resources: { metadata: { id: string } }[] }).resources.map((r) => r.metadata.id)).toEqual(["prod"]);
       const apply = await server.client.callTool({ name: "apply", arguments: { nodes: ["10.5.0.2"], file: "x.yaml" } });
       expect(text(apply)).toMatch(/Denied by rule omni-reconcile/);
+      // Reads go through Omni with the Omni-issued talosconfig, signed with the service-account key.
+      const version = await server.client.callTool({ name: "version", arguments: { nodes: ["172.20.0.2", "172.20.0.5"] } });
+      expect(version.isError, text(version)).toBeFalsy();
+      expect(version.structuredContent).toMatchObject({ nodes: [{ node: "172.20.0.2", tag: "v1.12.6" }, { node: "172.20.0.5", tag: "v1.12.6" }] });
+      const services = await server.client.callTool({ name: "services", arguments: { nodes: ["172.20.0.2"] } });
+      expect(services.isError, text(services)).toBeFalsy();
+      expect(text(services)).toMatch(/etcd/);
       const nodes = await server.client.readResource({ uri: "talos://sim/nodes" });
       expect(JSON.parse((nodes.contents[0] as { text: string }).text)).toHaveLength(6);
       // The audit log and the server's stderr carry no key material (the sim's key is generated per run).

@@ -6,7 +6,7 @@ import { join, resolve } from "node:path";
 import { PINNED } from "../../backends/versions.js";
 import { EventLog, type SimEvent } from "../events.js";
 import { generateCa, issueServerCert } from "../pki.js";
-import { loadCosiApi, protoRoot } from "../protos.js";
+import { loadCosiApi, loadTalosApi, protoRoot } from "../protos.js";
 import type { SimHandle } from "../index.js";
 import { OmniCodec } from "./codec.js";
 import { loadOmniDefinitions } from "./definitions.js";
@@ -14,6 +14,7 @@ import { OmniModel, T } from "./model.js";
 import type { OmniScenario } from "./scenario.js";
 import { OmniApiServer, type OmniAccount } from "./server.js";
 import { createServiceAccount } from "./service-account.js";
+import { OmniTalosProxy } from "./talos.js";
 
 export interface OmniSimInfo {
   url: string;
@@ -55,7 +56,8 @@ export async function startOmniSimulation(options: { scenario: OmniScenario; dir
     { ...(await createServiceAccount("talos-mcp-sim")), role: "Admin" },
     { ...(await createServiceAccount("talos-mcp-sim-reader")), role: "Reader" },
   ];
-  const server = new OmniApiServer({ model, log, accounts, ...api });
+  const talosApi = loadTalosApi();
+  const server = new OmniApiServer({ model, log, accounts, ...api, talos: { api: talosApi, proxy: new OmniTalosProxy(model, talosApi, log) } });
   // Omni is served over TLS; clients trust this run's CA through SSL_CERT_FILE.
   const ca = await generateCa("omni-sim");
   const url = await server.start(await issueServerCert(ca, "127.0.0.1", "localhost"));

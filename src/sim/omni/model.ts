@@ -63,6 +63,8 @@ export interface OmniMachine {
   labels: Record<string, string>;
   /** Management (SideroLink) address. */
   address: string;
+  /** The address its network interface reports (what talosctl names through Omni). */
+  ipv4: string;
 }
 
 export class OmniModel {
@@ -83,6 +85,7 @@ export class OmniModel {
       talosVersion: m.talosVersion,
       labels: m.labels,
       address: `fdae:41e4:649b:9303::${(i + 2).toString(16)}`,
+      ipv4: `172.20.0.${i + 2}`,
     }));
     this.seed();
     for (const type of [T.cluster, T.machineSet, T.machineSetNode]) {
@@ -145,7 +148,7 @@ export class OmniModel {
       talos_version: machine.talosVersion,
       initial_talos_version: machine.talosVersion,
       hardware: { arch: "amd64" },
-      network: { hostname: machine.name, addresses: [`${machine.address}/64`] },
+      network: { hostname: machine.name, addresses: [`${machine.ipv4}/24`, `${machine.address}/64`] },
       management_address: machine.address,
       connected: true,
       maintenance: !cluster,

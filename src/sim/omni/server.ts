@@ -9,12 +9,13 @@ import * as protoLoader from "@grpc/proto-loader";
 import { stringify } from "yaml";
 import { CODE_NAMES, SimError, ts } from "../errors.js";
 import type { EventLog } from "../events.js";
-import { googleProtoDir, type CosiApi } from "../protos.js";
+import { googleProtoDir, type CosiApi, type LoadedApi } from "../protos.js";
 import { definitionOf, RD_TYPE } from "../resources.js";
 import type { OmniCodec, Spec } from "./codec.js";
 import type { OmniResourceDefinition } from "./definitions.js";
 import { T, type OmniModel } from "./model.js";
 import { verifySignedCall, type ServiceAccount } from "./service-account.js";
+import { talosRolesViaOmni, type OmniTalosProxy } from "./talos.js";
 import type { LabelOp, LabelTerm, Phase, Query, StoredResource } from "./state.js";
 
 export type OmniRole = "Reader" | "Operator" | "Admin";
@@ -60,7 +61,11 @@ export interface OmniApiOptions {
   omniApiDir: string;
   accounts: OmniAccount[];
   log: EventLog;
+  /** The Talos API of Omni's clusters, through this endpoint (calls marked `runtime: Talos`). */
+  talos: { api: LoadedApi; proxy: OmniTalosProxy };
 }
+
+type AnyCall = grpc.ServerUnaryCall<any, any> | grpc.ServerWritableStream<any, any> | grpc.ServerReadableStream<any, any>;
 
 export class OmniApiServer {
   private readonly server = new grpc.Server();
@@ -74,8 +79,56 @@ export class OmniApiServer {
       protoLoader.loadSync("omni/management/management.proto", { keepCase: true, longs: Number, enums: String, defaults: true, oneofs: true, includeDirs: [options.omniApiDir, googleProtoDir()] }),
     ) as unknown as { management: { ManagementService: grpc.ServiceClientConstructor } };
     const state = (options.cosi.cosi as unknown as { resource: { State: grpc.ServiceClientConstructor } }).resource.State;
-    this.server.addService(state.service, this.stateHandlers());
+    const talos = options.talos.api as unknown as {
+      machine: { MachineService: grpc.ServiceClientConstructor };
+      cluster: { ClusterService: grpc.ServiceClientConstructor };
+      cosi: { resource: { State: grpc.ServiceClientConstructor } };
+    };
+    // One COSI State service for both: talosctl marks its calls `runtime: Talos`, as Omni routes them.
+    const talosState = talos.cosi.resource.State.service;
+    const omniState = this.stateHandlers();
+    const stateImpl = Object.fromEntries(
+      Object.entries(omniState).map(([name, handler]) => {
+        const viaTalos = this.talosHandler(talosState[name]!);
+        return [name, ((call: AnyCall, ...rest: unknown[]) => (String(call.metadata.get("runtime")[0] ?? "") === "Talos" ? viaTalos : handler)(call as never, ...(rest as [never]))) as grpc.UntypedHandleCall];
+      }),
+    );
+    this.server.addService(state.service, stateImpl);
+    for (const service of [talos.machine.MachineService.service, talos.cluster.ClusterService.service]) {
+      this.server.addService(service, Object.fromEntries(Object.entries(service).map(([name, method]) => [name, this.talosHandler(method)])));
+    }
     this.server.addService(management.management.ManagementService.service, this.managementHandlers(management.management.ManagementService.service));
+  }
+
+  /**
+   * A Talos API call through Omni: authenticated like any Omni call, routed to the cluster named in
+   * `context`, its node names resolved, and answered by the cluster's Talos side with the role Omni
+   * would inject.
+   */
+  private talosHandler(method: grpc.MethodDefinition<unknown, unknown>): grpc.UntypedHandleCall {
+    return (async (call: AnyCall, callback?: (error: grpc.ServiceError | null | Partial<grpc.StatusObject>, value?: unknown) => void) => {
+      let account: OmniAccount | undefined;
+      try {
+        account = await this.authorize(call, method.path, "Reader");
+        const cluster = String(call.metadata.get("context")[0] ?? "");
+        if (!cluster) throw new SimError(grpc.status.INVALID_ARGUMENT, "the Talos API through Omni needs a cluster: set `cluster` in the talosconfig context or pass --cluster");
+        const side = await this.options.talos.proxy.clusterFor(cluster);
+        if (!side) throw new SimError(grpc.status.UNAVAILABLE, `cluster "${cluster}" has no ready control-plane machine in Omni`);
+        for (const key of ["nodes", "node"]) {
+          const values = call.metadata.get(key).flatMap((value) => String(value).split(",")).map((value) => this.options.talos.proxy.resolveNode(value.trim()));
+          call.metadata.remove(key);
+          for (const value of values) call.metadata.add(key, value);
+        }
+        const handler = side.api.proxiedHandler(side.endpoint, method, talosRolesViaOmni(account.role, method.path)) as (...args: unknown[]) => unknown;
+        return handler(call, callback);
+      } catch (error) {
+        const e = error instanceof SimError ? error : new SimError(grpc.status.UNKNOWN, (error as Error).message);
+        this.record(method.path, account, e.code);
+        if (typeof callback === "function") callback({ code: e.code, details: e.message });
+        else call.emit("error", { code: e.code, details: e.message });
+        return undefined;
+      }
+    }) as unknown as grpc.UntypedHandleCall;
   }
 
   /** Listens on loopback with TLS (a certificate from the simulation's CA), like an https:// Omni. */
@@ -96,7 +149,7 @@ export class OmniApiServer {
 
   // ----- calls: authentication, role, record ------------------------------------------------------
 
-  private async authorize(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>, method: string, needs: OmniRole): Promise<OmniAccount> {
+  private async authorize(call: AnyCall, method: string, needs: OmniRole): Promise<OmniAccount> {
     const identity = await verifySignedCall(this.options.accounts, call.metadata, method);
     const account = this.options.accounts.find((a) => a.identity === identity)!;
     if (ROLE_RANK[account.role] < ROLE_RANK[needs]) throw new SimError(grpc.status.PERMISSION_DENIED, `failed to validate: insufficient role: "${account.role}"`);

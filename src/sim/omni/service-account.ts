@@ -59,9 +59,11 @@ export async function verifySignedCall(accounts: ServiceAccount[], metadata: grp
   // JSON `null` unmarshals into Go's payload struct as an empty payload.
   if (payload?.method !== method) throw unauthenticated(`payload method does not match: ${payload?.method ?? ""} != ${method}`);
   for (const name of SIGNED_HEADERS) {
-    const signed = payload.headers?.[name] ?? [];
-    const sent = metadata.get(name.toLowerCase()).map(String);
-    if (JSON.stringify(signed) !== JSON.stringify(sent)) throw unauthenticated(`payload header does not match: ${name}`);
+    // Node's HTTP/2 layer joins a header sent several times (talosctl's `nodes`) with ", ", so the
+    // values are compared in that joined form.
+    const signed = (payload.headers?.[name] ?? []).join(", ");
+    const sent = metadata.get(name.toLowerCase()).map(String).join(", ");
+    if (signed !== sent) throw unauthenticated(`payload header does not match: ${name}`);
   }
   try {
     const result = await openpgp.verify({

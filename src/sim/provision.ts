@@ -1,0 +1,50 @@
+// Nodes that start configured (installed or running), as a scenario or an Omni cluster needs them:
+// the machine config they report, their CA, and their etcd membership.
+import { createHash } from "node:crypto";
+import { stringify } from "yaml";
+import type { SimCluster } from "./cluster.js";
+import { b64, type CertificateAuthority } from "./pki.js";
+import type { Scenario } from "./scenario.js";
+
+/**
+ * The machine config a pre-configured node reports (`get mc`): its Kubernetes version shows in the
+ * component images, as on real nodes; Omni-managed nodes carry the SideroLinkConfig document Omni adds.
+ */
+function machineConfigFor(scenario: { clusterName: string; kubernetesVersion: string; omniManaged: boolean }, role: string, endpoint: string, caPem: string): string {
+  const k8s = `v${scenario.kubernetesVersion}`;
+  const main = stringify({
+    version: "v1alpha1",
+    machine: { type: role, ca: { crt: b64(caPem) }, kubelet: { image: `ghcr.io/siderolabs/kubelet:${k8s}` }, install: { disk: "/dev/sda" } },
+    cluster: {
+      clusterName: scenario.clusterName,
+      controlPlane: { endpoint },
+      ...(role === "controlplane" ? { apiServer: { image: `registry.k8s.io/kube-apiserver:${k8s}` }, controllerManager: { image: `registry.k8s.io/kube-controller-manager:${k8s}` }, scheduler: { image: `registry.k8s.io/kube-scheduler:${k8s}` } } : {}),
+      proxy: { image: `registry.k8s.io/kube-proxy:${k8s}` },
+    },
+  });
+  if (!scenario.omniManaged) return main;
+  return `${main}---
+${stringify({ apiVersion: "v1alpha1", kind: "SideroLinkConfig", apiUrl: "https://omni.sim.invalid:8090?jointoken=simulated" })}`;
+}
+
+/** Puts every node of `cluster` in the scenario's stage with a config signed by `ca`. */
+export function configureNodes(cluster: SimCluster, scenario: Scenario, ca: CertificateAuthority): void {
+  const controlPlanes = scenario.nodes.filter((n) => n.role === "controlplane").map((n) => n.address);
+  const endpoint = `https://${controlPlanes[0]}:6443`;
+  const etcdCluster = scenario.stage === "running" ? "sim-etcd" : undefined;
+  for (const node of cluster.nodes) {
+    Object.assign(node, {
+      role: node.plannedRole,
+      stage: scenario.stage === "running" ? "running" : "installed",
+      clusterName: scenario.clusterName,
+      installDisk: "/dev/sda",
+      ca,
+      config: machineConfigFor(scenario, node.plannedRole, endpoint, ca.certPem),
+    });
+    if (node.plannedRole === "controlplane") {
+      node.etcd = etcdCluster ? (node.faults.etcdDown ? "down" : "running") : "waiting";
+      node.etcdCluster = etcdCluster;
+      node.etcdMemberId = etcdCluster ? createHash("sha256").update(node.name).digest("hex").slice(0, 12) : undefined;
+    }
+  }
+}
