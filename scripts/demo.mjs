@@ -6,8 +6,8 @@
 // invented command. The client supports elicitation and accepts every plan it is shown, printing
 // it, so the consent flow is visible. Nothing leaves this machine.
 // `npm run demo:omni` (--scenario=omni-fresh) walks create-a-cluster-with-Omni on the simulated
-// Omni instead: machines → cluster template → validate → sync → status → kubeconfig, then the guard
-// refusing a talosctl write to the Omni cluster.
+// Omni instead: machines → cluster template → validate → sync → status → kubeconfig/talosconfig →
+// a read through Omni, then the guard refusing a talosctl write to the Omni cluster.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -106,7 +106,9 @@ async function omniWorkflow(machines) {
   await call("template-status", { template: "omni/cluster.yaml", waitSeconds: 60, pollSeconds: 1 });
   step("omni-kubeconfig and omni-talosconfig into the workspace (0600, never returned)");
   await call("omni-kubeconfig", { cluster: "demo", user: "automation" });
-  await call("omni-talosconfig", { cluster: "demo", output: "omni/talosconfig" });
+  await call("omni-talosconfig", { cluster: "demo" });
+  step("version through Omni: read tools use the Omni talosconfig (signed with the service-account key)");
+  await call("version", { cluster: "demo", nodes: [ids[0], ids[3]] });
   step("the guard: talosctl writes to Omni's machines are refused (change the template instead)");
   await call("apply", { nodes: [ids[0]], file: "omni/cluster.yaml", insecure: true }, { expectError: true });
   step("template-sync: removing a worker is destructive (the cluster name is typed back)");

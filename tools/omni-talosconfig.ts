@@ -21,7 +21,7 @@ export default defineTool({
     .object({
       cluster: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, "Omni cluster names use letters, digits, '-' and '_'").optional().describe("Cluster name; omit for the generic talosconfig of the Omni instance."),
       breakGlass: z.boolean().default(false).describe("Operator talosconfig that bypasses Omni; refused unless the operator set omniBreakGlass."),
-      output: workspacePath.default("omni/talosconfig").describe("Where to write it in the workspace."),
+      output: workspacePath.optional().describe("Where to write it in the workspace (default: <cluster>/talosconfig, so read tools reach the cluster with `cluster`; omni/talosconfig without a cluster)."),
       overwrite: z.boolean().default(false).describe("Replace the file if it exists."),
     })
     .strict(),
@@ -31,7 +31,9 @@ export default defineTool({
       throw new PolicyDenied("omni-reconcile", "a break-glass talosconfig bypasses Omni's reconciliation and the operator has not enabled it", "ask the operator to set omniBreakGlass: true, or work through template-sync");
     }
     const argv = ["talosconfig", ...(args.cluster ? [`--cluster=${args.cluster}`] : []), ...(args.breakGlass ? ["--break-glass"] : []), "--force"];
-    const file = await downloadCredential(ctx, argv, args.output, args.overwrite, "omnictl talosconfig");
-    return { structured: file, text: `Wrote the ${args.breakGlass ? "break-glass " : ""}talosconfig${args.cluster ? ` for ${args.cluster}` : ""} to ${file.path} (${file.bytes} bytes, sha256 ${file.sha256}).` };
+    const output = args.output ?? (args.cluster ? `${args.cluster}/talosconfig` : "omni/talosconfig");
+    const file = await downloadCredential(ctx, argv, output, args.overwrite, "omnictl talosconfig");
+    const usable = args.cluster && output === `${args.cluster}/talosconfig` ? ` Read tools (version, get, logs, services, health) reach its nodes through Omni with cluster: ${args.cluster}; changes go through template-sync.` : "";
+    return { structured: file, text: `Wrote the ${args.breakGlass ? "break-glass " : ""}talosconfig${args.cluster ? ` for ${args.cluster}` : ""} to ${file.path} (${file.bytes} bytes, sha256 ${file.sha256}).${usable}` };
   },
 });

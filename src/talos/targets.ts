@@ -62,6 +62,8 @@ async function workspaceTarget(cluster: string, ctx: ToolContext): Promise<LiveT
   const context = info.contexts.find((candidate) => candidate.name === (info.current ?? cluster)) ?? info.contexts[0];
   if (!context) throw new ToolError(`the talosconfig of cluster '${cluster}' has no context`, { field: "cluster" });
   const state = new ClusterStateStore(join(paths.dir, "cluster-state.json"));
+  // An Omni-issued talosconfig (omni-talosconfig) carries its endpoint, the Omni URL.
+  if (context.auth === "siderov1") return { id: `workspace:${cluster}`, cli: { talosconfig: paths.talosconfig, context: context.name, ...(await omniAuth(context, ctx)) }, state, context };
   const endpoints = await state.controlPlanes();
   return { id: `workspace:${cluster}`, cli: { talosconfig: paths.talosconfig, context: context.name, endpoints }, state, context };
 }

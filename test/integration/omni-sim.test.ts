@@ -119,6 +119,22 @@ describe("Omni tools against the simulated Omni, through MCP", () => {
     expect(sim.events().filter((e) => e.method === "/management.ManagementService/Talosconfig")).toHaveLength(talosconfigCalls);
   });
 
+  it("with the Omni talosconfig in the workspace, read tools reach the nodes through Omni; writes stay refused", async () => {
+    const { call } = await session(config, { elicit: accept });
+    const written = track(await call("omni-talosconfig", { cluster: "demo" }));
+    expect(written.structuredContent).toMatchObject({ path: "demo/talosconfig" });
+    expect(text(written)).toMatch(/cluster: demo/);
+    const version = track(await call("version", { cluster: "demo", nodes: [ids[0]!, ids[3]!] }));
+    expect(version.isError, text(version)).toBeFalsy();
+    expect((version.structuredContent as { nodes: { tag: string }[] }).nodes.map((n) => n.tag)).toEqual(["v1.12.6", "v1.12.6"]);
+    const etcd = track(await call("etcd-status", { cluster: "demo", nodes: [ids[0]!] }));
+    expect(etcd.isError, text(etcd)).toBeFalsy();
+    const before = sim.events().length;
+    const upgrade = track(await call("upgrade", { cluster: "demo", nodes: [ids[0]!], image: "ghcr.io/siderolabs/installer:v1.12.7" }));
+    expect(text(upgrade)).toMatch(/Denied by rule omni-reconcile/);
+    expect(sim.events()).toHaveLength(before);
+  });
+
   it("omni-reconcile: talosctl writes through Omni's talosconfig are refused and nothing reaches a node", async () => {
     const guarded = Object.freeze({ ...config, talosconfig: join(config.workspace, "omni/talosconfig") });
     const { call } = await session(guarded, { elicit: accept });

@@ -53,7 +53,7 @@ const CLUSTER_STATUS_TYPES = [T.clusterMachineStatus, T.clusterMachine, T.machin
 // Enum values of the Omni specs (client/api/omni/specs/omni.proto).
 const CLUSTER_PHASE = { SCALING_UP: 1, RUNNING: 3 };
 const MACHINE_SET_PHASE = { ScalingUp: 1, Running: 3, Upgrading: 7 };
-const CLUSTER_MACHINE_STAGE = { BOOTING: 1, INSTALLING: 2, RUNNING: 4, UPGRADING: 6 };
+export const CLUSTER_MACHINE_STAGE = { BOOTING: 1, INSTALLING: 2, RUNNING: 4, UPGRADING: 6 };
 const MACHINE_ROLE = { NONE: 0, CONTROL_PLANE: 1, WORKER: 2 };
 
 export interface OmniMachine {

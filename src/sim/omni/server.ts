@@ -113,7 +113,7 @@ export class OmniApiServer {
         const cluster = String(call.metadata.get("context")[0] ?? "");
         if (!cluster) throw new SimError(grpc.status.INVALID_ARGUMENT, "the Talos API through Omni needs a cluster: set `cluster` in the talosconfig context or pass --cluster");
         const side = await this.options.talos.proxy.clusterFor(cluster);
-        if (!side) throw new SimError(grpc.status.UNAVAILABLE, `cluster "${cluster}" has no ready control-plane machine in Omni`);
+        if (!side) throw new SimError(grpc.status.UNAVAILABLE, `cluster "${cluster}" has no installed control-plane machine in Omni`);
         for (const key of ["nodes", "node"]) {
           const values = call.metadata.get(key).flatMap((value) => String(value).split(",")).map((value) => this.options.talos.proxy.resolveNode(value.trim()));
           call.metadata.remove(key);

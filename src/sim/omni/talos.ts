@@ -13,7 +13,7 @@ import type { LoadedApi } from "../protos.js";
 import { configureNodes } from "../provision.js";
 import type { Scenario } from "../scenario.js";
 import { SimApi } from "../server.js";
-import { L, T, type OmniModel } from "./model.js";
+import { CLUSTER_MACHINE_STAGE, L, T, type OmniModel } from "./model.js";
 import type { OmniRole } from "./server.js";
 
 /** Methods Omni's Talos backend runs as os:admin for accounts with modify rights (Talos ≥ 1.12). */
@@ -40,7 +40,7 @@ export class OmniTalosProxy {
     private readonly log: EventLog,
   ) {}
 
-  /** The Talos side of Omni cluster `name`, or undefined when it has no ready control plane. */
+  /** The Talos side of Omni cluster `name`, or undefined when no control plane is installed yet. */
   async clusterFor(name: string): Promise<TalosSide | undefined> {
     const scenario = this.scenarioOf(name);
     if (!scenario) return undefined;
@@ -61,9 +61,11 @@ export class OmniTalosProxy {
   private scenarioOf(name: string): Scenario | undefined {
     const cluster = this.model.state.find("default", T.cluster, name);
     if (!cluster || cluster.metadata.phase !== "running") return undefined;
+    // Installed machines answer: running ones, and ones rolling out a change (stage UPGRADING);
+    // machines still booting or installing into the cluster do not yet.
     const ready = this.model.state
       .list("default", T.clusterMachineStatus, { labelQueries: [[{ key: L.cluster, op: "EQUAL", value: [name] }]] })
-      .filter((status) => status.spec.ready === true);
+      .filter((status) => status.spec.stage === CLUSTER_MACHINE_STAGE.RUNNING || status.spec.stage === CLUSTER_MACHINE_STAGE.UPGRADING);
     const nodes = ready
       .map((status) => ({ status, machine: this.model.machines.find((m) => m.id === status.metadata.id) }))
       .filter((entry) => entry.machine)
