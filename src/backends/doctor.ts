@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { readFile } from "node:fs/promises";
 import type { CliBinary } from "../server/tool-spec.js";
+import { SERVICE_ACCOUNT_ENV_NAMES, serviceAccountKeyProblem } from "../omni/auth.js";
 import { discoverBinary, type BinaryInfo } from "./binaries.js";
 import { readTalosconfig, resolveTalosconfigPath, type TalosconfigInfo } from "./talosconfig.js";
 import { PINNED } from "./versions.js";
@@ -22,6 +23,8 @@ export interface DoctorReport {
   talosconfig?: TalosconfigInfo | { path: string; error: string };
   omniconfig?: OmniconfigInfo | { path: string; error: string };
   workspace: { path: string; exists: boolean; writable: boolean };
+  /** The Omni service-account key in the environment (never its value), or its problem. */
+  omniKey?: { source: string } | { source: string; problem: string };
   warnings: string[];
   missing: { what: string; fix: string }[];
 }
@@ -43,7 +46,10 @@ export async function readOmniconfig(path: string): Promise<OmniconfigInfo> {
 
 const exists = (path: string) => access(path).then(() => true, () => false);
 
-export async function runDoctor(input: { talosconfig?: string; omniconfig?: string; workspace: string; binaries: { talosctl?: string; omnictl?: string } }): Promise<DoctorReport> {
+export async function runDoctor(
+  input: { talosconfig?: string; omniconfig?: string; workspace: string; binaries: { talosctl?: string; omnictl?: string } },
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<DoctorReport> {
   const warnings: string[] = [];
   const missing: { what: string; fix: string }[] = [];
   const binaries = {} as DoctorReport["binaries"];
@@ -75,6 +81,21 @@ export async function runDoctor(input: { talosconfig?: string; omniconfig?: stri
   } else {
     warnings.push(`no omniconfig at ${omniPath}: the omni tools need one (omnictl config new, or --omniconfig)`);
   }
+  // Omni tools and Omni-issued (SideroV1) talosconfig contexts need a service-account key.
+  const keyVar = SERVICE_ACCOUNT_ENV_NAMES.find((name) => env[name]);
+  if (keyVar) {
+    const problem = serviceAccountKeyProblem(env[keyVar]!);
+    report.omniKey = problem ? { source: keyVar, problem } : { source: keyVar };
+    if (problem) warnings.push(`${keyVar} ${problem}: the Omni tools and SideroV1 talosconfig contexts will refuse to run`);
+  } else {
+    const tc = report.talosconfig;
+    const sideroV1 = tc && !("error" in tc) ? tc.contexts.filter((c) => c.auth === "siderov1").map((c) => c.name) : [];
+    if (sideroV1.length > 0 || report.omniconfig) {
+      warnings.push(
+        `no Omni service-account key in the environment${sideroV1.length ? ` (talosconfig contexts ${sideroV1.join(", ")} sign in through Omni)` : ""}: set OMNI_SERVICE_ACCOUNT_KEY or omniServiceAccountKeyFile in the config (omnictl serviceaccount create <name>)`,
+      );
+    }
+  }
   const ws = await stat(input.workspace).catch(() => undefined);
   report.workspace = { path: input.workspace, exists: Boolean(ws?.isDirectory()), writable: ws ? await access(input.workspace, constants.W_OK).then(() => true, () => false) : false };
   if (!ws) warnings.push(`workspace ${input.workspace} does not exist yet; the server creates it (0700) on first use`);
@@ -92,6 +113,7 @@ export function formatDoctorReport(report: DoctorReport): string {
   const oc = report.omniconfig;
   if (oc && "error" in oc) lines.push(`✗ omniconfig ${oc.path}: ${oc.error}`);
   else if (oc) lines.push(`✓ omniconfig ${oc.path}: ${oc.contexts.map((c) => `${c.name} ${c.url ?? ""}`).join(", ")}`);
+  if (report.omniKey) lines.push(`${"problem" in report.omniKey ? "✗" : "✓"} Omni service-account key from ${report.omniKey.source}`);
   lines.push(`${report.workspace.exists ? "✓" : "·"} workspace ${report.workspace.path}${report.workspace.exists ? (report.workspace.writable ? " (writable)" : " (NOT writable)") : " (created on first use)"}`);
   for (const warning of report.warnings) lines.push(`! ${warning}`);
   for (const item of report.missing) lines.push(`✗ missing ${item.what}: ${item.fix}`);
