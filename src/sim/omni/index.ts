@@ -57,7 +57,8 @@ export async function startOmniSimulation(options: { scenario: OmniScenario; dir
     { ...(await createServiceAccount("talos-mcp-sim-reader")), role: "Reader" },
   ];
   const talosApi = loadTalosApi();
-  const server = new OmniApiServer({ model, log, accounts, ...api, talos: { api: talosApi, proxy: new OmniTalosProxy(model, talosApi, log) } });
+  const talosProxy = new OmniTalosProxy(model, talosApi, log);
+  const server = new OmniApiServer({ model, log, accounts, ...api, talos: { api: talosApi, proxy: talosProxy } });
   // Omni is served over TLS; clients trust this run's CA through SSL_CERT_FILE.
   const ca = await generateCa("omni-sim");
   const url = await server.start(await issueServerCert(ca, "127.0.0.1", "localhost"));
@@ -106,6 +107,7 @@ export async function startOmniSimulation(options: { scenario: OmniScenario; dir
     async stop() {
       model.stop();
       await server.stop();
+      await talosProxy.stop();
     },
   };
 }

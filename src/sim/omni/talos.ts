@@ -52,6 +52,13 @@ export class OmniTalosProxy {
     return side;
   }
 
+  /** Stops what the clusters' nodes have scheduled (reboots in progress). */
+  async stop(): Promise<void> {
+    const sides = await Promise.all([...this.built.values()].map((entry) => entry.side));
+    for (const side of sides) side.cluster.stopTimers();
+    this.built.clear();
+  }
+
   /** Node names in a call (machine UUIDs, hostnames or addresses) → the Talos node addresses. */
   resolveNode(value: string): string {
     const machine = this.model.machines.find((m) => m.id === value.toLowerCase());
