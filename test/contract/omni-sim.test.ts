@@ -131,6 +131,12 @@ describe("omnictl against the simulated Omni (omni-fresh)", () => {
     expect(breakGlass.stderr).toMatch(/PermissionDenied.*break-glass/);
   });
 
+  it("management calls the simulation does not offer answer Unimplemented, after authentication", async () => {
+    const logs = await omnictl(sim, dir, ["machine-logs", ids[0]!]);
+    expect(logs.code).toBe(1);
+    expect(logs.stderr).toMatch(/Unimplemented.*MachineLogs is not implemented by the simulated Omni/);
+  });
+
   it("a Reader key reads but cannot change anything", async () => {
     const reader = readFileSync(sim.omni.readerServiceAccountKeyFile, "utf8").trim();
     expect((await omnictl(sim, dir, ["get", "clusters"], reader)).code).toBe(0);

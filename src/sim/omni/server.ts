@@ -176,6 +176,22 @@ export class OmniApiServer {
     };
   }
 
+  /** A server-streaming read: authenticated, recorded, failures sent as the stream's status. */
+  private stream(method: string, handler: (call: grpc.ServerWritableStream<any, any>) => void): grpc.handleServerStreamingCall<any, any> {
+    return async (call) => {
+      let account: OmniAccount | undefined;
+      try {
+        account = await this.authorize(call, method, "Reader");
+        handler(call);
+        this.record(method, account, grpc.status.OK, describe(call.request));
+      } catch (error) {
+        const e = error instanceof SimError ? error : new SimError(grpc.status.UNKNOWN, (error as Error).message);
+        this.record(method, account, e.code, describe(call.request));
+        call.emit("error", { code: e.code, details: e.message });
+      }
+    };
+  }
+
   // ----- COSI State -------------------------------------------------------------------------------
 
   private stateHandlers(): grpc.UntypedServiceImplementation {
@@ -189,19 +205,10 @@ export class OmniApiServer {
     };
     return {
       Get: this.unary(`${S}Get`, () => "Reader", (req) => ({ resource: this.toWire(this.read(req.namespace, req.type, req.id)) })),
-      List: async (call: grpc.ServerWritableStream<any, any>) => {
-        let account: OmniAccount | undefined;
-        try {
-          account = await this.authorize(call, `${S}List`, "Reader");
-          for (const resource of this.list(call.request.namespace, call.request.type, queryOf(call.request.options))) call.write({ resource: this.toWire(resource) });
-          this.record(`${S}List`, account, grpc.status.OK, describe(call.request));
-          call.end();
-        } catch (error) {
-          const e = error instanceof SimError ? error : new SimError(grpc.status.UNKNOWN, (error as Error).message);
-          this.record(`${S}List`, account, e.code, describe(call.request));
-          call.emit("error", { code: e.code, details: e.message });
-        }
-      },
+      List: this.stream(`${S}List`, (call) => {
+        for (const resource of this.list(call.request.namespace, call.request.type, queryOf(call.request.options))) call.write({ resource: this.toWire(resource) });
+        call.end();
+      }),
       Create: this.unary(`${S}Create`, writeRole, (req) => ({ resource: this.toWire(state.create(this.fromWire(req.resource), req.options?.owner ?? "")) })),
       Update: this.unary(`${S}Update`, writeRole, (req) => {
         const phase = (req.options?.expected_phase || "running") as Phase;
@@ -221,28 +228,18 @@ export class OmniApiServer {
         if (state.find(req.namespace, req.type, req.id)) state.destroy(req.namespace, req.type, req.id, owner);
         return {};
       }),
-      Watch: async (call: grpc.ServerWritableStream<any, any>) => {
-        let account: OmniAccount | undefined;
+      Watch: this.stream(`${S}Watch`, (call) => {
         const req = call.request;
-        try {
-          account = await this.authorize(call, `${S}Watch`, "Reader");
-          this.requireType(req.type);
-          const options = req.options ?? {};
-          if (req.id && (options.bootstrap_contents || options.label_query?.length)) throw new SimError(grpc.status.UNIMPLEMENTED, "bootstrap contents is not implemented for resource watch");
-          this.record(`${S}Watch`, account, grpc.status.OK, describe(req));
-        } catch (error) {
-          const e = error instanceof SimError ? error : new SimError(grpc.status.UNKNOWN, (error as Error).message);
-          this.record(`${S}Watch`, account, e.code, describe(req));
-          call.emit("error", { code: e.code, details: e.message });
-          return;
-        }
+        this.requireType(req.type);
+        const options = req.options ?? {};
+        if (req.id && (options.bootstrap_contents || options.label_query?.length)) throw new SimError(grpc.status.UNIMPLEMENTED, "bootstrap contents is not implemented for resource watch");
         // The empty message says the watch is established; events follow.
         call.write({ event: [] });
         const send = (event: { type: string; resource: StoredResource; old?: StoredResource }) => {
           if (event.type === "bootstrapped" && (req.api_version ?? 0) < 1) return;
           call.write({ event: [{ event_type: event.type.toUpperCase(), resource: this.toWire(event.resource), ...(event.old ? { old: this.toWire(event.old) } : {}) }] });
         };
-        const off = req.id ? state.watch(req.namespace, req.type, req.id, send) : state.watchKind(req.namespace, req.type, queryOf(req.options), Boolean(req.options?.bootstrap_contents), send);
+        const off = req.id ? state.watch(req.namespace, req.type, req.id, send) : state.watchKind(req.namespace, req.type, queryOf(options), Boolean(options.bootstrap_contents), send);
         const cancel = () => {
           off();
           this.cancels.delete(cancel);
@@ -251,7 +248,7 @@ export class OmniApiServer {
         this.cancels.add(cancel);
         call.on("cancelled", () => (off(), this.cancels.delete(cancel)));
         call.on("close", () => (off(), this.cancels.delete(cancel)));
-      },
+      }),
     };
   }
 
@@ -352,14 +349,14 @@ export class OmniApiServer {
       Talosconfig: this.unary(`${M}Talosconfig`, (req) => (req.break_glass ? "Admin" : "Reader"), (req, call, account) => this.talosconfig(req, call.metadata.get("context")[0]?.toString(), account)),
       Omniconfig: this.unary(`${M}Omniconfig`, () => "Reader", (_req, _call, account) => ({ omniconfig: Buffer.from(this.omniconfig(account.identity)) })),
     };
-    // Everything else omnictl could call answers like an Omni without that feature.
-    for (const name of Object.keys(service)) {
-      handlers[name] ??= ((call: any, callback: any) => {
-        const status = { code: grpc.status.UNIMPLEMENTED, details: `method ${name} is not implemented by the simulated Omni` };
-        this.record(`${M}${name}`, undefined, status.code);
-        if (typeof callback === "function") callback(status);
-        else call.emit("error", status);
-      }) as grpc.UntypedHandleCall;
+    // Everything else omnictl could call is authenticated, then answers like an Omni without that feature.
+    const unimplemented = (name: string) => () => {
+      throw new SimError(grpc.status.UNIMPLEMENTED, `method ${name} is not implemented by the simulated Omni`);
+    };
+    for (const [name, method] of Object.entries(service)) {
+      if (handlers[name]) continue;
+      // (ManagementService has no client-streaming methods.)
+      handlers[name] = method.responseStream ? this.stream(`${M}${name}`, unimplemented(name)) : this.unary(`${M}${name}`, () => "Reader", unimplemented(name));
     }
     return handlers;
   }
