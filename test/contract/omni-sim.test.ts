@@ -11,6 +11,8 @@ import * as openpgp from "openpgp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { parseJsonStream } from "../../src/omni/get.js";
+import { startOmniSimulation } from "../../src/sim/omni/index.js";
+import { loadAnyScenario } from "../../src/sim/scenario.js";
 import { clusterTemplate as template, startOmni as start, type OmniSim as Omni } from "../helpers/omni.js";
 
 const OMNICTL = join(process.env.TALOS_MCP_CACHE ?? join(homedir(), ".cache/talos-mcp"), "bin/omnictl");
@@ -274,5 +276,36 @@ describe("omnictl against the simulated Omni (omni-running)", () => {
 
     const log = readFileSync(sim.eventsFile, "utf8");
     expect(log).toMatch(/"node":"omni-m-1","kind":"api-call","method":"\/machine\.MachineService\/Bootstrap","role":"os:operator","code":"PermissionDenied"/);
+  });
+});
+
+describe("omnictl and talosctl against a simulated Omni with a disconnected machine", () => {
+  it("the machine is reported disconnected, keeps its cluster from being healthy, and does not answer through Omni", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "omni-sim-fault-"));
+    const loaded = loadAnyScenario("omni-running");
+    if (loaded.kind !== "omni") throw new Error("omni-running is an Omni scenario");
+    const machines = loaded.scenario.omni.machines.map((m) => (m.name === "omni-m-4" ? { ...m, connected: false } : m));
+    const sim = (await startOmniSimulation({ scenario: { ...loaded.scenario, omni: { ...loaded.scenario.omni, machines } }, dir: join(dir, "sim") })) as Omni;
+    try {
+      const lost = sim.omni.machines.find((m) => m.name === "omni-m-4")!;
+      const status = parseJsonStream((await omnictl(sim, dir, ["get", "machinestatus", lost.id, "-o", "json"])).stdout)[0] as { metadata: { labels: Record<string, unknown> }; spec: Record<string, unknown> };
+      expect(status.spec.connected).toBe(false);
+      expect(status.metadata.labels).toHaveProperty(["omni.sidero.dev/disconnected"]);
+      expect(status.metadata.labels).not.toHaveProperty(["omni.sidero.dev/connected"]);
+      const cluster = await omnictl(sim, dir, ["cluster", "status", "prod", "--wait=0s"]);
+      expect(cluster.code).toBe(1);
+      expect(cluster.stdout).toMatch(/Workers "prod-workers" \S+ Not Ready \(0\/1\)/);
+      const version = await execa(join(OMNICTL, "..", "talosctl"), ["--talosconfig", sim.talosconfig, "version", "--nodes", lost.id], {
+        reject: false,
+        stdin: "ignore",
+        extendEnv: false,
+        env: { PATH: process.env.PATH ?? "", HOME: dir, ...sim.omni.env },
+      });
+      expect(version.exitCode).toBe(1);
+      expect(String(version.stderr)).toMatch(/Unavailable/);
+    } finally {
+      await sim.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

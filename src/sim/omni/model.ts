@@ -35,6 +35,7 @@ export const L = {
   worker: "omni.sidero.dev/role-worker",
   available: "omni.sidero.dev/available",
   connected: "omni.sidero.dev/connected",
+  disconnected: "omni.sidero.dev/disconnected",
   readyToUse: "omni.sidero.dev/ready-to-use",
   hostname: "omni.sidero.dev/hostname",
   nodeName: "omni.sidero.dev/node-name",
@@ -65,6 +66,8 @@ export interface OmniMachine {
   address: string;
   /** The address its network interface reports (what talosctl names through Omni). */
   ipv4: string;
+  /** Whether its SideroLink tunnel is up (a scenario fault when not). */
+  connected: boolean;
 }
 
 export class OmniModel {
@@ -86,6 +89,7 @@ export class OmniModel {
       labels: m.labels,
       address: `fdae:41e4:649b:9303::${(i + 2).toString(16)}`,
       ipv4: `172.20.0.${i + 2}`,
+      connected: m.connected,
     }));
     this.seed();
     for (const type of [T.cluster, T.machineSet, T.machineSetNode]) {
@@ -108,7 +112,7 @@ export class OmniModel {
     const version = PINNED.omnictl;
     this.state.create({ metadata: { namespace: "ephemeral", type: T.sysVersion, id: "current", finalizers: [], labels: {}, annotations: {} }, spec: { backend_version: version, instance_name: this.scenario.omni.instanceName, backend_api_version: 2 } }, "SysVersionController");
     for (const machine of this.machines) {
-      this.state.create({ metadata: { namespace: NS, type: T.machine, id: machine.id, finalizers: [], labels: {}, annotations: {} }, spec: { management_address: machine.address, connected: true } }, "MachineController");
+      this.state.create({ metadata: { namespace: NS, type: T.machine, id: machine.id, finalizers: [], labels: {}, annotations: {} }, spec: { management_address: machine.address, connected: machine.connected } }, "MachineController");
       this.state.create({ metadata: { namespace: NS, type: T.machineLabels, id: machine.id, finalizers: [], labels: { ...machine.labels }, annotations: {} }, spec: {} });
       this.state.create({ metadata: { namespace: NS, type: T.machineStatus, id: machine.id, finalizers: [], labels: this.machineStatusLabels(machine), annotations: {} }, spec: this.machineStatusSpec(machine) }, "MachineStatusController");
     }
@@ -134,8 +138,7 @@ export class OmniModel {
   private machineStatusLabels(machine: OmniMachine, cluster?: string): Record<string, string> {
     return {
       ...machine.labels,
-      [L.connected]: "",
-      [L.readyToUse]: "",
+      ...(machine.connected ? { [L.connected]: "", [L.readyToUse]: "" } : { [L.disconnected]: "" }),
       [L.hostname]: machine.name,
       [L.platform]: "metal",
       [L.arch]: "amd64",
@@ -150,7 +153,7 @@ export class OmniModel {
       hardware: { arch: "amd64" },
       network: { hostname: machine.name, addresses: [`${machine.ipv4}/24`, `${machine.address}/64`] },
       management_address: machine.address,
-      connected: true,
+      connected: machine.connected,
       maintenance: !cluster,
       cluster: cluster?.name ?? "",
       role: cluster ? (cluster.controlPlane ? MACHINE_ROLE.CONTROL_PLANE : MACHINE_ROLE.WORKER) : MACHINE_ROLE.NONE,
@@ -230,7 +233,9 @@ export class OmniModel {
 
     // Per allocated machine: ClusterMachine + ClusterMachineStatus.
     // A machine set node naming a machine Omni has never seen waits forever, as on a real Omni.
-    const ready = (id: string) => this.machines.some((m) => m.id === id) && (this.readyAt.get(id) ?? Infinity) <= now;
+    // A disconnected machine is never ready either.
+    const connected = (id: string) => this.machines.some((m) => m.id === id && m.connected);
+    const ready = (id: string) => connected(id) && (this.readyAt.get(id) ?? Infinity) <= now;
     for (const node of nodes) {
       const id = node.metadata.id;
       const labels = { ...node.metadata.labels };
@@ -238,8 +243,10 @@ export class OmniModel {
       const machine = this.machines.find((m) => m.id === id);
       if (ready(id)) this.upgrading.delete(id);
       const booting = this.readyAt.get(id)! - now > this.readyAfterMs / 2;
-      const stage = ready(id) ? CLUSTER_MACHINE_STAGE.RUNNING : this.upgrading.has(id) ? CLUSTER_MACHINE_STAGE.UPGRADING : booting ? CLUSTER_MACHINE_STAGE.BOOTING : CLUSTER_MACHINE_STAGE.INSTALLING;
-      this.upsert(T.clusterMachineStatus, id, { ...labels, ...(machine ? { [L.connected]: "", [L.nodeName]: machine.name } : {}) }, { ready: ready(id), stage, config_up_to_date: ready(id), management_address: machine?.address ?? "", config_apply_status: ready(id) ? 2 : 1 }, "ClusterMachineStatusController");
+      // A machine cut off after it came up stays RUNNING as Omni last saw it, but not ready.
+      const installed = (this.readyAt.get(id) ?? Infinity) <= now;
+      const stage = ready(id) || installed ? CLUSTER_MACHINE_STAGE.RUNNING : this.upgrading.has(id) ? CLUSTER_MACHINE_STAGE.UPGRADING : booting ? CLUSTER_MACHINE_STAGE.BOOTING : CLUSTER_MACHINE_STAGE.INSTALLING;
+      this.upsert(T.clusterMachineStatus, id, { ...labels, ...(machine ? { [L.nodeName]: machine.name } : {}), ...(connected(id) ? { [L.connected]: "" } : {}) }, { ready: ready(id), stage, config_up_to_date: ready(id), management_address: machine?.address ?? "", config_apply_status: ready(id) ? 2 : 1 }, "ClusterMachineStatusController");
     }
 
     // Per machine set: MachineSetStatus.
@@ -251,7 +258,7 @@ export class OmniModel {
         T.machineSetStatus,
         set.metadata.id,
         { ...set.metadata.labels },
-        { phase: allReady ? MACHINE_SET_PHASE.Running : members.some((n) => this.upgrading.has(n.metadata.id)) ? MACHINE_SET_PHASE.Upgrading : MACHINE_SET_PHASE.ScalingUp, ready: allReady, machines: { total: members.length, healthy, connected: members.length, requested: members.length }, config_hash: "" },
+        { phase: allReady ? MACHINE_SET_PHASE.Running : members.some((n) => this.upgrading.has(n.metadata.id)) ? MACHINE_SET_PHASE.Upgrading : MACHINE_SET_PHASE.ScalingUp, ready: allReady, machines: { total: members.length, healthy, connected: members.filter((n) => connected(n.metadata.id)).length, requested: members.length }, config_hash: "" },
         "MachineSetStatusController",
       );
     }
@@ -292,18 +299,18 @@ export class OmniModel {
       {},
       {
         available: controlPlanesReady,
-        machines: { total, healthy, connected: total, requested: total },
+        machines: { total, healthy, connected: nodes.filter((n) => connected(n.metadata.id)).length, requested: total },
         phase: allReady ? CLUSTER_PHASE.RUNNING : CLUSTER_PHASE.SCALING_UP,
         ready: allReady,
         kubernetesAPIReady: controlPlanesReady,
         controlplaneReady: controlPlanesReady,
-        has_connected_control_planes: controlPlanes.length > 0,
+        has_connected_control_planes: controlPlanes.some((n) => connected(n.metadata.id)),
         talos_version: cluster.spec.talos_version,
         kubernetes_version: cluster.spec.kubernetes_version,
       },
       "ClusterStatusController",
     );
-    const pending = [...allocated.keys()].filter((id) => this.machines.some((m) => m.id === id)).map((id) => this.readyAt.get(id) ?? 0).filter((at) => at > now);
+    const pending = [...allocated.keys()].filter(connected).map((id) => this.readyAt.get(id) ?? 0).filter((at) => at > now);
     if (pending.length) this.schedule(() => this.reconcile(clusterName), Math.min(...pending) - now + 5);
   }
 

@@ -12,6 +12,8 @@ const machine = z
     id: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, "must be a lower-case machine UUID").optional(),
     talosVersion: talosVersion.default("v1.12.6"),
     labels: z.record(z.string().regex(/^[A-Za-z0-9./_-]{1,63}$/, "label keys use letters, digits, '.', '/', '_', '-'"), z.string().max(63)).default({}),
+    /** Fault: the machine's SideroLink tunnel is down; it never becomes ready and its Talos API does not answer. */
+    connected: z.boolean().default(true),
   })
   .strict();
 

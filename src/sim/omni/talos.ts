@@ -68,14 +68,14 @@ export class OmniTalosProxy {
   private scenarioOf(name: string): Scenario | undefined {
     const cluster = this.model.state.find("default", T.cluster, name);
     if (!cluster || cluster.metadata.phase !== "running") return undefined;
-    // Installed machines answer: running ones, and ones rolling out a change (stage UPGRADING);
-    // machines still booting or installing into the cluster do not yet.
+    // Installed, connected machines answer: running ones, and ones rolling out a change (stage
+    // UPGRADING); machines still booting or installing, or cut off from Omni, do not.
     const ready = this.model.state
       .list("default", T.clusterMachineStatus, { labelQueries: [[{ key: L.cluster, op: "EQUAL", value: [name] }]] })
       .filter((status) => status.spec.stage === CLUSTER_MACHINE_STAGE.RUNNING || status.spec.stage === CLUSTER_MACHINE_STAGE.UPGRADING);
     const nodes = ready
       .map((status) => ({ status, machine: this.model.machines.find((m) => m.id === status.metadata.id) }))
-      .filter((entry) => entry.machine)
+      .filter((entry) => entry.machine?.connected)
       .map(({ status, machine }) => ({ name: machine!.name, address: machine!.ipv4, role: (L.controlPlane in status.metadata.labels ? "controlplane" : "worker") as "controlplane" | "worker" }))
       .sort((a, b) => (a.role === b.role ? a.name.localeCompare(b.name) : a.role === "controlplane" ? -1 : 1));
     if (!nodes.some((node) => node.role === "controlplane")) return undefined;

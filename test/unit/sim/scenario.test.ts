@@ -63,6 +63,7 @@ describe("simulator scenarios", () => {
     ["name: x\nomni: {machines: [{name: m}], readyAfterMs: -5}\n", /omni\.readyAfterMs/],
     ["name: x\nomni: {machines: [{name: m}], extra: 1}\n", /omni\.extra: unknown field/],
     ["name: x\nomni: {machines: [{name: m, labels: {'bad key!': a}}]}\n", /omni\.machines\.0\.labels/],
+    ["name: x\nomni: {machines: [{name: m, connected: maybe}]}\n", /omni\.machines\.0\.connected/],
   ])("rejects bad Omni scenario %#", (text, message) => {
     expect(() => parseAnyScenario(text, "omni.yaml")).toThrow(message);
   });
