@@ -1,6 +1,7 @@
 // omni-get: read Omni resources (clusters, machines, machine sets, cluster status) as parsed JSON.
 import { z } from "zod";
-import { OMNI_GET_TYPES, parseJsonStream, type OmniGetType } from "../src/omni/get.js";
+import { OMNI_GET_TYPES, type OmniGetType } from "../src/omni/get.js";
+import { parseJsonStream } from "../src/talos/outputs.js";
 import { runOmnictl } from "../src/omni/run.js";
 import { defineTool } from "../src/server/tool-spec.js";
 

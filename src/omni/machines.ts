@@ -3,7 +3,7 @@
 // MachineStatus resources carry each machine's UUID, its SideroLink address and the addresses its
 // interfaces report (the ones a talosconfig would name).
 import type { ToolContext } from "../server/tool-spec.js";
-import { parseJsonStream } from "./get.js";
+import { parseJsonStream } from "../talos/outputs.js";
 import type { OmniMachines } from "./managed.js";
 import { callOmnictl, omniEnvFor } from "./run.js";
 

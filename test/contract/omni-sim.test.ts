@@ -10,7 +10,7 @@ import { execa } from "execa";
 import * as openpgp from "openpgp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { parseJsonStream } from "../../src/omni/get.js";
+import { parseJsonStream } from "../../src/talos/outputs.js";
 import { startOmniSimulation } from "../../src/sim/omni/index.js";
 import { loadAnyScenario } from "../../src/sim/scenario.js";
 import { clusterTemplate as template, startOmni as start, type OmniSim as Omni } from "../helpers/omni.js";

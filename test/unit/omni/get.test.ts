@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseJsonStream } from "../../../src/omni/get.js";
+import { parseJsonStream } from "../../../src/talos/outputs.js";
 
 // `omnictl get -o json` writes one 4-space-indented object per resource (output/json.go).
 describe("parseJsonStream", () => {
@@ -14,6 +14,6 @@ describe("parseJsonStream", () => {
   });
   it("reads no output as no resources and refuses a truncated stream", () => {
     expect(parseJsonStream("")).toEqual([]);
-    expect(() => parseJsonStream('{"metadata": {"id": "x"')).toThrow(/ended inside an object/);
+    expect(() => parseJsonStream('{"metadata": {"id": "x"')).toThrow(/truncated JSON stream/);
   });
 });

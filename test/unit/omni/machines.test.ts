@@ -19,6 +19,6 @@ describe("machinesFromJson", () => {
 
   it("an empty list is no machines, and truncated output is an error (the guard then refuses)", () => {
     expect(machinesFromJson("")).toEqual({ ids: [], addresses: [] });
-    expect(() => machinesFromJson(output.slice(0, -3))).toThrow(/ended inside an object/);
+    expect(() => machinesFromJson(output.slice(0, -3))).toThrow(/truncated JSON stream/);
   });
 });
