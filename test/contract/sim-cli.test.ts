@@ -75,28 +75,30 @@ describe("talos-mcp sim (built CLI)", () => {
     const dir = mkdtempSync(join(tmpdir(), "talos-mcp-sim-omni-cli-"));
     const child = spawn(process.execPath, [CLI, "sim", "up", "--scenario", "omni-running", "--dir", join(dir, "sim")], { stdio: ["ignore", "pipe", "pipe"] });
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-    const [line] = await createInterface({ input: child.stdout })[Symbol.asyncIterator]().next().then((r) => [r.value as string]);
-    const started = JSON.parse(line!);
-    expect(started).toMatchObject({
-      scenario: "omni-running",
-      url: expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+$/),
-      omniconfig: join(dir, "sim", "omniconfig"),
-      talosconfig: join(dir, "sim", "talosconfig"),
-      clusters: ["prod"],
-      env: { OMNI_ENDPOINT: expect.any(String), OMNI_SERVICE_ACCOUNT_KEY: expect.any(String), SSL_CERT_FILE: join(dir, "sim", "omni-ca.pem") },
-    });
-    expect(started.machines).toHaveLength(6);
-    expect(started.machines.filter((m: { cluster?: string }) => m.cluster === "prod")).toHaveLength(4);
-    expect(started.machines[0].id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    try {
+      const [line] = await createInterface({ input: child.stdout })[Symbol.asyncIterator]().next().then((r) => [r.value as string]);
+      const started = JSON.parse(line!);
+      expect(started).toMatchObject({
+        scenario: "omni-running",
+        url: expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+$/),
+        omniconfig: join(dir, "sim", "omniconfig"),
+        talosconfig: join(dir, "sim", "talosconfig"),
+        clusters: ["prod"],
+        env: { OMNI_ENDPOINT: expect.any(String), OMNI_SERVICE_ACCOUNT_KEY: expect.any(String), SSL_CERT_FILE: join(dir, "sim", "omni-ca.pem") },
+      });
+      expect(started.machines).toHaveLength(6);
+      expect(started.machines.filter((m: { cluster?: string }) => m.cluster === "prod")).toHaveLength(4);
+      expect(started.machines[0].id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
 
-    const omnictl = join(TALOSCTL, "..", "omnictl");
-    const clusters = await new Promise<{ code: number; stdout: string }>((resolve) =>
-      execFile(omnictl, ["get", "clusters"], { env: { PATH: process.env.PATH, HOME: dir, BROWSER: "echo", ...started.env } }, (error, stdout) => resolve({ code: error ? Number(error.code) : 0, stdout })),
-    );
-    expect(clusters.code).toBe(0);
-    expect(clusters.stdout).toMatch(/default\s+Cluster\s+prod/);
-
-    child.kill("SIGTERM");
+      const omnictl = join(TALOSCTL, "..", "omnictl");
+      const clusters = await new Promise<{ code: number; stdout: string }>((resolve) =>
+        execFile(omnictl, ["get", "clusters"], { env: { PATH: process.env.PATH, HOME: dir, BROWSER: "echo", ...started.env } }, (error, stdout) => resolve({ code: error ? Number(error.code) : 0, stdout })),
+      );
+      expect(clusters.code).toBe(0);
+      expect(clusters.stdout).toMatch(/default\s+Cluster\s+prod/);
+    } finally {
+      child.kill("SIGTERM");
+    }
     expect(await exited).toBe(0);
     const events = await cli(["events", "--dir", join(dir, "sim")]);
     expect(events.stdout).toMatch(/omni api-call \/cosi\.resource\.State\/List OK/);
