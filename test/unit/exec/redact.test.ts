@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { redactText, redactValue } from "../../../src/exec/redact.js";
+import { fakePemPrivateKey, fakeServiceAccountKey } from "../../fixtures/fake-keys.js";
 
 const TALOSCTL = join(process.env.TALOS_MCP_CACHE ?? join(homedir(), ".cache/talos-mcp"), "bin/talosctl");
 
@@ -32,10 +33,10 @@ describe("redaction", () => {
   });
 
   it.each([
-    ["-----BEGIN ED25519 PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIM\n-----END ED25519 PRIVATE KEY-----", "[REDACTED:pem]"],
+    [fakePemPrivateKey(), "[REDACTED:pem]"],
     ["OMNI_SERVICE_ACCOUNT_KEY=eyJuYW1lIjoiYSIsInBncF9rZXkiOiJ4In0=", "OMNI_SERVICE_ACCOUNT_KEY=[REDACTED:service-account-key]"],
     [
-      `key is ${Buffer.from(JSON.stringify({ name: "ci@serviceaccount.omni.sidero.dev", pgp_key: "-----BEGIN PGP PRIVATE KEY BLOCK-----\nxVgEZ\n-----END PGP PRIVATE KEY BLOCK-----" })).toString("base64")} here`,
+      `key is ${fakeServiceAccountKey("ci@serviceaccount.omni.sidero.dev", "xVgEZ")} here`,
       "key is [REDACTED:service-account-key] here",
     ],
     ["Authorization: Bearer abcdefghijklmnop.qrstu", "Authorization: Bearer [REDACTED:token]"],

@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { omniAuthEnv, omniEndpoint, serviceAccountKeyProblem } from "../../../src/omni/auth.js";
 import { ToolError } from "../../../src/server/errors.js";
+import { fakeArmoredPgpPublicKeyHeader, fakeServiceAccountKey } from "../../fixtures/fake-keys.js";
 
-const armored = "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nxVgEZsecret\n-----END PGP PRIVATE KEY BLOCK-----\n";
-const key = Buffer.from(JSON.stringify({ name: "automation", pgp_key: armored })).toString("base64");
+const key = fakeServiceAccountKey("automation");
 
 async function refusal(promise: Promise<unknown>): Promise<ToolError> {
   const error = await promise.then(() => undefined, (e: unknown) => e);
@@ -20,7 +20,7 @@ describe("serviceAccountKeyProblem", () => {
     ["not base64!", "is not base64"],
     [Buffer.from("plain text").toString("base64"), "does not decode"],
     [Buffer.from(JSON.stringify({ name: "a" })).toString("base64"), "no armored PGP private key"],
-    [Buffer.from(JSON.stringify({ name: "a", pgp_key: "-----BEGIN PGP PUBLIC KEY BLOCK-----" })).toString("base64"), "no armored PGP private key"],
+    [Buffer.from(JSON.stringify({ name: "a", pgp_key: fakeArmoredPgpPublicKeyHeader() })).toString("base64"), "no armored PGP private key"],
   ])("%j %s", (value, problem) => {
     expect(serviceAccountKeyProblem(value)).toContain(problem);
   });

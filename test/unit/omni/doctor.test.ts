@@ -4,11 +4,12 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { formatDoctorReport, runDoctor } from "../../../src/backends/doctor.js";
+import { fakeServiceAccountKey } from "../../fixtures/fake-keys.js";
 
 const dir = mkdtempSync(join(tmpdir(), "doctor-omni-"));
 const talosconfig = join(dir, "talosconfig");
 writeFileSync(talosconfig, stringify({ context: "acme-prod", contexts: { "acme-prod": { endpoints: ["https://acme.omni.example"], cluster: "prod", auth: { siderov1: { identity: "ops@acme.example" } } } } }));
-const key = Buffer.from(JSON.stringify({ name: "ci@serviceaccount.omni.sidero.dev", pgp_key: "-----BEGIN PGP PRIVATE KEY BLOCK-----\nx\n-----END PGP PRIVATE KEY BLOCK-----" })).toString("base64");
+const key = fakeServiceAccountKey("ci@serviceaccount.omni.sidero.dev", "x");
 const doctor = (env: NodeJS.ProcessEnv) => runDoctor({ talosconfig, omniconfig: join(dir, "no-omniconfig"), workspace: join(dir, "ws"), binaries: {} }, env);
 
 describe("doctor: the Omni service-account key", () => {

@@ -13,8 +13,9 @@ import omniTalosconfig from "../../../tools/omni-talosconfig.js";
 import templateExport from "../../../tools/template-export.js";
 import templateStatus from "../../../tools/template-status.js";
 import templateSync from "../../../tools/template-sync.js";
+import { fakeServiceAccountKey } from "../../fixtures/fake-keys.js";
 
-const KEY = Buffer.from(JSON.stringify({ name: "automation", pgp_key: "-----BEGIN PGP PRIVATE KEY BLOCK-----\nxVgEZsecret\n-----END PGP PRIVATE KEY BLOCK-----" })).toString("base64");
+const KEY = fakeServiceAccountKey("automation");
 const TEMPLATE = "kind: Cluster\nname: demo\nkubernetes:\n  version: v1.33.1\ntalos:\n  version: v1.10.3\n---\nkind: ControlPlane\nmachines: [430d882a-51a8-48b3-ae00-90c5b0b5b0b0]\n";
 
 type Reply = Partial<CliResult> & { writeLastArg?: string };

@@ -3,6 +3,7 @@ import * as openpgp from "openpgp";
 import { beforeAll, describe, expect, it } from "vitest";
 import { SimError } from "../../../src/sim/errors.js";
 import { createServiceAccount, verifySignedCall, type ServiceAccount } from "../../../src/sim/omni/service-account.js";
+import { ARMORED_PGP_PRIVATE_KEY } from "../../fixtures/fake-keys.js";
 
 const GET = "/cosi.resource.State/Get";
 const LIST = "/cosi.resource.State/List";
@@ -91,7 +92,7 @@ describe("createServiceAccount", () => {
     const decoded = JSON.parse(Buffer.from(admin.encodedKey, "base64").toString("utf8")) as Record<string, unknown>;
     expect(Object.keys(decoded).sort()).toEqual(["name", "pgp_key"]);
     expect(decoded.name).toBe("automation@serviceaccount.omni.sidero.dev");
-    expect(decoded.pgp_key).toMatch(/^-----BEGIN PGP PRIVATE KEY BLOCK-----\n[\s\S]+-----END PGP PRIVATE KEY BLOCK-----\n?$/);
+    expect(decoded.pgp_key).toMatch(ARMORED_PGP_PRIVATE_KEY);
     const key = await openpgp.readPrivateKey({ armoredKey: decoded.pgp_key as string });
     // omnictl signs with it directly: it must not be passphrase-protected.
     expect(key.isDecrypted()).toBe(true);
