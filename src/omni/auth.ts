@@ -57,7 +57,7 @@ export async function omniAuthEnv(source: { keyFile?: string; omniconfig?: strin
       throw new ToolError(`The Omni service-account key file cannot be read (${error.code ?? error.message}).`, { field: "omniServiceAccountKeyFile", next: HOW_TO_FIX });
     });
   } else {
-    throw new ToolError("No Omni service-account key is configured, so omnictl would try a browser login; refusing instead of hanging.", { next: HOW_TO_FIX });
+    throw new ToolError("No Omni service-account key is configured; without one omnictl (and talosctl with an Omni-issued talosconfig) would wait for a browser login, so nothing was run.", { next: HOW_TO_FIX });
   }
   const problem = serviceAccountKeyProblem(key!);
   if (problem) throw new ToolError(`The Omni service-account key from ${origin} ${problem}.`, { next: HOW_TO_FIX });

@@ -1,7 +1,7 @@
-// One way for the Omni tools to call a live Omni: the service-account key goes into the child's
-// environment (refused up front when missing, so omnictl never waits for a browser), the operator's
-// omniconfig goes in as a target (the wrapper turns it into --omniconfig), and a failure becomes a
-// ToolError quoting omnictl.
+// One way for the Omni tools to call a live Omni: the service-account key is the target's auth (the
+// wrapper puts it in the child's environment; refused up front when missing, so omnictl never
+// waits for a browser), the operator's omniconfig goes in as a target (the wrapper turns it into
+// --omniconfig), and a failure becomes a ToolError quoting omnictl.
 import { requireSuccess } from "../server/cli-errors.js";
 import type { CliResult, ToolContext } from "../server/tool-spec.js";
 import { omniAuthEnv } from "./auth.js";
@@ -14,14 +14,8 @@ export function omniEnvFor(ctx: ToolContext): Promise<Record<string, string>> {
 
 /** Runs omnictl and returns its result whatever the exit code (for callers that read failures). */
 export async function callOmnictl(ctx: ToolContext, args: string[], options: { timeoutMs?: number; cwd?: string } = {}): Promise<CliResult> {
-  const env = await omniEnvFor(ctx);
-  const result = await ctx.cli.run("omnictl", args, {
-    env,
-    cwd: options.cwd ?? ctx.workspace.root,
-    ...(ctx.config.omniconfig ? { target: { omniconfig: ctx.config.omniconfig } } : {}),
-    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
-  });
-  return result;
+  const auth = { env: await omniEnvFor(ctx) };
+  return ctx.cli.run("omnictl", args, { ...options, target: { ...(ctx.config.omniconfig ? { omniconfig: ctx.config.omniconfig } : {}), auth } });
 }
 
 export async function runOmnictl(ctx: ToolContext, args: string[], what: string, options: { timeoutMs?: number; cwd?: string } = {}): Promise<CliResult> {

@@ -115,18 +115,14 @@ function makeCliRunner(deps: GuardDeps, spec: AnyToolSpec, workspace: Workspace,
       }
       checkArgv(binary, args, await deps.toolchain.commandTree(binary));
       const auth = options.target?.auth;
-      if (auth && "missing" in auth) {
-        throw new ToolError(`this talosconfig context signs in through Omni (SideroV1), and ${auth.missing}; ${binary} would wait for a browser login, so nothing was run`, {
-          next: "start talos-mcp with OMNI_SERVICE_ACCOUNT_KEY (or omniServiceAccountKeyFile in the config) holding an Omni service-account key",
-        });
-      }
+      if (auth && "refused" in auth) throw auth.refused;
       const argvTail = [...args, ...targetFlags(binary, options.target)];
       record.argv.push([binary, ...argvTail]);
       const result = await runProcess({
         file: info.path,
         args: argvTail,
         cwd: options.cwd ?? workspace.root,
-        env: buildChildEnv(process.env, { ...(auth && "env" in auth ? auth.env : {}), ...options.env }),
+        env: buildChildEnv(process.env, auth && "env" in auth ? auth.env : {}),
         timeoutMs: options.timeoutMs ?? spec.timeoutMs ?? deps.config.commandTimeoutMs,
         signal,
         outputCapBytes: deps.config.outputCapBytes,

@@ -7,6 +7,7 @@ import type { RuleId } from "../policy/rule-ids.js";
 import type { RequiredRole, Role } from "./roles.js";
 import type { Config } from "../config-types.js";
 import type { CommandTreeData } from "../backends/command-tree-types.js";
+import type { ToolError } from "./errors.js";
 
 export const TOOLSETS = ["talos", "etcd", "lifecycle", "omni", "factory", "docs", "policy"] as const;
 export type Toolset = (typeof TOOLSETS)[number];
@@ -31,11 +32,12 @@ export interface CliTarget {
   nodes?: string[];
   omniconfig?: string;
   /**
-   * How the CLI authenticates beyond its config file: a SideroV1 (Omni) talosconfig context needs
-   * the Omni service-account key in the child's environment, or it would wait for a browser login.
-   * `missing` says why no key is available; the runner then refuses before starting the CLI.
+   * How the CLI authenticates beyond its config file: omnictl, and talosctl with a SideroV1
+   * (Omni-issued) context, need the Omni service-account key in the child's environment, or they
+   * wait for a browser login. `refused` says why no key is usable; the runner then throws it
+   * before starting the CLI.
    */
-  auth?: { env: Record<string, string> } | { missing: string };
+  auth?: { env: Record<string, string> } | { refused: ToolError };
 }
 
 export interface CliRunOptions {
@@ -44,8 +46,6 @@ export interface CliRunOptions {
   timeoutMs?: number;
   /** Working directory; defaults to the workspace. */
   cwd?: string;
-  /** Extra environment for the child (e.g. an Omni service-account key); never logged. */
-  env?: Record<string, string>;
   /** Exit codes that are not failures (default: only 0). */
   okExitCodes?: number[];
 }

@@ -90,15 +90,19 @@ async function contextTarget(requested: string | undefined, ctx: ToolContext): P
   return { id: `context:${name}`, cli: { talosconfig: path, context: name, ...(await omniAuth(context, ctx)) }, state, context };
 }
 
-/** SideroV1 (Omni-issued) contexts authenticate with the Omni service-account key. */
+/**
+ * SideroV1 (Omni-issued) contexts authenticate with the Omni service-account key. Without a usable
+ * one the target carries the refusal, so reads fail at once while writes still meet omni-reconcile
+ * first.
+ */
 async function omniAuth(context: TalosContextInfo, ctx: ToolContext): Promise<Pick<CliTarget, "auth">> {
   if (context.auth !== "siderov1") return {};
   try {
     const env = await omniEnvFor(ctx);
     return { auth: { env: { OMNI_SERVICE_ACCOUNT_KEY: env.OMNI_SERVICE_ACCOUNT_KEY!, ...(env.SSL_CERT_FILE ? { SSL_CERT_FILE: env.SSL_CERT_FILE } : {}) } } };
   } catch (error) {
-    const message = (error as Error).message;
-    return { auth: { missing: message.startsWith("No Omni service-account key") ? "no Omni service-account key is configured" : `the Omni service-account key is not usable (${message})` } };
+    if (!(error instanceof ToolError)) throw error;
+    return { auth: { refused: new ToolError(`The talosconfig context ${context.name} signs in through Omni (SideroV1). ${error.message}`, error.details) } };
   }
 }
 

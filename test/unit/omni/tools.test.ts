@@ -97,7 +97,7 @@ describe("template-sync", () => {
     replies.push({ stdout: "--- Clusters.omni.sidero.dev(default/demo)\n+++ Clusters.omni.sidero.dev(default/demo)\n@@ -1 +1 @@\n-a\n+b\n" });
     const plan = await templateSync.plan!(input, context());
     expect(calls[0]!.args).toEqual(["cluster", "template", "diff", `--file=${join(root, "omni/cluster.yaml")}`, `--allowed-dir=${root}`]);
-    expect(calls[0]!.options).toMatchObject({ env: { OMNI_SERVICE_ACCOUNT_KEY: KEY, OMNI_ENDPOINT: "http://127.0.0.1:8099" }, target: { omniconfig: "/etc/talos-mcp/omniconfig" } });
+    expect(calls[0]!.options).toMatchObject({ target: { omniconfig: "/etc/talos-mcp/omniconfig", auth: { env: { OMNI_SERVICE_ACCOUNT_KEY: KEY, OMNI_ENDPOINT: "http://127.0.0.1:8099" } } } });
     expect(plan).toMatchObject({ summary: "Sync Omni cluster template for demo: 0 to create, 1 to update, 0 to tear down", targets: ["Clusters(demo)"] });
     expect(plan.commands[0]!.slice(0, 4)).toEqual(["omnictl", "cluster", "template", "sync"]);
     expect(plan.destructive).toBeUndefined();
