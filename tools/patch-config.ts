@@ -1,7 +1,7 @@
 // patch-config: `talosctl machineconfig patch` offline, into a NEW file in the workspace (the source
 // is never modified). Returns which config paths changed, without values. Patches that replace a
 // root CA are refused (rule no-cert-systemd-changes): CA rotation is `talosctl rotate-ca`'s job.
-import { access, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { z } from "zod";
 import { parseAllDocuments } from "yaml";
@@ -44,9 +44,7 @@ export default defineTool({
     const source = await ctx.workspace.resolve(args.file, "file");
     const target = await ctx.workspace.resolve(args.output, "output");
     if (target === source) throw new ToolError("output must differ from file: patch-config never edits a config in place", { field: "output" });
-    if (!args.overwrite && (await access(target).then(() => true, () => false))) {
-      throw new ToolError(`output ${relative(ctx.workspace.root, target)} already exists`, { field: "overwrite", next: "pass overwrite: true, or choose another output" });
-    }
+    await ctx.workspace.resolveOutput(args.output, "output", args.overwrite ?? false);
     const before = await readFile(source, "utf8").catch(() => {
       throw new ToolError(`file ${args.file} cannot be read`, { field: "file", next: "give a machine config inside the workspace, e.g. from gen-config" });
     });

@@ -1,9 +1,8 @@
 // template-export: write an existing Omni cluster out as a cluster template in the workspace
 // (omnictl cluster template export), so it can be versioned, validated and synced back.
-import { access, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { z } from "zod";
-import { ToolError } from "../src/server/errors.js";
 import { runOmnictl } from "../src/omni/run.js";
 import { templateClusterNames } from "../src/omni/template.js";
 import { workspacePath } from "../src/server/schemas.js";
@@ -30,9 +29,7 @@ export default defineTool({
     .strict(),
   output: z.object({ path: z.string(), bytes: z.number(), clusters: z.array(z.string()) }),
   async run(args, ctx) {
-    const target = await ctx.workspace.resolve(args.output, "output");
-    const exists = await access(target).then(() => true, () => false);
-    if (exists && !args.overwrite) throw new ToolError(`${args.output} already exists`, { field: "output", next: "pass overwrite: true to replace it, or choose another path" });
+    const target = await ctx.workspace.resolveOutput(args.output, "output", args.overwrite);
     const text = await ctx.workspace.withScratchDir(async (dir) => {
       const scratch = join(dir, "template.yaml");
       await runOmnictl(ctx, ["cluster", "template", "export", `--cluster=${args.cluster}`, `--output=${scratch}`, ...(args.includeKernelArgs ? ["--include-kernel-args"] : [])], "omnictl cluster template export");

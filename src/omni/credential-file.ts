@@ -1,9 +1,8 @@
 // Credentials omnictl downloads (kubeconfig, talosconfig) land in the workspace with mode 0600 and
 // are described by path, size and digest only: their contents never reach the model or the log.
 import { createHash } from "node:crypto";
-import { access, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
-import { ToolError } from "../server/errors.js";
 import type { ToolContext } from "../server/tool-spec.js";
 import { runOmnictl } from "./run.js";
 
@@ -15,10 +14,7 @@ export type CredentialFile = {
 
 /** Runs `omnictl <args> <scratch file>` and moves the file to `output` in the workspace. */
 export async function downloadCredential(ctx: ToolContext, args: string[], output: string, overwrite: boolean, what: string): Promise<CredentialFile> {
-  const target = await ctx.workspace.resolve(output, "output");
-  if (!overwrite && (await access(target).then(() => true, () => false))) {
-    throw new ToolError(`${output} already exists`, { field: "output", next: "pass overwrite: true to replace it, or choose another path" });
-  }
+  const target = await ctx.workspace.resolveOutput(output, "output", overwrite);
   const data = await ctx.workspace.withScratchDir(async (dir) => {
     const scratch = join(dir, "credential");
     // --merge=false: write a fresh file instead of merging into (or creating) a user-level config.

@@ -80,6 +80,11 @@ export interface Workspace {
    * field in the error.
    */
   resolve(input: string, field: string): Promise<string>;
+  /**
+   * Resolves a path a tool will write, refusing one that already exists unless `overwrite` (the
+   * error names `field` and the fix).
+   */
+  resolveOutput(input: string, field: string, overwrite: boolean): Promise<string>;
   /** Writes atomically (temp file + rename) with the given mode (default 0600); creates parents. */
   writeFile(absPath: string, data: string | Uint8Array, mode?: number): Promise<void>;
   /** Creates a directory inside the workspace (0700). */

@@ -1,10 +1,10 @@
 // The workspace capability handed to tools: every model-supplied path goes through
 // resolveInsideWorkspace (rule workspace-paths) and every write is atomic with owner-only mode.
-import { mkdir, mkdtemp, realpath, rm } from "node:fs/promises";
+import { access, mkdir, mkdtemp, realpath, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomic } from "../fs/atomic.js";
 import { resolveInsideWorkspace } from "../policy/paths.js";
-import { PolicyDenied } from "./errors.js";
+import { PolicyDenied, ToolError } from "./errors.js";
 import type { Workspace } from "./tool-spec.js";
 
 export async function openWorkspace(path: string): Promise<Workspace> {
@@ -17,6 +17,13 @@ export async function openWorkspace(path: string): Promise<Workspace> {
   return {
     root,
     resolve: (input, field) => resolveInsideWorkspace(root, input, field),
+    async resolveOutput(input, field, overwrite) {
+      const abs = await resolveInsideWorkspace(root, input, field);
+      if (!overwrite && (await access(abs).then(() => true, () => false))) {
+        throw new ToolError(`${field} ${input} already exists`, { field, next: "pass overwrite: true to replace it, or choose another path" });
+      }
+      return abs;
+    },
     async writeFile(abs, data, mode = 0o600) {
       assertInside(abs);
       await writeFileAtomic(abs, data, mode);

@@ -1,6 +1,6 @@
 // The Omni tools against a recording CLI runner: argv, the plan built from the template diff,
 // credentials written 0600 without their contents in the result, and refusals before omnictl runs.
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
@@ -48,6 +48,11 @@ function context(config: Record<string, unknown> = {}): ToolContext {
       async resolve(input: string, field: string) {
         const abs = isAbsolute(input) ? input : resolve(root, input);
         if (relative(root, abs).startsWith("..")) throw new PolicyDenied("workspace-paths", `${field} is outside the workspace`);
+        return abs;
+      },
+      async resolveOutput(input: string, field: string, overwrite: boolean) {
+        const abs = await this.resolve(input, field);
+        if (!overwrite && existsSync(abs)) throw new ToolError(`${field} ${input} already exists`, { field });
         return abs;
       },
       async writeFile(abs: string, data: string | Uint8Array, mode = 0o600) {
