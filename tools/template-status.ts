@@ -5,12 +5,12 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import { requireSuccess } from "../src/server/cli-errors.js";
 import { callOmnictl } from "../src/omni/run.js";
+import { stripAnsi } from "../src/talos/outputs.js";
 import { resolveTemplate, templateFlags } from "../src/omni/template-input.js";
 import { workspacePath } from "../src/server/schemas.js";
 import { defineTool } from "../src/server/tool-spec.js";
 
 const NOT_HEALTHY = /cluster is not healthy/;
-const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
 
 export default defineTool({
   name: "template-status",
@@ -37,7 +37,7 @@ export default defineTool({
     const started = Date.now();
     for (let round = 1; ; round++) {
       const result = await callOmnictl(ctx, ["cluster", "template", "status", ...templateFlags(ctx, template.path), "--wait=0s"]);
-      const status = result.stdout.replace(ANSI, "").trimEnd();
+      const status = stripAnsi(result.stdout).trimEnd();
       const waitedSeconds = Math.round((Date.now() - started) / 1000);
       const healthy = result.exitCode === 0;
       if (!healthy && !NOT_HEALTHY.test(result.stderr)) requireSuccess(result, "omnictl cluster template status");

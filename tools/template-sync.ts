@@ -3,7 +3,7 @@
 // cluster, machine set or machine membership needs the cluster name typed back.
 import { relative } from "node:path";
 import { z } from "zod";
-import { describeRef, destructiveTeardowns, parseTemplateDiff, type TemplateDiff } from "../src/omni/diff.js";
+import { describeRef, destructiveTeardowns, parseSyncActions, parseTemplateDiff, type TemplateDiff } from "../src/omni/diff.js";
 import { runOmnictl } from "../src/omni/run.js";
 import { resolveTemplate, templateFlags } from "../src/omni/template-input.js";
 import { workspacePath } from "../src/server/schemas.js";
@@ -56,12 +56,7 @@ export default defineTool({
   async run(args, ctx) {
     const template = await resolveTemplate(ctx, args.template);
     const result = await runOmnictl(ctx, ["cluster", "template", "sync", ...templateFlags(ctx, template.path)], "omnictl cluster template sync");
-    const actions = result.stdout
-      .replace(/\u001b\[[0-9;]*[A-Za-z]/g, "")
-      .split("\n")
-      .map((line) => /^\* (creating|updating|tearing down|destroyed) (\S+)/.exec(line.trim()))
-      .filter((match) => match !== null)
-      .map((match) => ({ action: match[1]!, resource: match[2]! }));
+    const actions = parseSyncActions(result.stdout);
     return {
       structured: { clusters: template.clusters, actions },
       text: `${actions.length ? actions.map((a) => `${a.action} ${a.resource}`).join("\n") : "No change: Omni already matched the template."}\nNext: template-status to wait until the cluster is ready.`,

@@ -3,6 +3,8 @@
 // (client/pkg/template/operations/internal/utils). From those headers we know what a sync would
 // create, update and tear down; tearing down a cluster, a machine set or a machine's membership
 // loses nodes or data, which makes the sync destructive.
+import { stripAnsi } from "../talos/outputs.js";
+
 export interface OmniResourceRef {
   type: string;
   namespace: string;
@@ -17,8 +19,6 @@ export interface TemplateDiff {
 
 const DESTRUCTIVE_TEARDOWN_TYPES = new Set(["Clusters.omni.sidero.dev", "MachineSets.omni.sidero.dev", "MachineSetNodes.omni.sidero.dev"]);
 
-const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
-
 const NO_RESOURCE = "/dev/null";
 
 // A removed YAML line can itself start with "--", so only well-formed headers count.
@@ -29,7 +29,7 @@ function parseRef(path: string): OmniResourceRef | undefined {
 
 export function parseTemplateDiff(stdout: string): TemplateDiff {
   const result: TemplateDiff = { creates: [], updates: [], teardowns: [] };
-  const lines = stdout.replace(ANSI, "").split("\n");
+  const lines = stripAnsi(stdout).split("\n");
   for (let i = 0; i < lines.length - 1; i++) {
     const from = /^--- (.+)$/.exec(lines[i]!);
     const to = from && /^\+\+\+ (.+)$/.exec(lines[i + 1]!);
@@ -43,6 +43,20 @@ export function parseTemplateDiff(stdout: string): TemplateDiff {
     i++;
   }
   return result;
+}
+
+export interface SyncAction {
+  action: "creating" | "updating" | "tearing down" | "destroyed";
+  resource: string;
+}
+
+/** What `omnictl cluster template sync` reports doing: `* creating|updating|tearing down|destroyed Type(id)`. */
+export function parseSyncActions(stdout: string): SyncAction[] {
+  return stripAnsi(stdout)
+    .split("\n")
+    .map((line) => /^\* (creating|updating|tearing down|destroyed) (\S+)/.exec(line.trim()))
+    .filter((match) => match !== null)
+    .map((match) => ({ action: match[1] as SyncAction["action"], resource: match[2]! }));
 }
 
 export function destructiveTeardowns(diff: TemplateDiff): OmniResourceRef[] {

@@ -2,6 +2,9 @@
 // (no array), tabwriter tables, and `service <id>` key/value blocks. Pure, so they are unit-tested
 // on recorded output and contract-tested against the simulator.
 
+/** Drops terminal colour codes (omnictl colours its template output even when piped). */
+export const stripAnsi = (text: string) => text.replace(/\u001b\[[0-9;]*[A-Za-z]/g, "");
+
 /** Splits a stream of concatenated JSON values (talosctl/omnictl `-o json`). */
 export function parseJsonStream(text: string): unknown[] {
   const values: unknown[] = [];

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { describeRef, destructiveTeardowns, parseTemplateDiff } from "../../../src/omni/diff.js";
+import { describeRef, destructiveTeardowns, parseSyncActions, parseTemplateDiff } from "../../../src/omni/diff.js";
 
 // Output shape of `omnictl cluster template diff` v1.9.3 (utils.RenderDiff: `--- <old>` / `+++ <new>`
 // headers with Type(namespace/id) or /dev/null), including YAML lines that themselves start with "--".
@@ -44,5 +44,18 @@ describe("destructiveTeardowns", () => {
     const ref = { type: "Clusters.omni.sidero.dev", namespace: "default", id: "demo" };
     expect(destructiveTeardowns({ creates: [ref], updates: [ref], teardowns: [] })).toEqual([]);
     expect(describeRef(ref)).toBe("Clusters(demo)");
+  });
+});
+
+describe("parseSyncActions", () => {
+  it("reads omnictl's coloured `* action Type(id)` lines and nothing else", () => {
+    const stdout = "\u001b[33m* creating \u001b[1mClusters.omni.sidero.dev(demo)\u001b[0m\n* updating MachineSets.omni.sidero.dev(demo-workers)\n* tearing down MachineSetNodes.omni.sidero.dev(m1)\n* destroyed MachineSetNodes.omni.sidero.dev(m1)\nsome other line\n* deleting nothing\n";
+    expect(parseSyncActions(stdout)).toEqual([
+      { action: "creating", resource: "Clusters.omni.sidero.dev(demo)" },
+      { action: "updating", resource: "MachineSets.omni.sidero.dev(demo-workers)" },
+      { action: "tearing down", resource: "MachineSetNodes.omni.sidero.dev(m1)" },
+      { action: "destroyed", resource: "MachineSetNodes.omni.sidero.dev(m1)" },
+    ]);
+    expect(parseSyncActions("")).toEqual([]);
   });
 });
