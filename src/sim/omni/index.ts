@@ -68,13 +68,8 @@ export async function startOmniSimulation(options: { scenario: OmniScenario; dir
   const serviceAccountKeyFile = await write("omni-service-account.key", `${accounts[0]!.encodedKey}\n`);
   const readerServiceAccountKeyFile = await write("omni-service-account-reader.key", `${accounts[1]!.encodedKey}\n`);
   const omniconfig = await write("omniconfig", server.omniconfig(accounts[0]!.identity));
-  // The talosconfig Omni hands out (`omnictl talosconfig`): Talos API access through Omni, siderov1 auth.
-  const firstCluster = scenario.omni.clusters[0]?.name;
-  const context = firstCluster ? `${scenario.omni.instanceName}-${firstCluster}` : scenario.omni.instanceName;
-  const talosconfig = await write(
-    "talosconfig",
-    `context: ${context}\ncontexts:\n  ${context}:\n    endpoints:\n      - ${url}\n${firstCluster ? `    cluster: ${firstCluster}\n` : ""}    auth:\n      siderov1:\n        identity: ${accounts[0]!.identity}\n`,
-  );
+  // What `omnictl talosconfig` gives for the scenario's first cluster (the instance's without one).
+  const talosconfig = await write("talosconfig", server.talosconfigFor(accounts[0]!.identity, scenario.omni.clusters[0]?.name));
   log.record({ node: "-", kind: "state-change", detail: { started: scenario.name, omni: url } });
 
   const machines = () =>

@@ -389,13 +389,14 @@ export class OmniApiServer {
   private talosconfig(req: { break_glass: boolean; raw: boolean }, cluster: string | undefined, account: OmniAccount) {
     if (req.break_glass && !this.options.model.scenario.omni.breakGlass) throw new SimError(grpc.status.PERMISSION_DENIED, "break-glass access is not enabled on this Omni instance");
     if (cluster && !this.options.model.state.find("default", T.cluster, cluster)) throw new SimError(grpc.status.NOT_FOUND, `cluster "${cluster}" not found`);
+    return { talosconfig: Buffer.from(this.talosconfigFor(account.identity, cluster)) };
+  }
+
+  /** The talosconfig Omni hands out: Talos API access through this endpoint, SideroV1 auth. */
+  talosconfigFor(identity: string, cluster?: string): string {
     const instance = this.options.model.scenario.omni.instanceName;
     const context = cluster ? `${instance}-${cluster}` : instance;
-    const config = stringify({
-      context,
-      contexts: { [context]: { endpoints: [this.url], ...(cluster ? { cluster } : {}), auth: { siderov1: { identity: account.identity } } } },
-    });
-    return { talosconfig: Buffer.from(config) };
+    return stringify({ context, contexts: { [context]: { endpoints: [this.url], ...(cluster ? { cluster } : {}), auth: { siderov1: { identity } } } } });
   }
 
   omniconfig(identity: string): string {
