@@ -110,24 +110,24 @@ export class OmniModel {
 
   private seed(): void {
     const version = PINNED.omnictl;
-    this.state.create({ metadata: { namespace: "ephemeral", type: T.sysVersion, id: "current", finalizers: [], labels: {}, annotations: {} }, spec: { backend_version: version, instance_name: this.scenario.omni.instanceName, backend_api_version: 2 } }, "SysVersionController");
+    this.state.create({ metadata: { namespace: "ephemeral", type: T.sysVersion, id: "current" }, spec: { backend_version: version, instance_name: this.scenario.omni.instanceName, backend_api_version: 2 } }, "SysVersionController");
     for (const machine of this.machines) {
-      this.state.create({ metadata: { namespace: NS, type: T.machine, id: machine.id, finalizers: [], labels: {}, annotations: {} }, spec: { management_address: machine.address, connected: machine.connected } }, "MachineController");
-      this.state.create({ metadata: { namespace: NS, type: T.machineLabels, id: machine.id, finalizers: [], labels: { ...machine.labels }, annotations: {} }, spec: {} });
-      this.state.create({ metadata: { namespace: NS, type: T.machineStatus, id: machine.id, finalizers: [], labels: this.machineStatusLabels(machine), annotations: {} }, spec: this.machineStatusSpec(machine) }, "MachineStatusController");
+      this.state.create({ metadata: { namespace: NS, type: T.machine, id: machine.id }, spec: { management_address: machine.address, connected: machine.connected } }, "MachineController");
+      this.state.create({ metadata: { namespace: NS, type: T.machineLabels, id: machine.id, labels: { ...machine.labels } }, spec: {} });
+      this.state.create({ metadata: { namespace: NS, type: T.machineStatus, id: machine.id, labels: this.machineStatusLabels(machine) }, spec: this.machineStatusSpec(machine) }, "MachineStatusController");
     }
     // Clusters of the scenario exist as a template sync would have made them, already ready.
     for (const cluster of this.scenario.omni.clusters) {
       this.state.create({
-        metadata: { namespace: NS, type: T.cluster, id: cluster.name, finalizers: [CLUSTER_FINALIZER], labels: {}, annotations: { [L.managedByTemplates]: "" } },
+        metadata: { namespace: NS, type: T.cluster, id: cluster.name, finalizers: [CLUSTER_FINALIZER], annotations: { [L.managedByTemplates]: "" } },
         spec: { kubernetes_version: cluster.kubernetesVersion, talos_version: cluster.talosVersion.replace(/^v/, ""), features: {} },
       });
       for (const [suffix, role, names] of [["control-planes", L.controlPlane, cluster.controlPlanes], ["workers", L.worker, cluster.workers]] as const) {
         const setId = `${cluster.name}-${suffix}`;
-        this.state.create({ metadata: { namespace: NS, type: T.machineSet, id: setId, finalizers: [], labels: { [L.cluster]: cluster.name, [role]: "" }, annotations: {} }, spec: { update_strategy: 1 } });
+        this.state.create({ metadata: { namespace: NS, type: T.machineSet, id: setId, labels: { [L.cluster]: cluster.name, [role]: "" } }, spec: { update_strategy: 1 } });
         for (const name of names) {
           const id = this.machines.find((m) => m.name === name)!.id;
-          this.state.create({ metadata: { namespace: NS, type: T.machineSetNode, id, finalizers: [], labels: { [L.cluster]: cluster.name, [L.machineSet]: setId, [role]: "" }, annotations: {} }, spec: {} });
+          this.state.create({ metadata: { namespace: NS, type: T.machineSetNode, id, labels: { [L.cluster]: cluster.name, [L.machineSet]: setId, [role]: "" } }, spec: {} });
           this.readyAt.set(id, 0);
         }
       }
@@ -317,7 +317,7 @@ export class OmniModel {
   private upsert(type: string, id: string, labels: Record<string, string>, spec: Spec, owner: string): void {
     const current = this.state.find(NS, type, id);
     if (!current) {
-      this.state.create({ metadata: { namespace: NS, type, id, finalizers: [], labels, annotations: {} }, spec }, owner);
+      this.state.create({ metadata: { namespace: NS, type, id, labels }, spec }, owner);
       return;
     }
     if (JSON.stringify(current.spec) === JSON.stringify(spec) && JSON.stringify(current.metadata.labels) === JSON.stringify(labels)) return;

@@ -142,7 +142,8 @@ export class CosiState {
       .map(copy);
   }
 
-  create(resource: { metadata: Omit<ResourceMetadata, "version" | "created" | "updated" | "owner" | "phase"> & Partial<ResourceMetadata>; spec: Spec }, owner = ""): StoredResource {
+  /** Labels, annotations and finalizers default to none; version, owner, phase and times are the store's. */
+  create(resource: { metadata: Pick<ResourceMetadata, "namespace" | "type" | "id"> & Partial<ResourceMetadata>; spec: Spec }, owner = ""): StoredResource {
     const md = resource.metadata;
     if (this.resources.has(key(md.namespace, md.type, md.id))) throw new SimError(grpc.status.ALREADY_EXISTS, `resource ${pointer(md, md.version)} already exists`);
     const now = new Date();
