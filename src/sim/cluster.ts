@@ -35,7 +35,7 @@ export interface SimNode {
 
 export class SimCluster {
   readonly nodes: SimNode[];
-  private readonly log: EventLog;
+
   /** Bumped on every etcd write, so snapshots change with state and only with state. */
   etcdRevision = 1;
   /** Pending delayed transitions (joins, "reboots" after apply/reset); cleared on stop. */
@@ -43,12 +43,11 @@ export class SimCluster {
   /** Called when a node's TLS identity changes (apply, reset): its server must restart. */
   onIdentityChange: (node: SimNode) => Promise<void> = async () => undefined;
 
-  /** `log`: where calls and state changes are recorded (a JSONL file path, or a shared log). */
+  /** `log`: where calls and state changes are recorded (the simulated Omni shares its own). */
   constructor(
     readonly scenario: Scenario,
-    log?: string | EventLog,
+    private readonly log = new EventLog(),
   ) {
-    this.log = log instanceof EventLog ? log : new EventLog(log);
     this.nodes = scenario.nodes.map((n) => ({
       name: n.name,
       address: n.address,

@@ -5,7 +5,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
 import { SimCluster } from "./cluster.js";
-import type { SimEvent } from "./events.js";
+import { EventLog, type SimEvent } from "./events.js";
 import { b64, generateCa, issueClientCert } from "./pki.js";
 import { loadTalosApi } from "./protos.js";
 import { configureNodes } from "./provision.js";
@@ -57,7 +57,7 @@ export async function startSimulation(options: { scenario: string; dir: string; 
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const eventsFile = join(dir, "events.jsonl");
   await writeFile(eventsFile, "", { mode: 0o600 });
-  const cluster = new SimCluster(scenario, eventsFile);
+  const cluster = new SimCluster(scenario, new EventLog(eventsFile));
   const api = new SimApi(cluster, loadTalosApi());
 
   // Per-run PKI for the talosconfig; pre-configured scenarios use it as their machine CA.
