@@ -4,13 +4,12 @@
 // media URLs.
 import { join } from "node:path";
 import { z } from "zod";
-import { ToolError } from "../src/server/errors.js";
 import { talosVersion } from "../src/server/schemas.js";
 import { defineTool } from "../src/server/tool-spec.js";
 import { factoryClient } from "../src/factory/client.js";
-import { BOOTLOADERS, ENROLL_KEYS, canonicalSchematicYaml, parseSchematic, schematicId } from "../src/factory/schematic.js";
+import { assertOfficialExtensions, createVerifiedSchematic } from "../src/factory/image.js";
+import { BOOTLOADERS, ENROLL_KEYS, parseSchematic } from "../src/factory/schematic.js";
 import { mediaFor, PLATFORMS } from "../src/factory/media.js";
-import { nearest } from "../src/policy/command-check.js";
 
 export default defineTool({
   name: "image-schematic",
@@ -76,29 +75,8 @@ export default defineTool({
     });
 
     const client = factoryClient(ctx.config.factoryUrl, join(ctx.config.stateDir, "factory"));
-    if (args.extensions.length > 0) {
-      const official = await client.officialExtensions(args.talosVersion, ctx.signal).catch((error: Error) => {
-        throw new ToolError(`cannot read the official extension list: ${error.message}`, { field: "talosVersion", next: "check the Talos version and --factory-url" });
-      });
-      const names = new Set(official.map((e) => e.name));
-      const unknown = args.extensions.filter((name) => !names.has(name));
-      if (unknown.length > 0) {
-        const suggestions = unknown.map((name) => nearest(name, [...names])).filter((name): name is string => name !== undefined);
-        throw new ToolError(`unknown extension(s) for Talos ${args.talosVersion}: ${unknown.join(", ")}`, {
-          field: "extensions",
-          next: `use official names${suggestions.length > 0 ? ` (did you mean ${suggestions.join(", ")}?)` : ""}; the full list is GET ${client.baseUrl}/version/${args.talosVersion}/extensions/official`,
-        });
-      }
-    }
-
-    const yaml = canonicalSchematicYaml(schematic);
-    const expected = schematicId(schematic);
-    const id = await client.createSchematic(yaml, ctx.signal).catch((error: Error) => {
-      throw new ToolError(error.message, { next: "check the extensions, overlay and kernel args, and --factory-url" });
-    });
-    if (id !== expected) {
-      throw new ToolError(`Image Factory answered schematic id ${id}, but the schematic hashes to ${expected}`, { next: "the factory may run an incompatible version; do not use this id" });
-    }
+    await assertOfficialExtensions(client, args.talosVersion, args.extensions, ctx.signal);
+    const { id, yaml } = await createVerifiedSchematic(client, schematic, ctx.signal);
     const media = mediaFor({ factoryUrl: ctx.config.factoryUrl, id, version: args.talosVersion, platform: args.platform, arch: args.arch, secureboot: args.secureboot?.enabled ?? false });
     return {
       structured: { schematicId: id, schematic: yaml, ...media },

@@ -6,6 +6,7 @@
 // Tearing a cluster down releases its machines, removes what Omni's controllers made, and then
 // drops the controller finalizer so omnictl can destroy it, as on a real instance.
 import { PINNED } from "../../backends/versions.js";
+import { EMPTY_SCHEMATIC_ID } from "../../factory/schematic.js";
 import type { Spec } from "./codec.js";
 import { machineUuid, type OmniScenario } from "./scenario.js";
 import { CosiState, type StateEvent, type StoredResource } from "./state.js";
@@ -159,7 +160,7 @@ export class OmniModel {
       role: cluster ? (cluster.controlPlane ? MACHINE_ROLE.CONTROL_PLANE : MACHINE_ROLE.WORKER) : MACHINE_ROLE.NONE,
       platform_metadata: { platform: "metal", hostname: machine.name },
       // The empty schematic (no extensions): what a stock Talos image reports.
-      schematic: { id: "376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba", full_id: "376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba" },
+      schematic: { id: EMPTY_SCHEMATIC_ID, full_id: EMPTY_SCHEMATIC_ID },
     };
   }
 
