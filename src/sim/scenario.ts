@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { isIP } from "node:net";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { talosVersion } from "../server/schemas.js";
 import { omniScenarioSchema, type OmniScenario } from "./omni/scenario.js";
 
 const SCENARIO_DIR = fileURLToPath(new URL("./scenarios/", import.meta.url));
@@ -31,7 +32,7 @@ export const scenarioSchema = z
   .object({
     name: z.string().min(1),
     description: z.string().default(""),
-    talosVersion: z.string().regex(/^v\d+\.\d+\.\d+$/, "must be a Talos version like v1.12.6").default("v1.12.6"),
+    talosVersion: talosVersion.default("v1.12.6"),
     kubernetesVersion: z.string().regex(/^\d+\.\d+\.\d+$/, "must be a Kubernetes version like 1.35.2").default("1.35.2"),
     clusterName: z.string().regex(/^[a-z0-9-]+$/).default("sim"),
     stage: z.enum(["maintenance", "installed", "running"]).describe("maintenance: fresh boot, no config; installed: configured, not bootstrapped; running: bootstrapped"),

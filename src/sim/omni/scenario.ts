@@ -2,9 +2,9 @@
 // versions) and the clusters that already exist. Validated strictly; every problem names its field.
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import { talosVersion } from "../../server/schemas.js";
 
 const name = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "must be a lower-case name like m-1");
-const talosVersion = z.string().regex(/^v\d+\.\d+\.\d+$/, "must be a Talos version like v1.12.6");
 
 const machine = z
   .object({
