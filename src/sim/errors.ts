@@ -25,3 +25,8 @@ export function goErrorText(error: SimError): string {
 
 /** A google.protobuf.Timestamp. */
 export const ts = (date: Date) => ({ seconds: Math.floor(date.getTime() / 1000), nanos: (date.getTime() % 1000) * 1e6 });
+
+/** The status a failed handler answers with: its SimError, or `fallback` with the error's message. */
+export function asSimError(error: unknown, fallback: grpc.status = grpc.status.UNKNOWN): SimError {
+  return error instanceof SimError ? error : new SimError(fallback, (error as Error).message);
+}

@@ -6,7 +6,7 @@ import { gzipSync } from "node:zlib";
 import * as grpc from "@grpc/grpc-js";
 import { parseAllDocuments } from "yaml";
 import type { SimCluster, SimNode } from "./cluster.js";
-import { CODE_NAMES, goErrorText, SimError, ts } from "./errors.js";
+import { asSimError, CODE_NAMES, goErrorText, SimError, ts } from "./errors.js";
 import { generateCa, issueClientCert, issueServerCert, loadCa, unb64, type CertificateAuthority } from "./pki.js";
 import type { LoadedApi } from "./protos.js";
 import { authorized, canReadSensitive, MAINTENANCE_METHODS } from "./rbac.js";
@@ -289,7 +289,7 @@ export class SimApi {
         }
         call.end();
       } catch (error) {
-        const e = error instanceof SimError ? error : new SimError(grpc.status.INTERNAL, (error as Error).message);
+        const e = asSimError(error, grpc.status.INTERNAL);
         call.emit("error", { code: e.code, details: e.message });
       }
     };
@@ -311,7 +311,7 @@ export class SimApi {
           this.record(node, ctx, "OK");
           callback(null, { messages: [{ metadata: { hostname: node.address } }] });
         } catch (error) {
-          const e = error instanceof SimError ? error : new SimError(grpc.status.INTERNAL, (error as Error).message);
+          const e = asSimError(error, grpc.status.INTERNAL);
           callback({ code: e.code, details: e.message });
         }
       });
@@ -359,7 +359,7 @@ export class SimApi {
         this.record(node, ctx, "OK");
         return undefined;
       } catch (error) {
-        const e = error instanceof SimError ? error : new SimError(grpc.status.INTERNAL, (error as Error).message);
+        const e = asSimError(error, grpc.status.INTERNAL);
         this.record(node, ctx, CODE_NAMES[e.code]!);
         return { code: e.code, details: e.message };
       }

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { stringify } from "yaml";
-import { CODE_NAMES, SimError, ts } from "../errors.js";
+import { asSimError, CODE_NAMES, SimError, ts } from "../errors.js";
 import type { EventLog } from "../events.js";
 import { googleProtoDir, type CosiApi, type LoadedApi } from "../protos.js";
 import { definitionOf, RD_TYPE } from "../resources.js";
@@ -122,10 +122,9 @@ export class OmniApiServer {
         const handler = side.api.proxiedHandler(side.endpoint, method, talosRolesViaOmni(account.role, method.path)) as (...args: unknown[]) => unknown;
         return handler(call, callback);
       } catch (error) {
-        const e = error instanceof SimError ? error : new SimError(grpc.status.UNKNOWN, (error as Error).message);
-        this.record(method.path, account, e.code);
-        if (typeof callback === "function") callback({ code: e.code, details: e.message });
-        else call.emit("error", { code: e.code, details: e.message });
+        const status = this.failed(method.path, account, error);
+        if (typeof callback === "function") callback(status);
+        else call.emit("error", status);
         return undefined;
       }
     }) as unknown as grpc.UntypedHandleCall;
@@ -156,6 +155,13 @@ export class OmniApiServer {
     return account;
   }
 
+  /** Records a failed call and gives the status to answer with (a Go handler's plain error is Unknown). */
+  private failed(method: string, account: OmniAccount | undefined, error: unknown, request?: unknown): { code: grpc.status; details: string } {
+    const e = asSimError(error);
+    this.record(method, account, e.code, describe(request));
+    return { code: e.code, details: e.message };
+  }
+
   private record(method: string, account: OmniAccount | undefined, code: number, detail?: Record<string, unknown>): void {
     this.options.log.record({ node: "omni", kind: "api-call", method, role: account?.role ?? "unauthenticated", code: CODE_NAMES[code], ...(detail ? { detail } : {}) });
   }
@@ -169,9 +175,7 @@ export class OmniApiServer {
         this.record(method, account, grpc.status.OK, describe(call.request));
         callback(null, response);
       } catch (error) {
-        const e = error instanceof SimError ? error : new SimError(grpc.status.UNKNOWN, (error as Error).message);
-        this.record(method, account, e.code, describe(call.request));
-        callback({ code: e.code, details: e.message });
+        callback(this.failed(method, account, error, call.request));
       }
     };
   }
@@ -185,9 +189,7 @@ export class OmniApiServer {
         handler(call);
         this.record(method, account, grpc.status.OK, describe(call.request));
       } catch (error) {
-        const e = error instanceof SimError ? error : new SimError(grpc.status.UNKNOWN, (error as Error).message);
-        this.record(method, account, e.code, describe(call.request));
-        call.emit("error", { code: e.code, details: e.message });
+        call.emit("error", this.failed(method, account, error, call.request));
       }
     };
   }
