@@ -3,7 +3,7 @@
 // registers exactly the types the real one does and omnictl resolves `get clusters` the same way.
 // Each resource file declares `XType = resource.Type("…")`, `XSpec = protobuf.ResourceSpec[specs.Y, …]`
 // and a `ResourceDefinitionSpec{…}` literal; this is a reader of those three forms, not a Go parser.
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 export interface OmniResourceDefinition {
@@ -65,14 +65,13 @@ export function loadOmniDefinitions(resourcesDir: string): OmniResourceDefinitio
   const namespaces = parseNamespaces(readFileSync(join(resourcesDir, "resources.go"), "utf8"));
   const definitions: OmniResourceDefinition[] = [];
   const walk = (dir: string) => {
-    const entries = readdirSync(dir).sort();
-    const sources = new Map(entries.filter((entry) => entry.endsWith(".go") && !entry.endsWith("_test.go") && !statSync(join(dir, entry)).isDirectory()).map((entry) => [entry, readFileSync(join(dir, entry), "utf8")]));
+    const entries = readdirSync(dir, { withFileTypes: true }).sort((x, y) => (x.name < y.name ? -1 : 1));
+    const sources = new Map(entries.filter((e) => e.isFile() && e.name.endsWith(".go") && !e.name.endsWith("_test.go")).map((e) => [e.name, readFileSync(join(dir, e.name), "utf8")]));
     // A package may declare its own namespace (oidc.NamespaceName = "oidc"); resources.go's names win on a clash.
     const packageNamespaces = { ...parseNamespaces([...sources.values()].join("\n")), ...namespaces };
     for (const entry of entries) {
-      const source = sources.get(entry);
-      if (source !== undefined) definitions.push(...parseDefinitions(source, packageNamespaces));
-      else if (statSync(join(dir, entry)).isDirectory()) walk(join(dir, entry));
+      if (entry.isDirectory()) walk(join(dir, entry.name));
+      else if (sources.has(entry.name)) definitions.push(...parseDefinitions(sources.get(entry.name)!, packageNamespaces));
     }
   };
   walk(resourcesDir);
