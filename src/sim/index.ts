@@ -11,7 +11,8 @@ import { loadTalosApi } from "./protos.js";
 import { configureNodes } from "./provision.js";
 import type { OmniSimInfo } from "./omni/index.js";
 import { listScenarios, loadAnyScenario, loadScenario } from "./scenario.js";
-import { SimApi } from "./server.js";
+import { onFreeBlock, relocate } from "./loopback.js";
+import { SimApi, TALOS_API_PORT } from "./server.js";
 
 export type { SimEvent } from "./events.js";
 export { listScenarios } from "./scenario.js";
@@ -36,7 +37,7 @@ export interface SimHandle {
 }
 
 /** Starts a Talos scenario (simulated nodes) or an Omni scenario (a simulated Omni). */
-export async function startAnySimulation(options: { scenario: string; dir: string; subnet?: number }): Promise<SimHandle> {
+export async function startAnySimulation(options: { scenario: string; dir: string }): Promise<SimHandle> {
   const loaded = loadAnyScenario(options.scenario);
   if (loaded.kind === "talos") return startSimulation(options);
   // Loaded on demand: OpenPGP and the Omni API are only needed for Omni scenarios.
@@ -45,31 +46,39 @@ export async function startAnySimulation(options: { scenario: string; dir: strin
 }
 
 /**
- * Starts the scenario's nodes. `subnet` moves every node to 127.0.<subnet>.x, so several
- * simulations (parallel tests, harness runs) can use the same scenario side by side.
+ * Starts the scenario's nodes on a free loopback block (see loopback.ts): the scenario's addresses
+ * keep their last octet and move to a /24 nobody else uses, so simulations run side by side.
  */
-export async function startSimulation(options: { scenario: string; dir: string; subnet?: number }): Promise<SimHandle> {
+export async function startSimulation(options: { scenario: string; dir: string }): Promise<SimHandle> {
   const loaded = loadScenario(options.scenario);
-  const subnet = options.subnet;
-  if (subnet !== undefined && !(Number.isInteger(subnet) && subnet >= 1 && subnet <= 254)) throw new Error(`subnet must be 1-254 (got ${subnet})`);
-  const scenario = subnet === undefined ? loaded : { ...loaded, nodes: loaded.nodes.map((n) => ({ ...n, address: n.address.replace(/^127\.(\d+)\.\d+\./, `127.$1.${subnet}.`) })) };
   const dir = resolve(options.dir);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const eventsFile = join(dir, "events.jsonl");
-  await writeFile(eventsFile, "", { mode: 0o600 });
-  const cluster = new SimCluster(scenario, new EventLog(eventsFile));
-  const api = new SimApi(cluster, loadTalosApi());
-
   // Per-run PKI for the talosconfig; pre-configured scenarios use it as their machine CA.
   const ca = await generateCa();
   const admin = await issueClientCert(ca, ["os:admin"]);
+  const talosApi = loadTalosApi();
+
+  const { scenario, cluster, api } = await onFreeBlock({ lastOctets: loaded.nodes.map((n) => n.address.split(".")[3]!), port: TALOS_API_PORT }, async (block) => {
+    const scenario = { ...loaded, nodes: loaded.nodes.map((n) => ({ ...n, address: relocate(n.address, block) })) };
+    await writeFile(eventsFile, "", { mode: 0o600 });
+    const cluster = new SimCluster(scenario, new EventLog(eventsFile));
+    const api = new SimApi(cluster, talosApi);
+    if (scenario.stage !== "maintenance") {
+      configureNodes(cluster, scenario, ca);
+    } else {
+      for (const node of cluster.nodes) cluster.kernelLog(node, "booted in maintenance mode: waiting for a machine config (talosctl apply-config --insecure)");
+    }
+    try {
+      await api.startAll();
+    } catch (error) {
+      cluster.stopTimers();
+      await api.stopAll();
+      throw error;
+    }
+    return { scenario, cluster, api };
+  });
   const controlPlanes = scenario.nodes.filter((n) => n.role === "controlplane").map((n) => n.address);
-  if (scenario.stage !== "maintenance") {
-    configureNodes(cluster, scenario, ca);
-  } else {
-    for (const node of cluster.nodes) cluster.kernelLog(node, "booted in maintenance mode: waiting for a machine config (talosctl apply-config --insecure)");
-  }
-  await api.startAll();
 
   // An os:admin talosconfig, and an os:reader one for harnesses that evaluate read-only agents.
   const talosconfig = join(dir, "talosconfig");

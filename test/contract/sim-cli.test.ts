@@ -53,15 +53,18 @@ describe("talos-mcp sim (built CLI)", () => {
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     const [line] = await createInterface({ input: child.stdout })[Symbol.asyncIterator]().next().then((r) => [r.value as string]);
     const started = JSON.parse(line!);
-    expect(started).toMatchObject({ endpoints: ["127.0.74.11"], nodes: [{ name: "cp-1", address: "127.0.74.11", role: "controlplane" }], talosconfig: join(dir, "sim", "talosconfig") });
+    // The node keeps its last octet and moves to a free loopback block chosen at start.
+    const address = started.nodes[0].address as string;
+    expect(address).toMatch(/^127\.\d+\.\d+\.11$/);
+    expect(started).toMatchObject({ endpoints: [address], nodes: [{ name: "cp-1", address, role: "controlplane" }], talosconfig: join(dir, "sim", "talosconfig") });
 
-    const version = await talosctl(["version", "--nodes", "127.0.74.11"], { talosconfig: started.talosconfig });
+    const version = await talosctl(["version", "--nodes", address], { talosconfig: started.talosconfig });
     expect(version.code).toBe(0);
-    expect(await portIsFree("127.0.74.11")).toBe(false);
+    expect(await portIsFree(address)).toBe(false);
 
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
-    expect(await portIsFree("127.0.74.11")).toBe(true);
+    expect(await portIsFree(address)).toBe(true);
     expect(() => process.kill(child.pid!, 0)).toThrow();
 
     const events = await cli(["events", "--dir", join(dir, "sim"), "--json"]);

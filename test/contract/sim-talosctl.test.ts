@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { startSimulation, type SimHandle } from "../../src/sim/index.js";
 import { parseJsonStream } from "../../src/talos/outputs.js";
+import { addressOf, addressPattern } from "../helpers/sim.js";
 import { talosctl } from "../helpers/talosctl.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -16,19 +17,20 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe("running cluster (running-3cp-2w)", () => {
   let sim: SimHandle;
   let dir: string;
-  const cp1 = "127.0.71.11";
+  let cp1: string, cp2: string, w1: string, w2: string;
   const run = (args: string[]) => talosctl(args, { talosconfig: sim.talosconfig, cwd: dir });
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "talos-mcp-sim-contract-"));
-    sim = await startSimulation({ scenario: "running-3cp-2w", dir, subnet: 71 });
+    sim = await startSimulation({ scenario: "running-3cp-2w", dir });
+    [cp1, cp2, w1, w2] = ["cp-1", "cp-2", "worker-1", "worker-2"].map((name) => addressOf(sim, name)) as [string, string, string, string];
   });
   afterAll(async () => sim?.stop());
 
   it("version answers per node with metadata", async () => {
-    const result = await run(["version", "--nodes", `${cp1},127.0.71.21`]);
+    const result = await run(["version", "--nodes", `${cp1},${w1}`]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/NODE:\s+127\.0\.71\.11[\s\S]*Tag:\s+v1\.12\.6[\s\S]*NODE:\s+127\.0\.71\.21/);
+    expect(result.stdout).toMatch(new RegExp(`NODE:\\s+${addressPattern(cp1)}[\\s\\S]*Tag:\\s+v1\\.12\\.6[\\s\\S]*NODE:\\s+${addressPattern(w1)}`));
   });
 
   it("get -o json streams objects with node, metadata, spec", async () => {
@@ -36,10 +38,10 @@ describe("running cluster (running-3cp-2w)", () => {
     const items = parseJsonStream(result.stdout) as any[];
     expect(items).toHaveLength(5);
     expect(items[0]).toMatchObject({ node: cp1, metadata: { namespace: "cluster", type: "Members.cluster.talos.dev" }, spec: { machineType: "controlplane" } });
-    const types = parseJsonStream((await run(["get", "machinetype", "--output", "json", "--nodes", `${cp1},127.0.71.21`])).stdout) as any[];
+    const types = parseJsonStream((await run(["get", "machinetype", "--output", "json", "--nodes", `${cp1},${w1}`])).stdout) as any[];
     expect(types.map((t) => [t.node, t.spec])).toEqual([
       [cp1, "controlplane"],
-      ["127.0.71.21", "worker"],
+      [w1, "worker"],
     ]);
     const em = parseJsonStream((await run(["get", "etcdmembers", "--output", "json", "--nodes", cp1])).stdout) as any[];
     expect(em[0]).toMatchObject({ metadata: { id: "local", namespace: "etcd" }, spec: { memberID: expect.stringMatching(/^[0-9a-f]{16}$/) } });
@@ -58,9 +60,9 @@ describe("running cluster (running-3cp-2w)", () => {
     const yaml = await run(["get", "services", "etcd", "--output", "yaml", "--nodes", cp1]);
     expect(yaml.code).toBe(0);
     expect(parseYaml(yaml.stdout)).toMatchObject({ node: cp1, metadata: { type: "Services.v1alpha1.talos.dev", id: "etcd" }, spec: { running: true, healthy: true } });
-    expect((await run(["get", "hostname", "--nodes", cp1])).stdout).toMatch(/^NODE\s+NAMESPACE\s+TYPE\s+ID\s+VERSION\s+HOSTNAME\s+DOMAINNAME[\s\S]*\n127\.0\.71\.11\s+network\s+HostnameStatus\s+hostname\s+1\s+cp-1\s*$/m);
-    expect((await run(["get", "svc", "--nodes", cp1])).stdout).toMatch(/\n127\.0\.71\.11\s+runtime\s+Service\s+etcd\s+1\s+true\s+true\s+false/);
-    expect((await run(["get", "machinetype", "--nodes", cp1])).stdout).toMatch(/^NODE\s+NAMESPACE\s+TYPE\s+ID\s+VERSION\s+TYPE\n127\.0\.71\.11\s+config\s+MachineType\s+machine-type\s+1\s+controlplane/);
+    expect((await run(["get", "hostname", "--nodes", cp1])).stdout).toMatch(new RegExp(String.raw`^NODE\s+NAMESPACE\s+TYPE\s+ID\s+VERSION\s+HOSTNAME\s+DOMAINNAME[\s\S]*\n${addressPattern(cp1)}\s+network\s+HostnameStatus\s+hostname\s+1\s+cp-1\s*$`, "m"));
+    expect((await run(["get", "svc", "--nodes", cp1])).stdout).toMatch(new RegExp(String.raw`\n${addressPattern(cp1)}\s+runtime\s+Service\s+etcd\s+1\s+true\s+true\s+false`));
+    expect((await run(["get", "machinetype", "--nodes", cp1])).stdout).toMatch(new RegExp(String.raw`^NODE\s+NAMESPACE\s+TYPE\s+ID\s+VERSION\s+TYPE\n${addressPattern(cp1)}\s+config\s+MachineType\s+machine-type\s+1\s+controlplane`));
     const containers = await run(["containers", "--nodes", cp1]);
     expect(containers.code).toBe(1);
     expect(containers.stderr).toMatch(/Unimplemented/);
@@ -81,14 +83,14 @@ describe("running cluster (running-3cp-2w)", () => {
     await run(["etcd", "snapshot", join(dir, "b.snap"), "--nodes", cp1]);
     const sum = (f: string) => createHash("sha256").update(readFileSync(join(dir, f))).digest("hex");
     expect(sum("a.snap")).toBe(sum("b.snap"));
-    expect((await run(["etcd", "snapshot", join(dir, "c.snap"), "--nodes", `${cp1},127.0.71.12`])).stderr).toMatch(/is not supported with multiple nodes/);
+    expect((await run(["etcd", "snapshot", join(dir, "c.snap"), "--nodes", `${cp1},${cp2}`])).stderr).toMatch(/is not supported with multiple nodes/);
   });
 
   it("etcd and kubeconfig APIs on a worker: Unimplemented, as machined answers", async () => {
-    const members = await run(["etcd", "members", "--nodes", "127.0.71.21"]);
+    const members = await run(["etcd", "members", "--nodes", w1]);
     expect(members.code).toBe(1);
-    expect(members.stderr).toContain("127.0.71.21: rpc error: code = Unimplemented desc = member list is only available on control plane nodes");
-    const kubeconfig = await run(["kubeconfig", join(dir, "worker-kubeconfig"), "--nodes", "127.0.71.21"]);
+    expect(members.stderr).toContain(`${w1}: rpc error: code = Unimplemented desc = member list is only available on control plane nodes`);
+    const kubeconfig = await run(["kubeconfig", join(dir, "worker-kubeconfig"), "--nodes", w1]);
     expect(kubeconfig.code).toBe(1);
     expect(kubeconfig.stderr).toMatch(/Unimplemented desc = kubeconfig is only available on control plane nodes/);
   });
@@ -127,12 +129,12 @@ describe("running cluster (running-3cp-2w)", () => {
   });
 
   it("upgrade changes the version; reboot and reset are recorded; reset returns to maintenance", async () => {
-    expect((await run(["upgrade", "--image", "ghcr.io/siderolabs/installer:v1.12.7", "--wait=false", "--nodes", "127.0.71.21"])).code).toBe(0);
-    expect((await run(["version", "--nodes", "127.0.71.21"])).stdout).toMatch(/Server:[\s\S]*Tag:\s+v1\.12\.7/);
-    expect((await run(["reboot", "--wait=false", "--nodes", "127.0.71.22"])).code).toBe(0);
-    expect((await run(["reset", "--graceful=false", "--wait=false", "--nodes", "127.0.71.22"])).code).toBe(0);
+    expect((await run(["upgrade", "--image", "ghcr.io/siderolabs/installer:v1.12.7", "--wait=false", "--nodes", w1])).code).toBe(0);
+    expect((await run(["version", "--nodes", w1])).stdout).toMatch(/Server:[\s\S]*Tag:\s+v1\.12\.7/);
+    expect((await run(["reboot", "--wait=false", "--nodes", w2])).code).toBe(0);
+    expect((await run(["reset", "--graceful=false", "--wait=false", "--nodes", w2])).code).toBe(0);
     await sleep(800);
-    const after = await run(["version", "--nodes", "127.0.71.22"]);
+    const after = await run(["version", "--nodes", w2]);
     expect(after.code).toBe(1);
     expect(after.stderr).toMatch(/certificate signed by unknown authority|connection/);
     const methods = sim.events().filter((e) => e.kind === "api-call").map((e) => e.method);
@@ -143,49 +145,51 @@ describe("running cluster (running-3cp-2w)", () => {
 describe("fresh cluster (fresh-3cp-2w)", () => {
   let sim: SimHandle;
   let dir: string;
+  let cp1: string, cp2: string, cp3: string, w1: string;
   const run = (args: string[]) => talosctl(args, { talosconfig: join(dir, "talosconfig"), cwd: dir });
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "talos-mcp-sim-fresh-"));
-    sim = await startSimulation({ scenario: "fresh-3cp-2w", dir: join(dir, "sim"), subnet: 72 });
-    await talosctl(["gen", "config", "demo", "https://127.0.72.11:6443", "--output", dir], { cwd: dir });
+    sim = await startSimulation({ scenario: "fresh-3cp-2w", dir: join(dir, "sim") });
+    [cp1, cp2, cp3, w1] = ["cp-1", "cp-2", "cp-3", "worker-1"].map((name) => addressOf(sim, name)) as [string, string, string, string];
+    await talosctl(["gen", "config", "demo", `https://${cp1}:6443`, "--output", dir], { cwd: dir });
   });
   afterAll(async () => sim?.stop());
 
   it("maintenance mode answers --insecure reads without a client certificate", async () => {
-    const status = await talosctl(["get", "machinestatus", "--insecure", "--endpoints", "127.0.72.21", "--nodes", "127.0.72.21", "--output", "json"], { cwd: dir });
+    const status = await talosctl(["get", "machinestatus", "--insecure", "--endpoints", w1, "--nodes", w1, "--output", "json"], { cwd: dir });
     expect(status.code).toBe(0);
     expect(JSON.parse(status.stdout)).toMatchObject({ metadata: { type: "MachineStatuses.runtime.talos.dev" }, spec: { stage: "maintenance", status: { ready: false } } });
-    const version = await talosctl(["version", "--insecure", "--nodes", "127.0.72.21"], { cwd: dir });
+    const version = await talosctl(["version", "--insecure", "--nodes", w1], { cwd: dir });
     expect(version.code).toBe(0);
     expect(version.stdout).toMatch(/Tag:\s+v1\.12\.6/);
   });
 
   it("maintenance mode: apply-config --insecure, then the node trusts the generated talosconfig", async () => {
-    for (const node of ["127.0.72.11", "127.0.72.12", "127.0.72.13"]) {
+    for (const node of [cp1, cp2, cp3]) {
       const applied = await talosctl(["apply-config", "--insecure", "--nodes", node, "--file", join(dir, "controlplane.yaml")], { cwd: dir });
       expect(applied.code).toBe(0);
       expect(applied.stderr).toMatch(/Applied configuration with a reboot/);
     }
     await sleep(800);
-    const version = await run(["version", "--endpoints", "127.0.72.11", "--nodes", "127.0.72.11"]);
+    const version = await run(["version", "--endpoints", cp1, "--nodes", cp1]);
     expect(version.code).toBe(0);
   });
 
   it("before bootstrap: etcd is Preparing and dmesg asks for talosctl bootstrap", async () => {
-    const ep = ["--endpoints", "127.0.72.11"];
-    expect((await run(["service", "etcd", ...ep, "--nodes", "127.0.72.12"])).stdout).toMatch(/STATE\s+Preparing/);
-    expect((await run(["dmesg", ...ep, "--nodes", "127.0.72.11"])).stdout).toMatch(/etcd is waiting to join the cluster, if this node is the first node in the cluster, please run `talosctl bootstrap`/);
+    const ep = ["--endpoints", cp1];
+    expect((await run(["service", "etcd", ...ep, "--nodes", cp2])).stdout).toMatch(/STATE\s+Preparing/);
+    expect((await run(["dmesg", ...ep, "--nodes", cp1])).stdout).toMatch(/etcd is waiting to join the cluster, if this node is the first node in the cluster, please run `talosctl bootstrap`/);
   });
 
   it("dry-run apply after install shows a diff", async () => {
-    const dry = await run(["apply-config", "--endpoints", "127.0.72.11", "--nodes", "127.0.72.11", "--file", join(dir, "controlplane.yaml"), "--dry-run"]);
+    const dry = await run(["apply-config", "--endpoints", cp1, "--nodes", cp1, "--file", join(dir, "controlplane.yaml"), "--dry-run"]);
     expect(dry.code).toBe(0);
     expect(dry.stderr).toMatch(/Dry run summary:[\s\S]*Config diff:/);
   });
 
   it("apply-config after install follows --mode", async () => {
-    const apply = (mode: string) => run(["apply-config", "--endpoints", "127.0.72.11", "--nodes", "127.0.72.13", "--file", join(dir, "controlplane.yaml"), "--mode", mode]);
+    const apply = (mode: string) => run(["apply-config", "--endpoints", cp1, "--nodes", cp3, "--file", join(dir, "controlplane.yaml"), "--mode", mode]);
     const noReboot = await apply("no-reboot");
     expect(noReboot.code).toBe(0);
     expect(noReboot.stderr).toMatch(/Applied configuration without a reboot/);
@@ -194,13 +198,13 @@ describe("fresh cluster (fresh-3cp-2w)", () => {
   });
 
   it("a second bootstrap on ANOTHER control plane before it joined succeeds and splits etcd (the hazard)", async () => {
-    const ep = ["--endpoints", "127.0.72.11"];
-    expect((await run(["bootstrap", ...ep, "--nodes", "127.0.72.11"])).code).toBe(0);
-    const split = await run(["bootstrap", ...ep, "--nodes", "127.0.72.12"]);
+    const ep = ["--endpoints", cp1];
+    expect((await run(["bootstrap", ...ep, "--nodes", cp1])).code).toBe(0);
+    const split = await run(["bootstrap", ...ep, "--nodes", cp2]);
     expect(split.code).toBe(0);
     const clusters = new Set(sim.events().filter((e) => e.detail?.bootstrapped).map((e) => e.detail!.etcdCluster));
     expect(clusters.size).toBe(2);
-    const health = await run(["health", ...ep, "--nodes", "127.0.72.11", "--wait-timeout", "2s"]);
+    const health = await run(["health", ...ep, "--nodes", cp1, "--wait-timeout", "2s"]);
     expect(health.code).toBe(1);
     expect(health.stderr).toMatch(/healthcheck error|inconsistent/);
   });
@@ -209,11 +213,12 @@ describe("fresh cluster (fresh-3cp-2w)", () => {
 describe("single-node: gen config → apply → bootstrap → health → etcd snapshot (the demo path)", () => {
   let sim: SimHandle;
   let dir: string;
-  const node = "127.0.80.11";
+  let node: string;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "talos-mcp-sim-single-"));
-    sim = await startSimulation({ scenario: "single-node", dir: join(dir, "sim"), subnet: 80 });
+    sim = await startSimulation({ scenario: "single-node", dir: join(dir, "sim") });
+    node = addressOf(sim, "solo");
   });
   afterAll(async () => sim?.stop());
 
@@ -244,20 +249,21 @@ describe("simulator lifecycle", () => {
 
   it("stop() frees every port", async () => {
     const dir = mkdtempSync(join(tmpdir(), "talos-mcp-sim-stop-"));
-    const sim = await startSimulation({ scenario: "fresh-3cp-2w", dir, subnet: 73 });
-    expect(await portIsFree("127.0.73.11")).toBe(false);
+    const sim = await startSimulation({ scenario: "fresh-3cp-2w", dir });
+    for (const node of sim.nodes) expect(await portIsFree(node.address)).toBe(false);
     await sim.stop();
     for (const node of sim.nodes) expect(await portIsFree(node.address)).toBe(true);
   });
 
   it("stop() right after apply-config: the node's pending restart does not bind again", async () => {
     const dir = mkdtempSync(join(tmpdir(), "talos-mcp-sim-stop-apply-"));
-    const sim = await startSimulation({ scenario: "single-node", dir: join(dir, "sim"), subnet: 73 });
-    await talosctl(["gen", "config", "solo", "https://127.0.73.11:6443", "--output", dir], { cwd: dir });
-    expect((await talosctl(["apply-config", "--insecure", "--nodes", "127.0.73.11", "--file", join(dir, "controlplane.yaml")], { cwd: dir })).code).toBe(0);
+    const sim = await startSimulation({ scenario: "single-node", dir: join(dir, "sim") });
+    const solo = addressOf(sim, "solo");
+    await talosctl(["gen", "config", "solo", `https://${solo}:6443`, "--output", dir], { cwd: dir });
+    expect((await talosctl(["apply-config", "--insecure", "--nodes", solo, "--file", join(dir, "controlplane.yaml")], { cwd: dir })).code).toBe(0);
     await sim.stop();
     await sleep(500);
-    expect(await portIsFree("127.0.73.11")).toBe(true);
+    expect(await portIsFree(solo)).toBe(true);
     expect(sim.events().some((e) => e.detail?.stage === "installed")).toBe(false);
   });
 });
