@@ -114,7 +114,8 @@ export function createSessionServerFactory(config: Config, options: FactoryOptio
           time: new Date().toISOString(),
           transport: caller.transport,
           caller: caller.name,
-          sessionId: caller.sessionId,
+          sessionId: caller.sessionId ?? extra.sessionId,
+          requestId: extra.requestId,
           tool: spec.name,
           args: request.params.arguments ?? {},
           decision: "denied",
@@ -132,6 +133,7 @@ export function createSessionServerFactory(config: Config, options: FactoryOptio
       const progressToken = extra._meta?.progressToken;
       const session: CallSession = {
         caller: { ...caller, sessionId: caller.sessionId ?? extra.sessionId },
+        requestId: extra.requestId,
         effectiveRole,
         consent: {
           canElicit: () => Boolean(server.server.getClientCapabilities()?.elicitation),

@@ -69,6 +69,8 @@ export interface GuardDeps {
 
 export interface CallSession {
   caller: Caller;
+  /** The JSON-RPC id of this tools/call (recorded in the audit line). */
+  requestId?: string | number;
   effectiveRole: Role;
   consent: ConsentChannel;
   /** Sends notifications/progress for this request when the client gave a token. */
@@ -195,6 +197,7 @@ export async function guardedCall(
       transport: session.caller.transport,
       caller: session.caller.name,
       sessionId: session.caller.sessionId,
+      requestId: session.requestId,
       tool: spec.name,
       args: loggedArgs,
       decision,
