@@ -1,5 +1,5 @@
 // `talos-mcp serve`: resolve the credential, optionally start the simulator, then serve.
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "pino";
@@ -44,39 +44,58 @@ async function warnAboutBinaries(config: Config, log: Logger): Promise<void> {
   }
 }
 
-/** In --sim mode: start the simulated cluster in-process and point the server at it. */
-async function withSimulation(config: Config, log: Logger): Promise<{ config: Config; sim?: SimHandle }> {
-  if (!config.sim) return { config };
-  const dir = await mkdtemp(join(tmpdir(), "talos-mcp-sim-"));
-  // Loaded only in --sim mode: serving a real cluster never pays for the gRPC simulator.
-  const { startAnySimulation } = await import("./sim/index.js");
-  const sim = await startAnySimulation({ scenario: config.sim, dir });
-  log.info({ scenario: sim.scenario, nodes: sim.nodes, talosconfig: sim.talosconfig, omni: sim.omni?.url }, sim.omni ? "simulated Omni started" : "simulated cluster started");
+/** The server's configuration pointed at a simulation: its talosconfig and, for Omni, its Omni. */
+export function configForSimulation(config: Config, sim: SimHandle): Config {
   const omni = sim.omni ? { omniconfig: sim.omni.omniconfig, omniServiceAccountKeyFile: sim.omni.serviceAccountKeyFile, omniCaFile: sim.omni.caFile } : {};
-  return { config: Object.freeze({ ...config, talosconfig: sim.talosconfig, context: undefined, ...omni }), sim };
+  return Object.freeze({ ...config, talosconfig: sim.talosconfig, context: undefined, ...omni });
+}
+
+/**
+ * In --sim mode: start the simulated cluster in-process, in a private temp dir, and point the
+ * server at it. `release` stops it and removes the dir (keys, events): nothing stays behind.
+ */
+async function withSimulation(config: Config, log: Logger): Promise<{ config: Config; sim?: SimHandle; release(): Promise<void> }> {
+  if (!config.sim) return { config, release: async () => undefined };
+  const dir = await mkdtemp(join(tmpdir(), "talos-mcp-sim-"));
+  try {
+    // Loaded only in --sim mode: serving a real cluster never pays for the gRPC simulator.
+    const { startAnySimulation } = await import("./sim/index.js");
+    const sim = await startAnySimulation({ scenario: config.sim, dir });
+    log.info({ scenario: sim.scenario, nodes: sim.nodes, talosconfig: sim.talosconfig, omni: sim.omni?.url }, sim.omni ? "simulated Omni started" : "simulated cluster started");
+    return { config: configForSimulation(config, sim), sim, release: () => sim.stop().finally(() => rm(dir, { recursive: true, force: true })) };
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** Settles on the first SIGTERM or SIGINT; listening from the start, so an early signal is not lost. */
+function stopSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once("SIGTERM", resolve);
+    process.once("SIGINT", resolve);
+  });
 }
 
 export async function runServe(initial: Config, log: Logger): Promise<number> {
+  const stop = stopSignal();
   await warnAboutBinaries(initial, log);
-  const { config, sim } = await withSimulation(initial, log);
+  const { config, sim, release } = await withSimulation(initial, log);
   try {
     const role = await credentialRole(config, log);
     const factory = createSessionServerFactory(config, { credentialRole: role, sim });
     if (config.transport === "stdio") {
-      await serveStdio(factory, config.role, log);
+      await serveStdio(factory, config.role, log, stop);
       return 0;
     }
     const http = await startHttpServer(config, factory, log);
     // Graceful shutdown: stop accepting, let running calls finish up to the grace period,
     // cancel the rest, flush the audit log.
-    await new Promise<void>((resolve) => {
-      process.once("SIGTERM", resolve);
-      process.once("SIGINT", resolve);
-    });
+    await stop;
     log.info("shutting down");
     await http.close();
     return 0;
   } finally {
-    await sim?.stop();
+    await release();
   }
 }

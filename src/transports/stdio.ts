@@ -4,13 +4,17 @@ import type { Logger } from "pino";
 import type { SessionServerFactory } from "../server/session-types.js";
 import type { Role } from "../server/roles.js";
 
-/** Serves until stdin closes; resolves after the audit log is flushed. */
-export async function serveStdio(factory: SessionServerFactory, role: Role, log: Logger): Promise<void> {
+/**
+ * Serves until stdin closes or `stop` settles (SIGTERM/SIGINT: a harness stopping the run);
+ * resolves after the audit log is flushed, so the caller can release what it started.
+ */
+export async function serveStdio(factory: SessionServerFactory, role: Role, log: Logger, stop: Promise<void>): Promise<void> {
   const server = factory.create({ transport: "stdio", name: "local", role });
   const transport = new StdioServerTransport();
   const closed = new Promise<void>((resolve) => {
     transport.onclose = () => resolve();
     process.stdin.once("end", () => resolve());
+    void stop.then(resolve);
   });
   await server.connect(transport);
   log.info("serving MCP over stdio");
