@@ -33,6 +33,19 @@ export interface SimNode {
   dmesg: string[];
 }
 
+/** A node as a harness sees it at the end of a run (SimHandle.state()). */
+export interface SimNodeState {
+  name: string;
+  address: string;
+  role: "controlplane" | "worker";
+  stage: Stage;
+  talosVersion: string;
+  clusterName?: string;
+  etcd: EtcdState;
+  /** The etcd cluster its data directory belongs to (one id per bootstrap): two ids = a split. */
+  etcdCluster?: string;
+}
+
 export class SimCluster {
   readonly nodes: SimNode[];
 
@@ -60,6 +73,19 @@ export class SimCluster {
       dmesg: [],
     }));
     for (const node of this.nodes) this.kernelLog(node, `Linux version 6.18.0-talos, Talos ${scenario.talosVersion}`);
+  }
+
+  describe(): SimNodeState[] {
+    return this.nodes.map((node) => ({
+      name: node.name,
+      address: node.address,
+      role: node.role ?? node.plannedRole,
+      stage: node.stage,
+      talosVersion: node.talosVersion,
+      clusterName: node.clusterName,
+      etcd: node.etcd,
+      etcdCluster: node.etcdCluster,
+    }));
   }
 
   byAddress(address: string): SimNode | undefined {

@@ -4,12 +4,13 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
-import { SimCluster } from "./cluster.js";
+import { SimCluster, type SimNodeState } from "./cluster.js";
 import { EventLog, type SimEvent } from "./events.js";
 import { b64, generateCa, issueClientCert } from "./pki.js";
 import { loadTalosApi } from "./protos.js";
 import { configureNodes } from "./provision.js";
 import type { OmniSimInfo } from "./omni/index.js";
+import type { OmniClusterState } from "./omni/model.js";
 import { listScenarios, loadAnyScenario, loadScenario } from "./scenario.js";
 import { onFreeBlock, relocate } from "./loopback.js";
 import { SimApi, TALOS_API_PORT } from "./server.js";
@@ -23,6 +24,12 @@ export interface SimNodeInfo {
   role: "controlplane" | "worker";
 }
 
+/** What a simulation holds at a moment: Talos nodes, or (Omni scenarios) Omni's clusters. */
+export interface SimState {
+  nodes: SimNodeState[];
+  clusters?: OmniClusterState[];
+}
+
 export interface SimHandle {
   /** os:admin talosconfig; `${talosconfig}.reader` holds an os:reader one. */
   talosconfig: string;
@@ -31,6 +38,10 @@ export interface SimHandle {
   scenario: string;
   eventsFile: string;
   events(): SimEvent[];
+  /** The simulation's state now (final state for a harness's checks). */
+  state(): SimState;
+  /** Talos scenarios: the node model itself, for harness setup that puts nodes in a state first. */
+  model?: SimCluster;
   stop(): Promise<void>;
   /** Omni scenarios: the simulated Omni (its URL, omniconfig, service-account keys, machines). */
   omni?: OmniSimInfo;
@@ -96,6 +107,8 @@ export async function startSimulation(options: { scenario: string; dir: string }
     scenario: scenario.name,
     eventsFile,
     events: () => [...cluster.events],
+    state: () => ({ nodes: cluster.describe() }),
+    model: cluster,
     async stop() {
       cluster.stopTimers();
       await api.stopAll();

@@ -2,6 +2,7 @@
 // own address:50000 and, like apid, fans a request out to the nodes named in the `nodes` metadata
 // (injecting each reply's metadata.hostname, turning per-node failures into metadata.error), or
 // forwards it to the one node named in `node`. Handlers are a table: method → what a node does.
+import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import * as grpc from "@grpc/grpc-js";
 import { parseAllDocuments } from "yaml";
@@ -20,10 +21,14 @@ interface CallContext {
   roles: string[];
   /** True when the caller presented no client certificate (maintenance mode). */
   insecure: boolean;
+  /** Facts a handler adds to the call's event (e.g. the sha256 of a snapshot it served). */
+  detail?: Record<string, unknown>;
 }
 
 type UnaryHandler = (node: SimNode, request: any, call: CallContext) => Promise<Record<string, unknown>> | Record<string, unknown>;
 type StreamHandler = (node: SimNode, request: any, call: CallContext, send: (message: Record<string, unknown>) => void, signal: AbortSignal) => Promise<void> | void;
+
+const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 
 const delay = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -219,7 +224,7 @@ export class SimApi {
   }
 
   private record(node: SimNode, call: CallContext, code: string): void {
-    this.cluster.record({ node: node.name, kind: "api-call", method: call.method, role: call.roles.join(",") || (call.insecure ? "insecure" : ""), code });
+    this.cluster.record({ node: node.name, kind: "api-call", method: call.method, role: call.roles.join(",") || (call.insecure ? "insecure" : ""), code, ...(call.detail ? { detail: call.detail } : {}) });
   }
 
   private implement(endpoint: SimNode, method: grpc.MethodDefinition<unknown, unknown>): grpc.UntypedHandleCall {
@@ -307,7 +312,9 @@ export class SimApi {
           const { nodes } = this.targets(endpoint, call.metadata);
           const node = await this.reach(endpoint, nodes[0]!, ctx);
           this.requireControlPlane(node, "etcd recover");
-          this.pendingRecovery.set(node.address, Buffer.concat(chunks));
+          const snapshot = Buffer.concat(chunks);
+          this.pendingRecovery.set(node.address, snapshot);
+          ctx.detail = { bytes: snapshot.length, sha256: sha256(snapshot) };
           this.record(node, ctx, "OK");
           callback(null, { messages: [{ metadata: { hostname: node.address } }] });
         } catch (error) {
@@ -583,9 +590,11 @@ export class SimApi {
         ].join("\n");
         send(data(tarGz("kubeconfig", Buffer.from(kubeconfig))));
       },
-      EtcdSnapshot: (node, _request, _call, send) => {
+      EtcdSnapshot: (node, _request, call, send) => {
         this.requireEtcd(node, "etcd snapshot");
         const snapshot = cluster.snapshotOf(node);
+        // What was served, so a harness can check a saved snapshot is this one, byte for byte.
+        call.detail = { bytes: snapshot.length, sha256: sha256(snapshot) };
         for (let offset = 0; offset < snapshot.length; offset += 1024) send(data(snapshot.subarray(offset, offset + 1024)));
       },
       HealthCheck: async (node, request: { wait_timeout?: { seconds?: number } }, _call, send, signal) => {

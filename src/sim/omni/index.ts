@@ -85,6 +85,7 @@ export async function startOmniSimulation(options: { scenario: OmniScenario; dir
     scenario: scenario.name,
     eventsFile,
     events: (): SimEvent[] => [...log.events],
+    state: () => ({ nodes: [], clusters: model.describe() }),
     omni: {
       url,
       omniconfig,

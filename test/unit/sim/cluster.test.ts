@@ -36,6 +36,15 @@ describe("simulated cluster state machine", () => {
     cluster.bootstrap(cp1!);
     cluster.bootstrap(cp2!);
     expect(cp1!.etcdCluster).not.toBe(cp2!.etcdCluster);
+    // What a harness reads at the end of a run shows the split: two etcd cluster ids.
+    const state = cluster.describe();
+    expect(state.map((n) => [n.name, n.role, n.stage, n.etcd])).toEqual([
+      ["cp-1", "controlplane", "running", "running"],
+      ["cp-2", "controlplane", "running", "running"],
+      ["w-1", "worker", "installed", "none"],
+    ]);
+    expect(new Set(state.map((n) => n.etcdCluster).filter(Boolean)).size).toBe(2);
+    expect(state[0]).toMatchObject({ address: "127.0.9.1", talosVersion: "v1.12.6", clusterName: "t" });
     cluster.stopTimers();
   });
 
