@@ -210,6 +210,11 @@ export class SimCluster {
     this.timers.add(timer);
   }
 
+  /** Transitions still scheduled (joins, reboots after apply/reset). */
+  get pendingTransitions(): number {
+    return this.timers.size;
+  }
+
   stopTimers(): void {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();

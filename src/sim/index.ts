@@ -40,11 +40,19 @@ export interface SimHandle {
   events(): SimEvent[];
   /** The simulation's state now (final state for a harness's checks). */
   state(): SimState;
+  /** Resolves once no transition is scheduled (a reset's reboot, a join, Omni's readiness), or after `timeoutMs`. */
+  settled(timeoutMs: number): Promise<void>;
   /** Talos scenarios: the node model itself, for harness setup that puts nodes in a state first. */
   model?: SimCluster;
   stop(): Promise<void>;
   /** Omni scenarios: the simulated Omni (its URL, omniconfig, service-account keys, machines). */
   omni?: OmniSimInfo;
+}
+
+/** Polls until nothing is pending or the time is up (the transitions are timers of a few hundred ms). */
+export async function untilNoPending(pending: () => number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (pending() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
 }
 
 /** Starts a Talos scenario (simulated nodes) or an Omni scenario (a simulated Omni). */
@@ -108,6 +116,7 @@ export async function startSimulation(options: { scenario: string; dir: string }
     eventsFile,
     events: () => [...cluster.events],
     state: () => ({ nodes: cluster.describe() }),
+    settled: (timeoutMs) => untilNoPending(() => cluster.pendingTransitions, timeoutMs),
     model: cluster,
     async stop() {
       cluster.stopTimers();

@@ -7,7 +7,7 @@ import { PINNED } from "../../backends/versions.js";
 import { EventLog, type SimEvent } from "../events.js";
 import { generateCa, issueServerCert } from "../pki.js";
 import { loadCosiApi, loadTalosApi, protoRoot } from "../protos.js";
-import type { SimHandle } from "../index.js";
+import { untilNoPending, type SimHandle } from "../index.js";
 import { OmniCodec } from "./codec.js";
 import { loadOmniDefinitions } from "./definitions.js";
 import { OmniModel, T } from "./model.js";
@@ -86,6 +86,7 @@ export async function startOmniSimulation(options: { scenario: OmniScenario; dir
     eventsFile,
     events: (): SimEvent[] => [...log.events],
     state: () => ({ nodes: [], clusters: model.describe() }),
+    settled: (timeoutMs) => untilNoPending(() => model.pendingTransitions, timeoutMs),
     omni: {
       url,
       omniconfig,

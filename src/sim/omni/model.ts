@@ -327,6 +327,11 @@ export class OmniModel {
     if (pending.length) this.schedule(() => this.reconcile(clusterName), Math.min(...pending) - now + 5);
   }
 
+  /** Controller steps still scheduled (machines becoming ready). */
+  get pendingTransitions(): number {
+    return this.timers.size;
+  }
+
   /** What Omni holds now, for harnesses: each cluster's versions, members by role, patches and readiness. */
   describe(): OmniClusterState[] {
     const nameOf = (id: string) => this.machines.find((m) => m.id === id)?.name ?? id;

@@ -30,6 +30,18 @@ describe("simulated cluster state machine", () => {
     expect(cluster.events.filter((e) => e.detail?.bootstrapped)).toHaveLength(1);
   });
 
+  it("counts scheduled transitions until they ran, so a harness can wait for the final state", async () => {
+    const cluster = installedCluster(50);
+    const [cp1, cp2] = cluster.nodes;
+    expect(cluster.pendingTransitions).toBe(0);
+    cluster.bootstrap(cp1!);
+    expect(cluster.pendingTransitions).toBe(1);
+    const { untilNoPending } = await import("../../../src/sim/index.js");
+    await untilNoPending(() => cluster.pendingTransitions, 5_000);
+    expect(cluster.pendingTransitions).toBe(0);
+    expect(cp2!.etcd).toBe("running");
+  });
+
   it("a second bootstrap before the join splits etcd into two clusters", () => {
     const cluster = installedCluster(60_000);
     const [cp1, cp2] = cluster.nodes;
