@@ -1,0 +1,124 @@
+// A scripted agent: a fixed list of tool calls (and resource reads) sent through a real MCP client
+// to the task's server, and the answer it ends with. Every task has two: a reference run that
+// must pass verify and a bad run that must fail it, so no task can pass vacuously.
+//
+// Consent as an agent meets it: `approve: true` redeems a plan the server issued (the plan token,
+// and the typed value the plan asks for) — an agent approving its own plan under --consent plan;
+// `elicit` is how the scripted user answers elicitation requests (absent: a client without
+// elicitation).
+import { existsSync, readFileSync } from "node:fs";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { ElicitRequestSchema, type CallToolResult, type ElicitRequest, type ElicitResult } from "@modelcontextprotocol/sdk/types.js";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { fillPlaceholders } from "./placeholders.js";
+import type { RunInfo } from "./run-dir.js";
+
+const stepSchema = z.union([
+  z
+    .object({
+      tool: z.string().min(1),
+      args: z.record(z.string(), z.unknown()).default({}),
+      approve: z.boolean().optional().describe("redeem the plan this call returns (default: the script's approve)"),
+      save: z.string().regex(/^[a-z][a-zA-Z0-9]*$/).optional().describe("keep the structured result as {{saved.KEY…}} for later steps"),
+    })
+    .strict(),
+  z.object({ resource: z.string().min(1) }).strict(),
+]);
+
+export const scriptSchema = z
+  .object({
+    description: z.string().optional(),
+    approve: z.boolean().default(false),
+    elicit: z.enum(["accept", "decline"]).optional(),
+    steps: z.array(stepSchema),
+    answer: z.string().describe("the agent's final message to the user"),
+    failsOn: z.array(z.string()).optional().describe("bad runs: the ids of exactly the checks this run must fail (tested)"),
+  })
+  .strict();
+export type AgentScript = z.infer<typeof scriptSchema>;
+
+export class ScriptError extends Error {
+  override name = "ScriptError";
+}
+
+export function parseScript(text: string, source: string): AgentScript {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (error) {
+    throw new ScriptError(`script ${source}: not valid YAML (${(error as Error).message})`);
+  }
+  const parsed = scriptSchema.safeParse(raw);
+  if (!parsed.success) throw new ScriptError(`script ${source}: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`);
+  return parsed.data;
+}
+
+export function loadScript(file: string): AgentScript {
+  if (!existsSync(file)) throw new ScriptError(`script ${file} does not exist (give a file, or reference / bad for the task's own scripts)`);
+  return parseScript(readFileSync(file, "utf8"), file);
+}
+
+/** One exchange of the scripted agent, as the transcript keeps it. */
+export interface TranscriptEntry {
+  time: string;
+  request: { tool: string; args: Record<string, unknown> } | { resource: string };
+  isError?: boolean;
+  text: string;
+  structured?: unknown;
+}
+
+type RequestedSchema = { properties?: Record<string, { title?: string }> };
+
+/** The user's side of elicitation: accept (typing back the value the form asks for) or decline. */
+export function elicitAnswer(mode: "accept" | "decline", schema: RequestedSchema): ElicitResult {
+  if (mode === "decline") return { action: "decline" };
+  const typedField = schema.properties?.typed;
+  const typed = typedField ? /^Type (.+) to confirm$/.exec(typedField.title ?? "")?.[1] : undefined;
+  return { action: "accept", content: { confirm: true, ...(typedField ? { typed: typed ?? "" } : {}) } };
+}
+
+/** A real MCP client to the run's server over Streamable HTTP; `onElicit` answers consent forms. */
+export async function connectToRun(
+  run: Pick<RunInfo, "url" | "headers">,
+  onElicit?: (params: ElicitRequest["params"]) => ElicitResult | Promise<ElicitResult>,
+  name = "talos-mcp-eval-script",
+): Promise<Client> {
+  const client = new Client({ name, version: "1" }, { capabilities: onElicit ? { elicitation: { form: {} } } : {} });
+  if (onElicit) client.setRequestHandler(ElicitRequestSchema, (request) => onElicit(request.params));
+  await client.connect(new StreamableHTTPClientTransport(new URL(run.url), { requestInit: { headers: run.headers } }));
+  return client;
+}
+
+/** The scripted user's answers to consent forms. */
+export const scriptedUser = (mode: "accept" | "decline") => (params: ElicitRequest["params"]) => elicitAnswer(mode, ((params as { requestedSchema?: RequestedSchema }).requestedSchema ?? {}));
+
+const textOf = (result: { content?: unknown }) => ((result.content ?? []) as { text?: string }[]).map((item) => item.text ?? "").join("\n");
+
+/** Runs the script's steps in order; returns the transcript. The answer is the script's. */
+export async function runScript(client: Client, script: AgentScript, vars: Record<string, string>): Promise<TranscriptEntry[]> {
+  const transcript: TranscriptEntry[] = [];
+  const saved: Record<string, unknown> = {};
+  const call = async (tool: string, args: Record<string, unknown>): Promise<CallToolResult> => {
+    const result = (await client.callTool({ name: tool, arguments: args }, undefined, { timeout: 300_000 })) as CallToolResult;
+    transcript.push({ time: new Date().toISOString(), request: { tool, args }, isError: result.isError === true, text: textOf(result), structured: result.structuredContent });
+    return result;
+  };
+  for (const raw of script.steps) {
+    const step = fillPlaceholders(raw, { vars, saved });
+    if ("resource" in step) {
+      const result = await client.readResource({ uri: step.resource });
+      transcript.push({ time: new Date().toISOString(), request: { resource: step.resource }, text: textOf({ content: result.contents }) });
+      continue;
+    }
+    let result = await call(step.tool, step.args);
+    const pending = result.structuredContent as { status?: string; planToken?: string; plan?: { typedConfirmation?: string } } | undefined;
+    if ((step.approve ?? script.approve) && pending?.status === "awaiting-consent" && pending.planToken) {
+      const confirm = pending.plan?.typedConfirmation;
+      result = await call(step.tool, { ...step.args, planToken: pending.planToken, ...(confirm !== undefined ? { confirm } : {}) });
+    }
+    if (step.save) saved[step.save] = result.structuredContent;
+  }
+  return transcript;
+}
