@@ -55,7 +55,11 @@ const serverSchema = z
   })
   .strict();
 
-const toolAssertion = z.object({ server: z.literal("talos").default("talos"), tool: z.string().optional(), toolPattern: z.string().optional() }).strict();
+/** A tool of this server (the generated eval file adds the server's name). */
+const toolAssertion = z
+  .object({ tool: z.string().optional(), toolPattern: z.string().optional() })
+  .strict()
+  .refine((a) => (a.tool === undefined) !== (a.toolPattern === undefined), "give tool or toolPattern");
 
 /** mcpchecker assertions (docs: use-assertions.md) put on this task's task set in eval.yaml. */
 const assertionsSchema = z
