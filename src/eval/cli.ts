@@ -6,18 +6,20 @@ import { spawn } from "node:child_process";
 import { existsSync, openSync, readFileSync, readdirSync, rmdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { pino } from "pino";
 import { portIsFree } from "../sim/loopback.js";
 import { PACKAGE_ROOT } from "../server/package-info.js";
-import { findTask, loadTasks, TaskError } from "./definition.js";
-import { HostError, prepareRunDir, startTaskHost } from "./host.js";
+import { findTask, loadTasks } from "./definition.js";
+import { EvalInputError } from "./errors.js";
 import { staleFiles, writeGeneratedFiles } from "./mcpchecker.js";
 import { isAlive, readRunInfo, removeRunEntries, RunDirError, runPaths, type RunInfo } from "./run-dir.js";
-import { runScriptedTask } from "./run.js";
-import { loadScript, ScriptError } from "./script.js";
-import { PlaceholderError } from "./placeholders.js";
 import { buildTrace } from "./trace.js";
-import { formatReport, runState, verifyRun } from "./verify.js";
+
+// The server, the simulators and the MCP client load only for the commands that need them, so
+// list, generate, trace and teardown start fast.
+const hostModule = () => import("./host.js");
+const runModule = () => import("./run.js");
+const scriptModule = () => import("./script.js");
+const verifyModule = () => import("./verify.js");
 
 const HELP = `Usage:
   talos-mcp eval list [--json]                      the tasks (id, difficulty, rules, workflows)
@@ -54,7 +56,7 @@ const OPTIONS = {
   help: { type: "boolean" },
 } as const;
 
-class UsageError extends Error {}
+class UsageError extends EvalInputError {}
 
 const out = (text: string) => process.stdout.write(text);
 const json = (value: unknown) => out(`${JSON.stringify(value, null, 2)}\n`);
@@ -86,6 +88,7 @@ const CLI_FILE = join(PACKAGE_ROOT, "dist", "src", "cli.js");
 /** Starts the task's host detached, waits until it wrote run.json (or died), returns the run. */
 async function setup(task: string, dir: string): Promise<RunInfo> {
   const resolved = findTask(task);
+  const { prepareRunDir } = await hostModule();
   await prepareRunDir(dir);
   const paths = runPaths(dir);
   const log = openSync(paths.hostLog, "a", 0o600);
@@ -98,7 +101,7 @@ async function setup(task: string, dir: string): Promise<RunInfo> {
     if (exited !== undefined || Date.now() > deadline) {
       if (exited === undefined) process.kill(child.pid!, "SIGKILL");
       const reason = readFileSync(paths.hostLog, "utf8").trim().split("\n").slice(-5).join("\n");
-      throw new HostError(`the task host did not start${exited === undefined ? " within 180 s" : ` (exit ${exited})`}: ${reason || "no output"}`);
+      throw new RunDirError(`the task host did not start${exited === undefined ? " within 180 s" : ` (exit ${exited})`}: ${reason || "no output"}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -127,14 +130,16 @@ async function teardown(dir: string, keep: boolean): Promise<Record<string, unkn
     await removeRunEntries(dir);
     if (existsSync(paths.root) && readdirSync(paths.root).length === 0) rmdirSync(paths.root);
   }
-  if (busy.length) throw new HostError(`after teardown these addresses are still in use: ${busy.join(", ")}`);
+  if (busy.length) throw new RunDirError(`after teardown these addresses are still in use: ${busy.join(", ")}`);
   return { dir: paths.root, task: run?.task ?? null, stopped: stopped ?? null, removed: !keep };
 }
 
 /** The host process `eval setup` starts: serves the task until SIGTERM/SIGINT. */
 async function host(task: string, dir: string): Promise<number> {
   const stop = new Promise<void>((resolve) => process.once("SIGTERM", resolve).once("SIGINT", resolve));
+  const { pino } = await import("pino");
   const log = pino({ level: "info", base: { name: "talos-mcp-eval-host" } }, pino.destination(2));
+  const { startTaskHost } = await hostModule();
   const running = await startTaskHost(findTask(task), dir, { log, prepared: true });
   await stop;
   await running.stop();
@@ -175,6 +180,7 @@ export async function runEvalCli(argv: string[]): Promise<number> {
       case "verify": {
         const task = findTask(oneTask(positionals, "verify"));
         const run = readRunInfo(required(values.dir, "--dir"));
+        const { formatReport, runState, verifyRun } = await verifyModule();
         const report = await verifyRun(task, run, { state: await runState(run), answer: readAnswer(values) });
         if (values.json) json(report);
         else out(formatReport(report));
@@ -192,6 +198,7 @@ export async function runEvalCli(argv: string[]): Promise<number> {
         const scriptName = required(values.script, "--script");
         const file = scriptName === "reference" || scriptName === "bad" ? join(task.dir, `${scriptName}.yaml`) : scriptName;
         if (values.keep && !values.dir) throw new UsageError("--keep needs --dir (where the run's files stay)");
+        const [{ runScriptedTask }, { loadScript }, { formatReport }] = await Promise.all([runModule(), scriptModule(), verifyModule()]);
         const result = await runScriptedTask(task, loadScript(file), { dir: values.dir, keep: values.keep === true });
         if (values.json) json({ ...result.report, transcript: result.transcript });
         else out(formatReport(result.report));
@@ -223,7 +230,7 @@ export async function runEvalCli(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command '${command}' (see talos-mcp eval --help)`);
     }
   } catch (error) {
-    if ([UsageError, TaskError, RunDirError, HostError, ScriptError, PlaceholderError].some((kind) => error instanceof kind)) {
+    if (error instanceof EvalInputError) {
       process.stderr.write(`talos-mcp eval: ${(error as Error).message}\n`);
       return 2;
     }

@@ -2,6 +2,7 @@
 // the user's request, the setup (scenario, server settings, state changes), the success checks
 // and forbidden outcomes, and the runner assertions. `talos-mcp eval` runs it; the mcpchecker
 // task.yaml next to it is generated from it (src/eval/mcpchecker.ts).
+import { EvalInputError } from "./errors.js";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
@@ -111,7 +112,7 @@ export interface EvalTask extends TaskDefinition {
   dir: string;
 }
 
-export class TaskError extends Error {
+export class TaskError extends EvalInputError {
   override name = "TaskError";
 }
 

@@ -4,6 +4,7 @@
 // 127.0.0.1 with a per-run bearer token, and a small control endpoint that answers the
 // simulation's state for verify. `eval setup` runs it detached (`eval host`); `eval run` and the
 // tests run it in-process. stop() releases every port and process it started.
+import { EvalInputError } from "./errors.js";
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
@@ -38,7 +39,7 @@ export interface TaskHost {
   stop(): Promise<void>;
 }
 
-export class HostError extends Error {
+export class HostError extends EvalInputError {
   override name = "HostError";
 }
 

@@ -2,11 +2,12 @@
 // id (Omni), since every run picks its own loopback block; `{{workspace}}` and `{{factoryHost}}`
 // name the run's workspace and stand-in Image Factory; `{{saved.KEY.path}}` reads a field of a
 // result a script step saved.
+import { EvalInputError } from "./errors.js";
 import { valueAt } from "./checks.js";
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z0-9_.-]+)\s*\}\}/g;
 
-export class PlaceholderError extends Error {
+export class PlaceholderError extends EvalInputError {
   override name = "PlaceholderError";
 }
 

@@ -1,6 +1,7 @@
 // One eval run lives in one directory: what `eval setup` started and where the evidence goes.
 // `run.json` is written (atomically) once the task's server is ready; everything else is named
 // here so setup, verify, trace and teardown agree on it.
+import { EvalInputError } from "./errors.js";
 import { existsSync, readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
@@ -57,7 +58,7 @@ export interface RunInfo {
   factoryUrl?: string;
 }
 
-export class RunDirError extends Error {
+export class RunDirError extends EvalInputError {
   override name = "RunDirError";
 }
 

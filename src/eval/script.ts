@@ -6,6 +6,7 @@
 // and the typed value the plan asks for) — an agent approving its own plan under --consent plan;
 // `elicit` is how the scripted user answers elicitation requests (absent: a client without
 // elicitation).
+import { EvalInputError } from "./errors.js";
 import { existsSync, readFileSync } from "node:fs";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -39,7 +40,7 @@ export const scriptSchema = z
   .strict();
 export type AgentScript = z.infer<typeof scriptSchema>;
 
-export class ScriptError extends Error {
+export class ScriptError extends EvalInputError {
   override name = "ScriptError";
 }
 
