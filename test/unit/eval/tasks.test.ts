@@ -1,12 +1,13 @@
 // The task list itself: big enough, covering every rule id and every workflow prompt, each task
 // complete (definition, reference and bad scripts that name real checks), and definitions that
 // fail loudly with the field named.
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checksOf, loadTasks, parseDefinition, readsAnswer, scenarioFor, TaskError } from "../../../src/eval/definition.js";
 import { loadScript } from "../../../src/eval/script.js";
 import { RULE_IDS } from "../../../src/policy/rule-ids.js";
+import { PACKAGE_ROOT } from "../../../src/server/package-info.js";
 import { listScenarios } from "../../../src/sim/scenario.js";
 import { loadPrompts } from "../../../prompts/index.js";
 
@@ -50,6 +51,11 @@ describe("the eval task list", () => {
     const covered = new Set(tasks.flatMap((t) => t.covers.workflows));
     expect(prompts.filter((name) => !covered.has(name))).toEqual([]);
     expect([...covered].filter((name) => !prompts.includes(name))).toEqual([]);
+  });
+
+  it("docs/evals.md lists every task", () => {
+    const doc = readFileSync(join(PACKAGE_ROOT, "docs", "evals.md"), "utf8");
+    expect(tasks.filter((t) => !doc.includes(`\`${t.id}\``)).map((t) => t.id)).toEqual([]);
   });
 
   it("has a task for each situation the issue names", () => {
