@@ -16,7 +16,7 @@ import { promptCompletions } from "./prompt-completions.js";
 import { guardedCall, publishedInput, type CallSession, type GuardDeps } from "./guard.js";
 import { PlanTokenStore } from "./plan-tokens.js";
 import { hiddenBy, isMutation, visibleTools } from "./registry.js";
-import { lowestRole, type Role } from "./roles.js";
+import { lowestRole, requiredRole, type Role } from "./roles.js";
 import type { SessionServerFactory } from "./session-types.js";
 import type { SimView } from "./resource-types.js";
 import { serverInstructions } from "./instructions.js";
@@ -125,7 +125,7 @@ export function createSessionServerFactory(config: Config, options: FactoryOptio
           message: `tool hidden by ${stage}`,
         });
         const text = roleRule
-          ? `Denied by rule role-ceiling: ${spec.name} needs ${stage === "read-only" ? "a server that is not read-only" : `role ${spec.minRole}`}; this session's role is ${effectiveRole}${config.readOnly ? " (read-only)" : ""}.\nDocs: ${ruleById("role-ceiling").docs}\nNothing was run.`
+          ? `Denied by rule role-ceiling: ${spec.name} needs ${stage === "read-only" ? "a server that is not read-only" : `role ${requiredRole(spec)}`}; this session's role is ${effectiveRole}${config.readOnly ? " (read-only)" : ""}.\nDocs: ${ruleById("role-ceiling").docs}\nNothing was run.`
           : `Tool '${spec.name}' is not enabled on this server (${stage}). Available: ${visible.map((s) => s.name).join(", ")}`;
         return { isError: true, content: [{ type: "text", text }] };
       }

@@ -1,8 +1,9 @@
 // Which tools a session sees. Filters apply in a fixed order — toolsets → tools → disable-tools →
-// role ceiling → read-only — and read-only always wins. A tool that is filtered out is neither
+// role ceiling (the role the tool's risk implies, or its Talos role if higher) → read-only — and
+// read-only always wins. A tool that is filtered out is neither
 // listed nor callable (the guard looks tools up in the filtered list only).
 import type { Config } from "../config-types.js";
-import { roleAllows, type Role } from "./roles.js";
+import { requiredRole, roleAllows, type Role } from "./roles.js";
 import type { AnyToolSpec, Caller, Risk } from "./tool-spec.js";
 
 /** Risks that change a live cluster or Omni and therefore need consent. */
@@ -26,7 +27,7 @@ export function hiddenBy(spec: AnyToolSpec, { config, caller, effectiveRole }: F
   if (caller.toolsets && !caller.toolsets.includes(spec.toolset)) return "toolsets";
   if (config.tools && !config.tools.includes(spec.name)) return "tools";
   if (config.disableTools.includes(spec.name)) return "disable-tools";
-  if (!roleAllows(effectiveRole, spec.minRole)) return "role-ceiling";
+  if (!roleAllows(effectiveRole, requiredRole(spec))) return "role-ceiling";
   if (config.readOnly && spec.risk !== "read") return "read-only";
   return undefined;
 }
