@@ -16,7 +16,7 @@ import { registerPrompts } from "../../prompts/index.js";
 import { promptCompletions } from "./prompt-completions.js";
 import { guardedCall, publishedInput, type CallSession, type GuardDeps } from "./guard.js";
 import { PlanTokenStore } from "./plan-tokens.js";
-import { hiddenBy, isMutation, visibleTools } from "./registry.js";
+import { hiddenBy, isMutation, toolsetEnabled, visibleTools } from "./registry.js";
 import { lowestRole, requiredRole, type Role } from "./roles.js";
 import type { SessionServerFactory } from "./session-types.js";
 import type { SimView } from "./resource-types.js";
@@ -161,12 +161,15 @@ export function createSessionServerFactory(config: Config, options: FactoryOptio
     const resourceDeps = {
       config,
       caller,
+      effectiveRole,
       commandTree: (binary: "talosctl" | "omnictl") => toolchain.commandTree(binary),
       recentAudit: (limit?: number) => audit.recent(limit),
       sim: options.sim,
     };
-    for (const register of RESOURCE_FAMILIES) register(server, resourceDeps);
-    registerPrompts(server, { config, workspaceRoot: config.workspace, completions: promptCompletions(config) });
+    // Resources, prompts and their completions obey the same filters as the tools.
+    for (const family of RESOURCE_FAMILIES) if (!family.toolset || toolsetEnabled(family.toolset, filter)) family.register(server, resourceDeps);
+    const visibleNames = new Set(visible.map((spec) => spec.name));
+    registerPrompts(server, { config, workspaceRoot: config.workspace, completions: promptCompletions(config), toolVisible: (name) => visibleNames.has(name) });
     return server;
   }
 
