@@ -16,33 +16,11 @@ import { defineTool, type AnyToolSpec } from "../../src/server/tool-spec.js";
 import { startHttpServer, type HttpHandle } from "../../src/transports/http.js";
 import { hashToken } from "../../src/transports/tokens.js";
 import { ALL_TOOLS } from "../../tools/index.js";
+import { waitingTool } from "../helpers/fake-tools.js";
 import { connectHttp } from "../helpers/http-client.js";
 
 const TOKENS = { admin: "tmcp_admin_token_value_1", reader: "tmcp_reader_token_value_2", old: "tmcp_expired_token_value_3" };
-let cancelled = 0;
-const slow = defineTool({
-  name: "fake-slow",
-  title: "Slow",
-  description: "waits until cancelled",
-  toolset: "talos",
-  risk: "read",
-  minRole: "reader",
-  openWorld: false,
-  rules: [],
-  input: z.object({ seconds: z.number().describe("s") }).strict(),
-  async run(args, ctx) {
-    await ctx.progress("started", 1, 2);
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, args.seconds * 1000);
-      ctx.signal.addEventListener("abort", () => {
-        cancelled += 1;
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-    return { structured: { done: true } };
-  },
-});
+const { tool: slow, stats } = waitingTool();
 const mutate = defineTool({
   name: "fake-mutate",
   title: "Mutate",
@@ -124,12 +102,12 @@ describe("Streamable HTTP and SSE", () => {
 
   it("a client that disconnects mid-call cancels it", async () => {
     const { client, transport } = await connect(TOKENS.admin);
-    const before = cancelled;
+    const before = stats.cancelled;
     void client.callTool({ name: "fake-slow", arguments: { seconds: 30 } }).catch(() => undefined);
     await new Promise((r) => setTimeout(r, 300));
     await transport.close();
     await new Promise((r) => setTimeout(r, 500));
-    expect(cancelled).toBe(before + 1);
+    expect(stats.cancelled).toBe(before + 1);
   });
 });
 
