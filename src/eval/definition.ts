@@ -2,10 +2,9 @@
 // the user's request, the setup (scenario, server settings, state changes), the success checks
 // and forbidden outcomes, and the runner assertions. `talos-mcp eval` runs it; the mcpchecker
 // task.yaml next to it is generated from it (src/eval/mcpchecker.ts).
-import { EvalInputError } from "./errors.js";
+import { EvalInputError, parseYamlInput } from "./errors.js";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { ROLES } from "../server/roles.js";
 import { RULE_IDS } from "../policy/rule-ids.js";
@@ -117,32 +116,7 @@ export class TaskError extends EvalInputError {
 }
 
 export function parseDefinition(text: string, source: string): TaskDefinition {
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (error) {
-    throw new TaskError(`${source}: not valid YAML (${(error as Error).message})`);
-  }
-  const parsed = definitionSchema.safeParse(raw);
-  if (!parsed.success) throw new TaskError(`${source}: ${describeIssues(parsed.error.issues).join("; ")}`);
-  return parsed.data;
-}
-
-/**
- * One message per problem, naming its path. For a value that matches none of a union's shapes
- * (a check, an expected value, a setup action), the problems of the closest shape are named
- * instead of zod's bare "Invalid input".
- */
-export function describeIssues(issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[] = []): string[] {
-  return issues.flatMap((issue) => {
-    const path = [...prefix, ...issue.path];
-    if (issue.code === "invalid_union" && issue.errors.length > 0) {
-      const closest = [...issue.errors].sort((a, b) => a.length - b.length)[0]!;
-      if (closest.length > 0) return describeIssues(closest, path);
-    }
-    if (issue.code === "unrecognized_keys") return [`${[...path, issue.keys.join(", ")].join(".")}: unknown field`];
-    return [`${path.map(String).join(".") || "(root)"}: ${issue.message}`];
-  });
+  return parseYamlInput(definitionSchema, text, source, (message) => new TaskError(message));
 }
 
 export function loadTaskFrom(dir: string, suite: string): EvalTask {

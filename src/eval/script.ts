@@ -6,12 +6,11 @@
 // and the typed value the plan asks for) — an agent approving its own plan under --consent plan;
 // `elicit` is how the scripted user answers elicitation requests (absent: a client without
 // elicitation).
-import { EvalInputError } from "./errors.js";
+import { EvalInputError, parseYamlInput } from "./errors.js";
 import { existsSync, readFileSync } from "node:fs";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { ElicitRequestSchema, type CallToolResult, type ElicitRequest, type ElicitResult } from "@modelcontextprotocol/sdk/types.js";
-import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { fillPlaceholders } from "./placeholders.js";
 import type { RunInfo } from "./run-dir.js";
@@ -45,15 +44,7 @@ export class ScriptError extends EvalInputError {
 }
 
 export function parseScript(text: string, source: string): AgentScript {
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (error) {
-    throw new ScriptError(`script ${source}: not valid YAML (${(error as Error).message})`);
-  }
-  const parsed = scriptSchema.safeParse(raw);
-  if (!parsed.success) throw new ScriptError(`script ${source}: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`);
-  return parsed.data;
+  return parseYamlInput(scriptSchema, text, `script ${source}`, (message) => new ScriptError(message));
 }
 
 export function loadScript(file: string): AgentScript {
