@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { z } from "zod";
 import { ROLES } from "../server/roles.js";
+import { talosVersion } from "../server/schemas.js";
 import { RULE_IDS } from "../policy/rule-ids.js";
 import { PACKAGE_ROOT } from "../server/package-info.js";
 import { checkSchema, type Check } from "./checks.js";
@@ -38,6 +39,9 @@ export const setupActionSchema = z.union([
   z.object({ call: z.object({ tool: z.string().min(1), args: z.record(z.string(), z.unknown()).default({}) }).strict().describe("one tool call (consent granted)") }).strict(),
   z.object({ wipeEtcd: z.array(nodeName).min(1).describe("these control planes lose their etcd data (etcd waits to be bootstrapped), as after quorum loss and a wipe") }).strict(),
   z.object({ snapshot: z.object({ node: nodeName, to: workspaceFile }).strict().describe("the etcd snapshot the node would serve now, saved into the workspace") }).strict(),
+  z
+    .object({ talosVersion: z.object({ nodes: z.array(nodeName).min(1), version: talosVersion }).strict().describe("these nodes already run this Talos version (upgraded earlier)") })
+    .strict(),
   z.object({ file: z.object({ path: workspaceFile, content: z.string() }).strict().describe("a file in the workspace") }).strict(),
   z
     .object({ linkOutside: z.object({ path: workspaceFile, files: z.record(z.string(), z.string()) }).strict().describe("a symlink in the workspace to a directory outside it, holding these files") })
@@ -127,27 +131,32 @@ export function loadTaskFrom(dir: string, suite: string): EvalTask {
   return { ...definition, suite, id: `${suite}/${name}`, dir };
 }
 
+/** The directories that hold a task definition: [suite, name, dir]. */
+function taskDirs(root: string): [string, string, string][] {
+  return readdirSync(root, { withFileTypes: true })
+    .filter((suite) => suite.isDirectory())
+    .flatMap((suite) =>
+      readdirSync(join(root, suite.name), { withFileTypes: true })
+        .filter((entry) => entry.isDirectory() && existsSync(join(root, suite.name, entry.name, DEFINITION_FILE)))
+        .map((entry): [string, string, string] => [suite.name, entry.name, join(root, suite.name, entry.name)]),
+    );
+}
+
 /** Every task, sorted by id. */
 export function loadTasks(root = TASKS_DIR): EvalTask[] {
-  const tasks: EvalTask[] = [];
-  for (const suite of readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory())) {
-    for (const entry of readdirSync(join(root, suite.name), { withFileTypes: true }).filter((e) => e.isDirectory())) {
-      const dir = join(root, suite.name, entry.name);
-      if (existsSync(join(dir, DEFINITION_FILE))) tasks.push(loadTaskFrom(dir, suite.name));
-    }
-  }
+  const tasks = taskDirs(root).map(([suite, , dir]) => loadTaskFrom(dir, suite));
   const names = tasks.map((task) => task.name);
   const duplicate = names.find((name, index) => names.indexOf(name) !== index);
   if (duplicate) throw new TaskError(`two tasks are named ${duplicate}: task names are unique across suites`);
   return tasks.sort((a, b) => a.id.localeCompare(b.id));
 }
 
-/** A task by name or suite/name, with the list of names when it does not exist. */
+/** A task by name or suite/name (only that definition is read), with the way to list them when it does not exist. */
 export function findTask(reference: string, root = TASKS_DIR): EvalTask {
-  const tasks = loadTasks(root);
-  const task = tasks.find((candidate) => candidate.name === reference || candidate.id === reference);
-  if (!task) throw new TaskError(`unknown task '${reference}': see talos-mcp eval list (${tasks.length} tasks)`);
-  return task;
+  const dirs = taskDirs(root);
+  const found = dirs.find(([suite, name]) => name === reference || `${suite}/${name}` === reference);
+  if (!found) throw new TaskError(`unknown task '${reference}': see talos-mcp eval list (${dirs.length} tasks)`);
+  return loadTaskFrom(found[2], found[0]);
 }
 
 /** The scenario to start: a built-in name, or a file path relative to the package (eval/scenarios/…). */

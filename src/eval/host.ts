@@ -63,13 +63,13 @@ function placeholderVars(sim: SimHandle, extra: Record<string, string>): Record<
   return { ...Object.fromEntries(sim.nodes.map((node) => [node.name, node.address])), ...extra };
 }
 
-function serverConfig(task: EvalTask, dir: string, factoryUrl: string): Config {
+function serverConfig(task: EvalTask, dir: string, factoryUrl: string, consent = task.setup.server.consent): Config {
   const paths = runPaths(dir);
   const { server } = task.setup;
   const flags = [
     ...["--transport", "http", "--host", "127.0.0.1", "--port", "0", "--tokens", paths.tokens],
     ...["--workspace", paths.workspace, "--state-dir", paths.state, "--audit-log", paths.audit],
-    ...["--sim", scenarioFor(task), "--consent", server.consent, "--role", server.role],
+    ...["--sim", scenarioFor(task), "--consent", consent, "--role", server.role],
     ...["--docs", "offline", "--docs-index", paths.docsIndex, "--factory-url", factoryUrl],
     ...(server.readOnly ? ["--read-only"] : []),
     ...(server.allowUnconfirmedDestructive ? ["--allow-unconfirmed-destructive"] : []),
@@ -98,6 +98,8 @@ export interface HostOptions {
   stdio?: RunInfo["stdio"];
   /** The run directory was already checked and cleared (eval setup does it before starting the host). */
   prepared?: boolean;
+  /** Another consent mode than the task's (a scripted run of a task that does not test consent). */
+  consent?: EvalTask["setup"]["server"]["consent"];
 }
 
 export async function startTaskHost(task: EvalTask, dir: string, options: HostOptions = {}): Promise<TaskHost> {
@@ -117,7 +119,7 @@ export async function startTaskHost(task: EvalTask, dir: string, options: HostOp
     const token = randomBytes(24).toString("base64url");
     await writeFileAtomic(paths.tokens, stringify({ tokens: [{ name: "eval-agent", token: `sha256:${hashToken(token).toString("hex")}`, role: task.setup.server.role }] }));
 
-    const config = configForSimulation(serverConfig(task, dir, factory.url), sim);
+    const config = configForSimulation(serverConfig(task, dir, factory.url, options.consent), sim);
     const vars = placeholderVars(sim, { workspace: config.workspace, factoryHost: new URL(factory.url).host });
     await applySetup(task.setup.actions, { sim, config, dir, vars });
 

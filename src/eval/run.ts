@@ -19,7 +19,7 @@ export interface ScriptedRun {
 export async function runScriptedTask(task: EvalTask, script: AgentScript, options: { dir?: string; keep?: boolean } = {}): Promise<ScriptedRun> {
   const ownDir = options.dir === undefined;
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), `talos-mcp-eval-${task.name}-`));
-  const host = await startTaskHost(task, dir);
+  const host = await startTaskHost(task, dir, { consent: script.consent });
   try {
     const client = await connectToRun(host.run, script.elicit ? scriptedUser(script.elicit) : undefined);
     let transcript: TranscriptEntry[];

@@ -30,6 +30,10 @@ const stepSchema = z.union([
 export const scriptSchema = z
   .object({
     description: z.string().optional(),
+    consent: z
+      .enum(["auto", "plan", "elicit"])
+      .optional()
+      .describe("run the task's server with this consent mode instead of the task's: auto for scripts of tasks that do not test consent (one call per change)"),
     approve: z.boolean().default(false),
     elicit: z.enum(["accept", "decline"]).optional(),
     steps: z.array(stepSchema),

@@ -12,6 +12,9 @@ import type { Config } from "../config-types.js";
 import { writeFileAtomic } from "../fs/atomic.js";
 import { createSessionServerFactory } from "../server/create-server.js";
 import type { SimHandle } from "../sim/index.js";
+import { installFacts } from "../sim/server.js";
+import { clusterPaths } from "../talos/cluster-files.js";
+import { ClusterStateStore } from "../talos/cluster-state.js";
 import type { SetupAction } from "./definition.js";
 import { fillPlaceholders } from "./placeholders.js";
 import { runPaths } from "./run-dir.js";
@@ -55,15 +58,37 @@ function nodeOf(context: SetupContext, name: string) {
   return node;
 }
 
+/**
+ * A cluster in the workspace, running: its configs and secrets come from gen-config (the tool);
+ * the nodes then install those configs and the first control plane bootstraps etcd on the model,
+ * as an apply in maintenance mode and a bootstrap would make them, and the server's record of the
+ * cluster (control-plane endpoints, the bootstrap in its ledger) is written as apply and
+ * bootstrap write it. The agent meets the cluster a person made with the tools.
+ */
 async function createCluster(call: Call, context: SetupContext, spec: Extract<SetupAction, { createCluster: unknown }>["createCluster"]): Promise<void> {
-  const address = (name: string) => nodeOf(context, name).address;
+  const model = context.sim.model;
+  if (!model) throw new SetupError(`setup: createCluster needs a Talos scenario, not ${context.sim.scenario}`);
   const [first] = spec.controlPlanes;
-  await call("gen-config", { cluster: spec.name, endpoint: `https://${address(first!)}:6443` });
-  await call("apply", { cluster: spec.name, nodes: spec.controlPlanes.map(address), file: `${spec.name}/controlplane.yaml`, insecure: true });
-  if (spec.workers.length) await call("apply", { cluster: spec.name, nodes: spec.workers.map(address), file: `${spec.name}/worker.yaml`, insecure: true });
+  await call("gen-config", { cluster: spec.name, endpoint: `https://${nodeOf(context, first!).address}:6443` });
+  const paths = clusterPaths(join(context.config.workspace, spec.name));
+  const ledger = new ClusterStateStore(join(paths.dir, "cluster-state.json"));
+  const at = new Date().toISOString();
+  for (const [names, file] of [[spec.controlPlanes, paths.controlplane], [spec.workers, paths.worker]] as const) {
+    const config = await readFile(file, "utf8");
+    for (const name of names) {
+      const node = nodeOf(context, name);
+      if (node.stage !== "maintenance") throw new SetupError(`setup: createCluster needs ${name} in maintenance mode (it is ${node.stage})`);
+      const facts = await installFacts(config);
+      await model.install(node, facts);
+      await ledger.update((state) => void (state.nodes[node.address] = { role: facts.role, appliedAt: at }));
+    }
+  }
   if (!spec.bootstrap) return;
-  await call("bootstrap", { cluster: spec.name, nodes: [address(first!)] });
-  await call("health", { cluster: spec.name, nodes: [address(first!)], waitTimeoutSeconds: 60 });
+  const bootstrapNode = nodeOf(context, first!);
+  model.bootstrap(bootstrapNode);
+  await ledger.update((state) => void state.bootstraps.push({ node: bootstrapNode.address, at, outcome: "bootstrapped" }));
+  await context.sim.settled(30_000);
+  model.settleWorkers();
 }
 
 /** The control planes lose their etcd data: etcd waits to be bootstrapped (or recovered). */
@@ -75,6 +100,15 @@ function wipeEtcd(context: SetupContext, names: string[]): void {
     Object.assign(node, { etcd: "waiting", etcdCluster: undefined, etcdMemberId: undefined, stage: "installed" });
     cluster.kernelLog(node, "etcd data directory is empty: waiting to join or to be bootstrapped");
     cluster.changeState(node, { etcd: "waiting", etcdDataWiped: true });
+  }
+}
+
+/** Nodes that were upgraded before the task: they run `version` now. */
+function upgradeOnModel(context: SetupContext, names: string[], version: string): void {
+  for (const name of names) {
+    const node = nodeOf(context, name);
+    context.sim.model!.changeState(node, { upgraded: true, from: node.talosVersion, to: version });
+    node.talosVersion = version;
   }
 }
 
@@ -95,6 +129,7 @@ export async function applySetup(actions: readonly SetupAction[], context: Setup
       if ("createCluster" in action) await createCluster(session.call, context, action.createCluster);
       else if ("call" in action) await session.call(action.call.tool, action.call.args);
       else if ("wipeEtcd" in action) wipeEtcd(context, action.wipeEtcd);
+      else if ("talosVersion" in action) upgradeOnModel(context, action.talosVersion.nodes, action.talosVersion.version);
       else if ("snapshot" in action) await writeFileAtomic(workspaceFile(action.snapshot.to), context.sim.model!.snapshotOf(nodeOf(context, action.snapshot.node)));
       else if ("file" in action) await writeFileAtomic(workspaceFile(action.file.path), action.file.content);
       else if ("linkOutside" in action) {

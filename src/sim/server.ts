@@ -73,6 +73,18 @@ function configFacts(text: string) {
   };
 }
 
+/**
+ * What a node in maintenance mode installs from a machine config: its role, cluster, disk and CA
+ * (a worker's config carries only the CA certificate). Also what harness setup uses to put nodes
+ * in a configured state without going through the API.
+ */
+export async function installFacts(text: string): Promise<{ role: "controlplane" | "worker"; clusterName: string; installDisk: string; ca: CertificateAuthority; config: string }> {
+  const facts = configFacts(text);
+  if (!facts.caKey && facts.role === "controlplane") throw new SimError(grpc.status.INVALID_ARGUMENT, "control plane config must include the machine CA key");
+  const ca = facts.caKey ? await loadCa(facts.caCrt, facts.caKey) : await loadCa(facts.caCrt, (await generateCa()).keyPem);
+  return { role: facts.role, clusterName: facts.clusterName, installDisk: facts.installDisk, ca, config: text };
+}
+
 function diffLines(before: string, after: string): string {
   const a = before.split("\n");
   const b = after.split("\n");
@@ -428,10 +440,9 @@ export class SimApi {
         const facts = configFacts(text);
         if (node.stage === "maintenance") {
           if (!call.insecure) throw new SimError(grpc.status.FAILED_PRECONDITION, "the node is in maintenance mode: use --insecure");
-          if (!facts.caKey && facts.role === "controlplane") throw new SimError(grpc.status.INVALID_ARGUMENT, "control plane config must include the machine CA key");
-          const ca = facts.caKey ? await loadCa(facts.caCrt, facts.caKey) : await loadCa(facts.caCrt, (await generateCa()).keyPem);
+          const install = await installFacts(text);
           // Answer first, then "reboot" into the installed system (the server restarts with its new identity).
-          cluster.later(200, () => void cluster.install(node, { role: facts.role, clusterName: facts.clusterName, installDisk: facts.installDisk, ca, config: text }));
+          cluster.later(200, () => void cluster.install(node, install));
           return { mode: "REBOOT", mode_details: "Applied configuration with a reboot", warnings: [] };
         }
         if (facts.caCrt !== node.ca?.certPem) throw new SimError(grpc.status.INVALID_ARGUMENT, "the machine CA in the new config differs from the node's: use talosctl rotate-ca to change CAs");
