@@ -68,8 +68,12 @@ export async function fileRecords(workspace: string): Promise<EvidenceRecord[]> 
   return records.sort((a, b) => String(a.path).localeCompare(String(b.path)));
 }
 
+/** The pinned CLIs for grading answers, found once per process. */
+let graderToolchain: Toolchain | undefined;
+
 /** Rule ids policy-check finds in a text (the same lint as the policy-check tool, with the pinned CLIs' command trees). */
-export async function policyFindings(text: string, toolchain = new Toolchain({ binaries: { talosctl: process.env.TALOSCTL, omnictl: process.env.OMNICTL } })): Promise<RuleId[]> {
+export async function policyFindings(text: string): Promise<RuleId[]> {
+  const toolchain = (graderToolchain ??= new Toolchain({ binaries: { talosctl: process.env.TALOSCTL, omnictl: process.env.OMNICTL } }));
   const [talosctl, omnictl] = await Promise.all([toolchain.commandTree("talosctl").catch(() => undefined), toolchain.commandTree("omnictl").catch(() => undefined)]);
   return [...new Set(lintText(text, { talosctl, omnictl }).map((finding) => finding.rule))].sort();
 }

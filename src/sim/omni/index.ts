@@ -32,15 +32,24 @@ export interface OmniSimInfo {
   clusters: string[];
 }
 
+type OmniApi = { omniApiDir: string; codec: OmniCodec; cosi: ReturnType<typeof loadCosiApi>; definitions: ReturnType<typeof loadOmniDefinitions> };
+/** Parsed once per process and directory, like the Talos API: it is the same for every simulated Omni. */
+const loadedOmniApis = new Map<string, OmniApi>();
+
 /** Loads the pinned Omni API (specs, COSI state, resource definitions) from the linked module sources. */
-function loadOmniApi(dir = protoRoot()) {
-  const omniApiDir = join(dir, `omni-client-${PINNED.omnictl}`);
-  return {
-    omniApiDir,
-    codec: new OmniCodec(omniApiDir),
-    cosi: loadCosiApi(join(dir, `cosi-runtime-for-omni-${PINNED.omnictl}`)),
-    definitions: loadOmniDefinitions(join(dir, `omni-resources-${PINNED.omnictl}`)),
-  };
+function loadOmniApi(dir = protoRoot()): OmniApi {
+  let api = loadedOmniApis.get(dir);
+  if (!api) {
+    const omniApiDir = join(dir, `omni-client-${PINNED.omnictl}`);
+    api = {
+      omniApiDir,
+      codec: new OmniCodec(omniApiDir),
+      cosi: loadCosiApi(join(dir, `cosi-runtime-for-omni-${PINNED.omnictl}`)),
+      definitions: loadOmniDefinitions(join(dir, `omni-resources-${PINNED.omnictl}`)),
+    };
+    loadedOmniApis.set(dir, api);
+  }
+  return api;
 }
 
 export async function startOmniSimulation(options: { scenario: OmniScenario; dir: string }): Promise<SimHandle & { omni: OmniSimInfo }> {
