@@ -6,6 +6,12 @@ import { EventLog, type SimEvent } from "./events.js";
 import { boltDatabase, etcdKeyValue, revisionKey } from "./bbolt.js";
 import type { Scenario, ScenarioNode } from "./scenario.js";
 import type { CertificateAuthority } from "./pki.js";
+import { schematicFor } from "./extensions.js";
+
+/** Whether the node's etcd member cannot be healthy (a member that is down or keeps crashing). */
+export function etcdFails(node: Pick<SimNode, "faults">): boolean {
+  return Boolean(node.faults.etcdDown) || node.faults.crashLoop === "etcd";
+}
 
 export type Stage = "maintenance" | "installed" | "running";
 export type EtcdState = "none" | "waiting" | "running" | "down";
@@ -29,6 +35,10 @@ export interface SimNode {
   etcdCluster?: string;
   etcdMemberId?: string;
   faults: NonNullable<ScenarioNode["faults"]>;
+  /** Official extensions in the image the node booted from. */
+  extensions: string[];
+  /** The schematic id of that image; undefined for a plain (non-factory) installer image. */
+  schematic?: string;
   bootedAt: Date;
   dmesg: string[];
 }
@@ -48,18 +58,35 @@ export class SimCluster {
     readonly scenario: Scenario,
     private readonly log = new EventLog(),
   ) {
-    this.nodes = scenario.nodes.map((n) => ({
-      name: n.name,
-      address: n.address,
-      plannedRole: n.role,
-      stage: "maintenance",
-      talosVersion: scenario.talosVersion,
-      etcd: "none",
-      faults: n.faults ?? {},
-      bootedAt: new Date(),
-      dmesg: [],
-    }));
-    for (const node of this.nodes) this.kernelLog(node, `Linux version 6.18.0-talos, Talos ${scenario.talosVersion}`);
+    this.nodes = scenario.nodes.map((n) => {
+      const installed = scenario.extensions.filter((name) => !n.faults?.missingExtensions?.includes(name));
+      return {
+        name: n.name,
+        address: n.address,
+        plannedRole: n.role,
+        stage: "maintenance",
+        talosVersion: scenario.talosVersion,
+        etcd: "none",
+        faults: n.faults ?? {},
+        extensions: installed,
+        schematic: scenario.extensions.length > 0 ? schematicFor(installed) : undefined,
+        bootedAt: new Date(),
+        dmesg: [],
+      };
+    });
+    for (const node of this.nodes) {
+      this.kernelLog(node, `Linux version 6.18.0-talos, Talos ${scenario.talosVersion}`);
+      if (node.faults.missingExtensions) {
+        this.kernelLog(node, `[talos] upgraded to Talos ${scenario.talosVersion} from factory.talos.dev/metal-installer/${node.schematic}:${scenario.talosVersion}; extensions: [${node.extensions.join(", ")}]`);
+      }
+      if (node.faults.linkDown) this.kernelLog(node, `virtio_net virtio2 ${node.faults.linkDown}: Link is Down`);
+      if (node.faults.ephemeralFull) this.kernelLog(node, "XFS (sda4): metadata I/O error in \"xfs_buf_ioend+0x1e0/0x4e0\" at daddr 0x1d0 len 8 error 28");
+    }
+  }
+
+  /** What a node's deterministic facts (serials, MACs, ids) are derived from. */
+  get key(): string {
+    return this.scenario.name;
   }
 
   byAddress(address: string): SimNode | undefined {
@@ -103,7 +130,7 @@ export class SimCluster {
     const clusterId = randomBytes(8).toString("hex");
     node.etcdCluster = clusterId;
     node.etcdMemberId = randomBytes(6).toString("hex");
-    node.etcd = node.faults.etcdDown ? "down" : "running";
+    node.etcd = etcdFails(node) ? "down" : "running";
     node.stage = "running";
     this.etcdRevision += 1;
     this.kernelLog(node, recoveredFrom ? `etcd recovered from snapshot ${recoveredFrom}` : "etcd bootstrapped: new cluster");
@@ -119,7 +146,7 @@ export class SimCluster {
       if (!running || node.etcd !== "waiting" || node.stage === "maintenance") return;
       node.etcdCluster = running.etcdCluster;
       node.etcdMemberId = randomBytes(6).toString("hex");
-      node.etcd = node.faults.etcdDown ? "down" : "running";
+      node.etcd = etcdFails(node) ? "down" : "running";
       node.stage = "running";
       this.etcdRevision += 1;
       this.kernelLog(node, `etcd joined cluster as member ${node.etcdMemberId}`);
