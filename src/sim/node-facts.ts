@@ -1,7 +1,7 @@
 // What a simulated machine is made of — hardware, links, addresses, the system disk and its
-// partitions, volumes, identity — derived deterministically from the cluster and node names (the
-// same scenario gives the same serials, MACs and ids on every run) and from the node's endpoint
-// address, so every read (COSI resources, mounts, disk usage, netstat…) tells one consistent story.
+// partitions, volumes — derived deterministically from the scenario and node names (the same
+// scenario gives the same serials and MACs on every run), from the node's addresses and identity
+// (SimNode), so every read (COSI resources, mounts, disk usage, netstat…) tells one consistent story.
 // The layout follows Talos v1.12 on a UEFI QEMU machine: sd-boot EFI, META, STATE, EPHEMERAL.
 import { createHash } from "node:crypto";
 import type { SimNode } from "./cluster.js";
@@ -37,9 +37,6 @@ export interface PartitionFacts {
 }
 
 export interface NodeFacts {
-  /** cluster.Identity: the node's discovery id. */
-  nodeId: string;
-  systemUuid: string;
   cpuCores: number;
   memoryMiB: number;
   links: LinkFacts[];
@@ -58,19 +55,6 @@ export function digest(...parts: string[]): string {
   return createHash("sha256").update(parts.join("/")).digest("hex");
 }
 
-const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-
-/** 32 bytes as base62, the way Talos prints a node id (cluster.Identity). */
-function base62(hex: string): string {
-  let value = BigInt(`0x${hex}`);
-  let text = "";
-  while (value > 0n) {
-    text = BASE62[Number(value % 62n)]! + text;
-    value /= 62n;
-  }
-  return text;
-}
-
 function uuidFrom(hex: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
@@ -86,13 +70,11 @@ export function humanizeBytes(bytes: number): string {
   return `${value < 10 ? value.toFixed(1) : value.toFixed(0)} ${units[exponent]}`;
 }
 
-/** The second NIC every simulated machine has (its storage network, no gateway). */
+/** The second NIC every simulated machine has: it carries the node's second address, no gateway. */
 export const SECONDARY_LINK = "eth1";
-export const STORAGE_SUBNET = "192.168.100";
 
 export function nodeFacts(node: SimNode, clusterKey: string): NodeFacts {
   const seed = (what: string) => digest(clusterKey, node.name, what);
-  const last = node.address.split(".")[3]!;
   const controlPlane = (node.role ?? node.plannedRole) === "controlplane";
   const diskSize = (controlPlane ? 64 : 128) * GiB;
   // sd-boot EFI (GRUB's EFI + BIOS + BOOT sizes), META, STATE, then EPHEMERAL to the end (1 MiB aligned).
@@ -113,8 +95,6 @@ export function nodeFacts(node: SimNode, clusterKey: string): NodeFacts {
   const ephemeral = partitions.at(-1)!;
   const serial = `QM${seed("disk").slice(0, 5).toUpperCase()}`;
   return {
-    nodeId: base62(seed("node-id")).slice(0, 43),
-    systemUuid: uuidFrom(seed("system-uuid")),
     cpuCores: controlPlane ? 4 : 8,
     memoryMiB: controlPlane ? 8192 : 16384,
     links: [
@@ -135,7 +115,7 @@ export function nodeFacts(node: SimNode, clusterKey: string): NodeFacts {
         index: 3,
         kind: "ether",
         mac: mac(seed("eth1")),
-        addresses: [`${STORAGE_SUBNET}.${last}/24`],
+        addresses: [`${node.secondaryAddress}/24`],
         up: !node.faults.linkDown,
         busPath: "0000:00:03.0",
         driver: "virtio_net",

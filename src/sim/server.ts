@@ -236,6 +236,10 @@ export class SimApi {
     if (!node || node.faults.unreachable) {
       throw new SimError(grpc.status.UNAVAILABLE, `connection error: desc = "transport: Error while dialing: dial tcp ${target}:${TALOS_API_PORT}: connect: connection refused"`);
     }
+    // The second address is on eth1: with that link down, apid cannot reach the node through it.
+    if (target === node.secondaryAddress && node.faults.linkDown) {
+      throw new SimError(grpc.status.UNAVAILABLE, `connection error: desc = "transport: Error while dialing: dial tcp ${target}:${TALOS_API_PORT}: connect: no route to host"`);
+    }
     if (node !== endpoint && (node.stage === "maintenance" || node.ca?.certPem !== endpoint.ca?.certPem)) {
       throw new SimError(grpc.status.UNAVAILABLE, `connection error: desc = "transport: authentication handshake failed: tls: failed to verify certificate: x509: certificate signed by unknown authority"`);
     }

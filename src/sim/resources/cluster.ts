@@ -24,7 +24,7 @@ const discovered = (node: SimNode, cluster: SimCluster) => (node.stage === "main
 
 function memberOf(peer: SimNode, cluster: SimCluster) {
   return {
-    nodeId: nodeFacts(peer, cluster.key).nodeId,
+    nodeId: peer.nodeId,
     addresses: publishedAddresses(peer, cluster),
     hostname: peer.name,
     machineType: peer.role,
@@ -69,7 +69,7 @@ export const CLUSTER_KINDS: ResourceKind[] = [
     namespace: "cluster",
     printColumns: [{ name: "ID", jsonPath: "{.nodeId}" }],
     proto: { message: `${CLUSTER}.IdentitySpec` },
-    list: ({ node, facts }) => (node.stage === "maintenance" ? {} : { local: { nodeId: facts.nodeId } }),
+    list: ({ node }) => (node.stage === "maintenance" ? {} : { local: { nodeId: node.nodeId } }),
   },
   {
     type: "Infos.cluster.talos.dev",

@@ -51,8 +51,8 @@ export const HARDWARE_KINDS: ResourceKind[] = [
       { name: "SKUNumber", jsonPath: "{.skuNumber}" },
     ],
     proto: { message: `${HARDWARE}.SystemInformationSpec` },
-    list: ({ facts }) => ({
-      systeminformation: { manufacturer: "QEMU", productName: "Standard PC (Q35 + ICH9, 2009)", version: "pc-q35-8.2", uuid: facts.systemUuid, wakeUpType: "Power Switch" },
+    list: ({ node }) => ({
+      systeminformation: { manufacturer: "QEMU", productName: "Standard PC (Q35 + ICH9, 2009)", version: "pc-q35-8.2", uuid: node.uuid, wakeUpType: "Power Switch" },
     }),
   },
   {

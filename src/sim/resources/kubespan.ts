@@ -2,7 +2,7 @@
 // node of the cluster, described by that node's own identity and endpoint) and their status. A peer
 // that cannot be reached (unreachable fault) is down; with KubeSpan off there is nothing.
 import type { SimCluster, SimNode } from "../cluster.js";
-import { digest, nodeFacts } from "../node-facts.js";
+import { digest } from "../node-facts.js";
 import type { NodeView, ResourceKind } from "../resources.js";
 import { GoTime } from "../spec-proto.js";
 import { clusterId, publishedAddresses } from "./cluster.js";
@@ -128,7 +128,7 @@ export const KUBESPAN_KINDS: ResourceKind[] = [
       Object.fromEntries(
         peersOf(view)
           .filter((peer) => !peer.faults.unreachable)
-          .map((peer) => [kubeSpanIdentity(peer, view.cluster).publicKey, { affiliateID: nodeFacts(peer, view.cluster.key).nodeId, endpoint: `${peer.address}:${KUBESPAN_PORT}` }]),
+          .map((peer) => [kubeSpanIdentity(peer, view.cluster).publicKey, { affiliateID: peer.nodeId, endpoint: `${peer.address}:${KUBESPAN_PORT}` }]),
       ),
   },
 ];
