@@ -8,7 +8,7 @@ import { parseAllDocuments } from "yaml";
 import type { SimCluster, SimNode } from "./cluster.js";
 import { asSimError, CODE_NAMES, goErrorText, SimError, ts } from "./errors.js";
 import { generateCa, issueClientCert, issueServerCert, loadCa, unb64, type CertificateAuthority } from "./pki.js";
-import type { LoadedApi } from "./protos.js";
+import { toEntries, type LoadedApi } from "./protos.js";
 import { authorized, canReadSensitive, MAINTENANCE_METHODS } from "./rbac.js";
 import { definitionOf, KINDS, NAMESPACES, RD_TYPE, viewOf, yamlSpec } from "./resources.js";
 import { extensionsOfSchematic, schematicOfImage } from "./extensions.js";
@@ -348,27 +348,32 @@ export class SimApi {
 
   // ----- COSI state -------------------------------------------------------------------------------
 
-  private cosiResource(namespace: string, type: string, id: string, yaml: string, proto: Buffer) {
+  private cosiResource(namespace: string, type: string, id: string, yaml: string, proto: Buffer, annotations: Record<string, string> = {}) {
     const now = ts(new Date());
     return {
-      metadata: { namespace, type, id, version: "1", owner: "", phase: "running", created: now, updated: now, finalizers: [] },
+      metadata: { namespace, type, id, version: "1", owner: "", phase: "running", created: now, updated: now, finalizers: [], annotations: toEntries(annotations) },
       spec: { yaml_spec: yaml, proto_spec: proto },
     };
   }
 
+  /** Encoded specs of the meta namespace, made once: every `talosctl get` starts by listing them. */
+  private metaSpecs?: Map<string, { id: string; yaml: string; proto: Buffer }[]>;
+
   /** The meta namespace: what types and namespaces exist (Talos's registries). */
   private listMeta(type: string) {
-    if (type === RD_TYPE) {
-      return [{ type: RD_TYPE, namespace: "meta" }, { type: NS_TYPE, namespace: "meta" }, ...KINDS].map((kind) => {
+    if (!this.metaSpecs) {
+      const namespaceSpec = this.api.root.lookupType("cosi.resource.meta.NamespaceSpec");
+      const definitions = [{ type: RD_TYPE, namespace: "meta" }, { type: NS_TYPE, namespace: "meta" }, ...KINDS].map((kind) => {
         const definition = definitionOf(kind);
-        return this.cosiResource("meta", RD_TYPE, definition.resourceType.toLowerCase(), yamlSpec({ ...definition, type: definition.resourceType }), this.api.encodeResourceDefinitionSpec(definition));
+        return { id: definition.resourceType.toLowerCase(), yaml: yamlSpec({ ...definition, type: definition.resourceType }), proto: this.api.encodeResourceDefinitionSpec(definition) };
       });
+      const namespaces = NAMESPACES.map((name) => {
+        const spec = { description: NAMESPACE_DESCRIPTIONS[name] ?? "" };
+        return { id: name, yaml: yamlSpec(spec), proto: Buffer.from(namespaceSpec.encode(namespaceSpec.fromObject(spec)).finish()) };
+      });
+      this.metaSpecs = new Map([[RD_TYPE, definitions], [NS_TYPE, namespaces]]);
     }
-    const namespaceSpec = this.api.root.lookupType("cosi.resource.meta.NamespaceSpec");
-    return NAMESPACES.map((name) => {
-      const spec = { description: NAMESPACE_DESCRIPTIONS[name] ?? "" };
-      return this.cosiResource("meta", NS_TYPE, name, yamlSpec(spec), Buffer.from(namespaceSpec.encode(namespaceSpec.fromObject(spec)).finish()));
-    });
+    return this.metaSpecs.get(type)!.map((spec) => this.cosiResource("meta", type, spec.id, spec.yaml, spec.proto));
   }
 
   /**
@@ -384,7 +389,7 @@ export class SimApi {
     if (namespace && !NAMESPACES.includes(namespace)) throw new SimError(grpc.status.PERMISSION_DENIED, `namespace "${namespace}" is not supported`);
     if (namespace && namespace !== kind.namespace) return [];
     const specs = await kind.list(viewOf(node, this.cluster));
-    return Object.entries(specs).map(([id, spec]) => this.cosiResource(kind.namespace, kind.type, id, yamlSpec(spec), this.api.specs.encode(spec, kind.proto)));
+    return Object.entries(specs).map(([id, spec]) => this.cosiResource(kind.namespace, kind.type, id, yamlSpec(spec), this.api.specs.encode(spec, kind.proto), kind.annotations));
   }
 
   private cosiHandler(endpoint: SimNode, path: string, name: string): grpc.UntypedHandleCall {

@@ -38,7 +38,9 @@ export const RUNTIME_KINDS: ResourceKind[] = [
     type: "MachineConfigs.config.talos.dev",
     namespace: "config",
     sensitive: true,
-    // Go marshals the config as one YAML string; the protobuf form carries its raw bytes.
+    // Go marshals the config as one YAML string (the annotation tells talosctl so); the protobuf
+    // form carries its raw bytes.
+    annotations: { "talos.dev/yaml-spec": "1" },
     proto: { message: "resource.config.MachineConfigSpec", protoInput: (text) => ({ yaml_marshalled: Buffer.from(String(text)) }) },
     list: ({ node }) => (node.config ? { v1alpha1: node.config } : {}),
   },
