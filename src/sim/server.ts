@@ -649,7 +649,10 @@ export class SimApi {
           ["apid to be ready", () => undefined],
           ["all nodes memory sizes", () => undefined],
           ["all nodes disk sizes", () => undefined],
-          ["kubelet to be healthy", () => (peers().every((p) => p.stage === "running") ? undefined : "kubelet is not ready on every node")],
+          ["kubelet to be healthy", () => {
+            const unhealthy = peers().filter((p) => p.stage !== "running" || serviceStates(p).find((s) => s.id === "kubelet")?.health !== "OK");
+            return unhealthy.length === 0 ? undefined : `service "kubelet" not in expected state "Running": ${unhealthy.map((p) => p.address).join(", ")}`;
+          }],
           ["all nodes to finish boot sequence", () => (peers().every((p) => p.stage === "running") ? undefined : "some nodes are still booting")],
           ["all k8s nodes to report", () => undefined],
           ["all control plane static pods to be running", () => undefined],
