@@ -159,7 +159,7 @@ export class SimCluster {
   }
 
   /** apply-config in maintenance mode: adopt the config and "reboot" into it. */
-  async install(node: SimNode, facts: { role: "controlplane" | "worker"; clusterName: string; installDisk: string; ca: CertificateAuthority; config: string }): Promise<void> {
+  async install(node: SimNode, facts: { role: "controlplane" | "worker"; clusterName: string; installDisk: string; ca: CertificateAuthority; config: string; schematic?: string; extensions: string[] }): Promise<void> {
     Object.assign(node, { ...facts, stage: "installed" as Stage, bootedAt: new Date(), dmesg: [] });
     node.etcd = facts.role === "controlplane" ? "waiting" : "none";
     this.kernelLog(node, `installed Talos ${node.talosVersion} to ${facts.installDisk}; booting as ${facts.role} of cluster ${facts.clusterName}`);

@@ -11,7 +11,7 @@ import { generateCa, issueClientCert, issueServerCert, loadCa, unb64, type Certi
 import { toEntries, type LoadedApi } from "./protos.js";
 import { authorized, canReadSensitive, MAINTENANCE_METHODS } from "./rbac.js";
 import { definitionOf, KINDS, NAMESPACES, RD_TYPE, viewOf, yamlSpec } from "./resources.js";
-import { extensionsOfSchematic, schematicOfImage } from "./extensions.js";
+import { bootedFrom } from "./extensions.js";
 import { readStreamHandlers, readUnaryHandlers, requireControlPlane, requireEtcd } from "./machine-reads.js";
 import { serviceLog, serviceStates } from "./services.js";
 import { containersOf } from "./workloads.js";
@@ -86,6 +86,7 @@ function configFacts(text: string) {
     clusterName: String(doc.cluster?.clusterName ?? ""),
     endpoint: String(doc.cluster?.controlPlane?.endpoint ?? ""),
     installDisk: String(doc.machine.install?.disk ?? "/dev/sda"),
+    installImage: String(doc.machine.install?.image ?? ""),
     caCrt: unb64(doc.machine.ca.crt),
     caKey: doc.machine.ca.key ? unb64(doc.machine.ca.key) : undefined,
   };
@@ -461,7 +462,8 @@ export class SimApi {
           if (!facts.caKey && facts.role === "controlplane") throw new SimError(grpc.status.INVALID_ARGUMENT, "control plane config must include the machine CA key");
           const ca = facts.caKey ? await loadCa(facts.caCrt, facts.caKey) : await loadCa(facts.caCrt, (await generateCa()).keyPem);
           // Answer first, then "reboot" into the installed system (the server restarts with its new identity).
-          cluster.later(200, () => void cluster.install(node, { role: facts.role, clusterName: facts.clusterName, installDisk: facts.installDisk, ca, config: text }));
+          const installed = bootedFrom(facts.installImage, cluster.scenario.extensions);
+          cluster.later(200, () => void cluster.install(node, { role: facts.role, clusterName: facts.clusterName, installDisk: facts.installDisk, ca, config: text, ...installed }));
           return { mode: "REBOOT", mode_details: "Applied configuration with a reboot", warnings: [] };
         }
         if (facts.caCrt !== node.ca?.certPem) throw new SimError(grpc.status.INVALID_ARGUMENT, "the machine CA in the new config differs from the node's: use talosctl rotate-ca to change CAs");
@@ -560,9 +562,7 @@ export class SimApi {
         if (!request.stage) {
           node.talosVersion = tag;
           node.bootedAt = new Date();
-          // The new image decides the extensions: a factory image those of its schematic, any other none.
-          node.schematic = schematicOfImage(request.image);
-          node.extensions = node.schematic ? (extensionsOfSchematic(node.schematic, cluster.scenario.extensions) ?? []) : [];
+          Object.assign(node, bootedFrom(request.image, cluster.scenario.extensions));
         }
         cluster.kernelLog(node, `upgrade from ${from} to ${tag} ${request.stage ? "staged" : "complete"} (${request.image})`);
         cluster.changeState(node, { upgraded: !request.stage, staged: request.stage, from, to: tag, image: request.image });

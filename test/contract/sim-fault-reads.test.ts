@@ -125,3 +125,25 @@ describe("faults that show through the reads", () => {
     expect(peers.find((p) => p.spec.label === "w-1")!.metadata.id).toBe(identity!.spec.publicKey);
   });
 });
+
+describe("extensions of the boot media, lost by an install from a plain installer image", () => {
+  let sim: SimHandle;
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "talos-mcp-sim-install-ext-"));
+    writeFileSync(join(dir, "scenario.yaml"), "name: one\nstage: maintenance\nextensions: [siderolabs/iscsi-tools]\nnodes:\n  - { name: cp-1, address: 127.0.51.11, role: controlplane }\n");
+    sim = await startSimulation({ scenario: join(dir, "scenario.yaml"), dir: join(dir, "sim") });
+  });
+  afterAll(async () => sim?.stop());
+
+  it("maintenance mode shows the factory media's extensions; after apply-config with the default installer there are none", async () => {
+    const cp1 = addressOf(sim, "cp-1");
+    const insecure = await talosctl(["get", "extensions", "--insecure", "--endpoints", cp1, "--nodes", cp1, "--output", "json"], { cwd: dir });
+    expect((parseJsonStream(insecure.stdout) as Item[]).map((e) => e.spec.metadata.name)).toEqual(["iscsi-tools", "schematic"]);
+    expect((await talosctl(["gen", "config", "one", `https://${cp1}:6443`, "--output", dir], { cwd: dir })).code).toBe(0);
+    expect((await talosctl(["apply-config", "--insecure", "--nodes", cp1, "--file", join(dir, "controlplane.yaml")], { cwd: dir })).code).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    const installed = await talosctl(["get", "extensions", "--endpoints", cp1, "--nodes", cp1, "--output", "json"], { talosconfig: join(dir, "talosconfig"), cwd: dir });
+    expect([installed.code, installed.stdout]).toEqual([0, ""]);
+  });
+});

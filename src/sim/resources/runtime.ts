@@ -79,7 +79,8 @@ export const RUNTIME_KINDS: ResourceKind[] = [
       { name: "Version", jsonPath: "{.metadata.version}" },
     ],
     proto: { message: "talos.resource.definitions.extensions.Layer" },
-    list: ({ node }) => (node.stage === "maintenance" ? {} : extensionLayers(node.extensions, node.schematic, node.talosVersion)),
+    // In maintenance mode, the extensions of the boot media; once installed, of the installer image.
+    list: ({ node }) => extensionLayers(node.extensions, node.schematic, node.talosVersion),
   },
   {
     // The legacy view of partition mounts (block MountStatuses of partition volumes).
