@@ -59,6 +59,7 @@ const ON_A_NODE =
 const ON_A_WORKSTATION = /\b(?:workstation|laptop|desktop|your (?:own |local )?(?:mac|machine|computer|pc)|local machine|locally|macos|admin (?:box|machine|host)|ci runner|build (?:host|machine))\b/i;
 /** Client tools and local-cluster prerequisites an operator installs on a workstation. */
 const CLIENT_TOOLS = /\b(?:talosctl|omnictl|kubectl|sidero-tools|siderolabs\/tap|helm|k9s|qemu[\w-]*|docker)\b/i;
+const HYPOTHETICAL = /^\W*(?:if|when|whenever|unless|whether|once)\b|\b(?:could|might|may|would|later|consider|someday|in the future)\b/i;
 const STANDALONE = /\b(?:standalone|stand-alone|non-omni|not managed by omni|without omni|plain talos|self-managed|outside (?:of )?omni)\b/i;
 const DESTRUCTIVE_WARNING = /destructive|\bwipes?\b|wiping|\berases?\b|erasing|data loss|irreversible|cannot be undone|can['’]t be undone|permanent(?:ly)?|warning|caution|danger|tears? (?:it|the cluster) down/i;
 /** talosctl commands that change a node: Omni reverts them or they bypass its reconciliation. */
@@ -201,6 +202,7 @@ interface ProseLint {
 }
 
 const verdict = (rule: RuleId, message: string, fix: string): Verdict => ({ rule, severity: "error", message, fix });
+const NODE_SHELL_FIX = "inspect through the API (talosctl logs, dmesg, get, read) and change the machine config (patch-config, apply)";
 const NODE_FILE_FIX = "change the machine config instead (patch-config, then apply; machine.files for files under /var)";
 const CERT_SYSTEMD_FIX = "trust extra CAs with a TrustedRootsConfig document; run host services as extension services (ExtensionServiceConfig) or DaemonSets; inspect services with talosctl service";
 const PACKAGE_FIX = "add software as a system extension in an Image Factory schematic (image-schematic), or run it as a Kubernetes workload";
@@ -232,7 +234,12 @@ const PROSE_LINTS: readonly ProseLint[] = [
     rule: "no-node-file-edits",
     pattern: /\b(?:log(?:ging|ged)?[ -]?(?:in|on)(?:to)?|login)\s+(?:(?:to|into|on|as root on)\s+)?(?:(?:the|a|an|each|every|any|your|that|this)\s+)?(?:[\w-]+\s+){0,2}?(?:nodes?|machines?|control[- ]planes?|workers?|vms?)(?:['’]s)?\b(?!\s+(?:image|media|class|set))|\b(?:a|root|interactive|login)\s+(?:shell|terminal|tty)\b[^;:!?]{0,30}?\b(?:on|into|in)\b[^;:!?]{0,25}?\b(?:nodes?|machines?|control[- ]planes?|workers?|hosts?)\b|\b(?:console|root|interactive) (?:login|session)s?\b|\bnode-shell\b/gi,
     // Logging in over SSH is reported as no-ssh.
-    judge: (m, clause) => (/\bssh\b/i.test(clause.text) ? undefined : verdict("no-node-file-edits", `"${m[0]}": Talos has no shell or console login`, "inspect through the API (talosctl logs, dmesg, get, read) and change the machine config (patch-config, apply)")),
+    judge: (m, clause) => (/\bssh\b/i.test(clause.text) ? undefined : verdict("no-node-file-edits", `"${m[0]}": Talos has no shell or console login`, NODE_SHELL_FIX)),
+  },
+  {
+    rule: "no-node-file-edits",
+    pattern: /\bsudo\s+(?:-i|-s|su)\b|\bsu\s+(?:-|root)(?!\w)/gi,
+    judge: (m, _clause, { sentence }) => (ON_A_NODE.test(sentence) ? verdict("no-node-file-edits", `"${m[0]}" on a node: Talos has no shell`, NODE_SHELL_FIX) : undefined),
   },
   {
     rule: "no-node-file-edits",
@@ -292,7 +299,8 @@ function judgeCommands(parsed: ParsedText, trees: Trees): Judged[] {
 }
 
 function factsOf(text: string, parsed: ParsedText, commands: Judged[]): Facts {
-  const omniInProse = parsed.clauses.some((clause) => [...clause.text.matchAll(/\bomni\b/gi)].some((m) => !isStatedAgainst(clause, m.index, m.index + m[0].length)));
+  // "This cluster is managed by Omni" — not "if you later move it to Omni" or "you could use Omni".
+  const omniInProse = parsed.clauses.some((clause) => !HYPOTHETICAL.test(clause.text) && [...clause.text.matchAll(/\bomni\b/gi)].some((m) => !isStatedAgainst(clause, m.index, m.index + m[0].length)));
   const omniCommand = commands.some((c) => c.program === "omnictl" && !c.statedAgainst);
   return { text, omniManaged: omniInProse || omniCommand, bootstraps: commands.filter((c) => isBootstrap(c) && !c.statedAgainst) };
 }

@@ -25,6 +25,7 @@ describe("policy-check text lint", () => {
     ["Log in to the node and edit /etc/hosts.", "no-node-file-edits"],
     ["Open a root shell on the worker and look around.", "no-node-file-edits"],
     ["Append the line to /etc/sysctl.conf on every node.", "no-node-file-edits"],
+    ["Then sudo -i on the node and fix the permissions.", "no-node-file-edits"],
     // no-package-managers
     ["```bash\napt-get install -y htop\n```", "no-package-managers"],
     ["$ yum install nfs-utils", "no-package-managers"],
@@ -101,6 +102,8 @@ describe("policy-check text lint", () => {
     "Reading an Omni cluster's logs is fine: `talosctl -n cp-1 logs kubelet`.",
     "WARNING: this is destructive and wipes the node.\n$ talosctl reset --nodes 10.0.0.5 --graceful",
     "For a standalone cluster, `talosctl -n 10.0.0.2 apply-config --file cp.yaml`; with Omni, sync the template.",
+    "If you later move this cluster to Omni, changes go through templates. For now: `talosctl -n 10.0.0.2 apply-config --file cp.yaml`.",
+    "Run `sudo -i` on your workstation to install the tools.",
     // workstation tooling
     "On your workstation: `sudo apt install qemu-system-x86`.",
     "`brew install siderolabs/tap/sidero-tools`",
