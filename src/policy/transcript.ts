@@ -54,7 +54,9 @@ function messagesOf(value: unknown): unknown[] {
 }
 
 /** Reads the raw input: JSON (or JSON Lines) chat messages when it is JSON, plain text otherwise. */
-export function readPolicyInput(raw: string, roles: ReadonlySet<string>): PolicyInput {
+export function readPolicyInput(input: string, roles: ReadonlySet<string>): PolicyInput {
+  // Editors on some systems start UTF-8 files with a byte-order mark.
+  const raw = input.replace(/^\uFEFF/, "");
   const trimmed = raw.trim();
   if (!trimmed) throw new TranscriptError("the input is empty: pass text, Markdown or a JSON chat transcript");
   if (!trimmed.startsWith("[") && !trimmed.startsWith("{")) return { format: "text", texts: [{ text: raw }] };

@@ -38,6 +38,10 @@ describe("readPolicyInput", () => {
     expect(readPolicyInput(raw, assistant).texts).toEqual([{ text: "First.\n\nSecond.", chat: { index: 0, role: "assistant" } }]);
   });
 
+  it("reads a file that starts with a byte-order mark", () => {
+    expect(readPolicyInput(`\uFEFF${JSON.stringify([{ role: "assistant", content: "ok" }])}`, assistant).format).toBe("chat");
+  });
+
   it("reads JSON Lines of messages", () => {
     const raw = `${JSON.stringify({ role: "user", content: "hi" })}\n${JSON.stringify({ role: "assistant", content: "Use talosctl." })}\n`;
     expect(readPolicyInput(raw, assistant)).toEqual({ format: "chat", texts: [{ text: "Use talosctl.", chat: { index: 1, role: "assistant" } }] });
