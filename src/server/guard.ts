@@ -30,6 +30,7 @@ import type {
   CliRunOptions,
   CliRunner,
   CliTarget,
+  MutationPlan,
   ToolContext,
   Workspace,
 } from "./tool-spec.js";
@@ -162,6 +163,12 @@ function recordingWorkspace(workspace: Workspace, resolved: Set<string>): Worksp
   };
 }
 
+/** Destructive and irreversible changes are confirmed by typing their target back. */
+function assertTypedConfirmation(spec: AnyToolSpec, plan: MutationPlan): void {
+  const needsTyping = spec.risk === "destructive" || spec.risk === "irreversible" || plan.destructive === true;
+  if (needsTyping && plan.typedConfirmation === undefined) throw new Error(`tool ${spec.name} planned a ${spec.risk} change without a typedConfirmation`);
+}
+
 function deniedText(rule: RuleId, reason: string, fix: string | undefined): string {
   const { docs } = ruleById(rule);
   return [`Denied by rule ${rule}: ${reason}`, fix ? `Fix: ${fix}` : undefined, `Docs: ${docs}`, "Nothing was run."]
@@ -256,6 +263,7 @@ export async function guardedCall(
     if (isMutation(spec.risk)) {
       if (!spec.plan) throw new Error(`tool ${spec.name} is a mutation without a plan()`);
       const plan = await spec.plan(args, ctx);
+      assertTypedConfirmation(spec, plan);
       // Everything the call resolved so far is what the plan reads; the approval covers exactly that.
       const bound = [...resolvedPaths];
       const fingerprint = { files: await digestFiles(workspace.root, bound), previewSha256: previewDigest(plan.preview) };

@@ -1,5 +1,6 @@
 // Consent against the simulator with the real talosctl, through a real MCP client: an approval
-// covers exactly the files that were shown (issue 13, point 3), checked on the simulator's own
+// covers exactly the files that were shown (issue 13, point 3), and irreversible changes are typed
+// back and plans show what decides their outcome (point 4) — each checked on the simulator's own
 // record of what reached a node.
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -76,5 +77,46 @@ describe("consent on the simulator", () => {
     const { call } = await session(config, { elicit: slowUser });
     expect(text(await call("apply", { cluster: "demo", nodes: [`${net}.13`], file: "demo/cp-c.yaml", insecure: true }))).toMatch(/demo\/cp-c\.yaml changed while consent was being given/);
     expect(calls(sim, "ApplyConfiguration")).toHaveLength(0);
+  });
+
+  it("installing a node in maintenance mode is destructive: the plan names the installer and the wiped disk, and the nodes are typed back", async () => {
+    let asked = { message: "", properties: [] as string[] };
+    const wrong = await session(config, { elicit: (message, properties) => ((asked = { message, properties }), { action: "accept", content: { confirm: true, typed: `${net}.11` } }) });
+    const cps = [`${net}.11`, `${net}.12`, `${net}.13`];
+    expect(text(await wrong.call("apply", { cluster: "demo", nodes: cps, file: "demo/controlplane.yaml", insecure: true }))).toMatch(/typed confirmation did not match/);
+    expect(asked.properties).toEqual(["confirm", "typed"]);
+    expect(asked.message).toMatch(/INSTALL Talos on 3 nodes .*: wipe \/dev\/\w+ and install ghcr\.io\/siderolabs\/installer:v1\.12\.6 as controlplane/);
+    expect(asked.message).toMatch(new RegExp(`Type ${cps.join(",").replaceAll(".", "\\.")} to confirm`));
+    expect(calls(sim, "ApplyConfiguration")).toHaveLength(0);
+    const { call } = await session(config, { elicit: accept });
+    const applied = await call("apply", { cluster: "demo", nodes: cps, file: "demo/controlplane.yaml", insecure: true });
+    expect(applied.isError, text(applied)).toBeFalsy();
+    expect(calls(sim, "ApplyConfiguration")).toHaveLength(3);
+  });
+
+  it("bootstrap and etcd-restore need the node typed back, like reset", async () => {
+    const seen: Record<string, { message: string; properties: string[] }> = {};
+    const declining = (tool: string): Elicit => (message, properties) => ((seen[tool] = { message, properties }), { action: "decline" });
+    await (await session(config, { elicit: declining("bootstrap") })).call("bootstrap", { cluster: "demo", nodes: [`${net}.11`] });
+    copyFileSync(join(config.workspace, "demo/worker.yaml"), join(config.workspace, "demo/fake.snapshot"));
+    await (await session(config, { elicit: declining("etcd-restore") })).call("etcd-restore", { cluster: "demo", nodes: [`${net}.11`], snapshot: "demo/fake.snapshot" });
+    for (const tool of ["bootstrap", "etcd-restore"]) {
+      expect(seen[tool]?.properties, tool).toEqual(["confirm", "typed"]);
+      expect(seen[tool]!.message, tool).toMatch(new RegExp(`Type ${net.replaceAll(".", "\\.")}\\.11 to confirm`));
+    }
+    expect(seen["etcd-restore"]!.message).toMatch(/Reads \(bound to this plan\):\n {2}demo\/fake\.snapshot sha256:/);
+    const bootstrapped = await (await session(config, { elicit: accept })).call("bootstrap", { cluster: "demo", nodes: [`${net}.11`] });
+    expect(bootstrapped.isError, text(bootstrapped)).toBeFalsy();
+    expect(calls(sim, "Bootstrap")).toHaveLength(1);
+  });
+
+  it("an upgrade plan shows every flag that decides it: image, --stage, --reboot-mode", async () => {
+    let message = "";
+    const { call } = await session(config, { elicit: (m) => ((message = m), { action: "decline" }) });
+    const declined = await call("upgrade", { cluster: "demo", nodes: [`${net}.12`], image: "ghcr.io/siderolabs/installer:v1.12.7", stage: true, rebootMode: "powercycle" });
+    expect(text(declined)).toMatch(/Not confirmed: the user chose decline/);
+    expect(message).toContain(`talosctl upgrade --image=ghcr.io/siderolabs/installer:v1.12.7 --stage --reboot-mode=powercycle --wait=false --nodes ${net}.12`);
+    expect(message).toMatch(/reboot mode: powercycle/);
+    expect(calls(sim, "Upgrade")).toHaveLength(0);
   });
 });
