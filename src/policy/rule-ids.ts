@@ -15,6 +15,7 @@ export const RULE_IDS = [
   "role-ceiling",
   "quorum",
   "one-minor-step",
+  "protected-files",
 ] as const;
 
 export type RuleId = (typeof RULE_IDS)[number];

@@ -145,6 +145,16 @@ export const RULES: readonly Rule[] = [
     docs: `${DOCS}/talos/v1.12/configure-your-talos-cluster/lifecycle-management/upgrading-talos`,
     enforcedBy: "preflight of upgrade (node version vs installer tag)",
   },
+  {
+    id: "protected-files",
+    title: "Files that matter are never replaced",
+    summary: "Secrets bundles, credentials, etcd snapshots and server state in the workspace are never overwritten.",
+    description:
+      "A secrets bundle holds every CA key of a cluster; talosconfigs, kubeconfigs and Omni credentials grant access; etcd snapshots are the only way back after losing quorum; the cluster state file is the bootstrap ledger. No tool replaces them, whatever overwrite says: files are recognised by content first (a renamed secrets bundle is still one), then by name. A talosconfig, kubeconfig or omniconfig may only be refreshed by one of the same cluster.",
+    source: "server",
+    docs: `${DOCS}/talos/v1.12/getting-started/getting-started`,
+    enforcedBy: "the workspace capability: every tool write, and outputs checked before the tool does any work",
+  },
 ];
 
 if (RULES.map((rule) => rule.id).join() !== RULE_IDS.join()) throw new Error("RULES must list every rule id once, in RULE_IDS order");

@@ -1,8 +1,8 @@
 // Consent against the simulator with the real talosctl, through a real MCP client: an approval
-// covers exactly the files that were shown (issue 13, point 3), and irreversible changes are typed
-// back and plans show what decides their outcome (point 4) — each checked on the simulator's own
-// record of what reached a node.
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+// covers exactly the files that were shown (issue 13, point 3), irreversible changes are typed
+// back and plans show what decides their outcome (point 4), and workspace files that matter are
+// never replaced (point 6) — each checked on the simulator's own record of what reached a node.
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -118,5 +118,29 @@ describe("consent on the simulator", () => {
     expect(message).toContain(`talosctl upgrade --image=ghcr.io/siderolabs/installer:v1.12.7 --stage --reboot-mode=powercycle --wait=false --nodes ${net}.12`);
     expect(message).toMatch(/reboot mode: powercycle/);
     expect(calls(sim, "Upgrade")).toHaveLength(0);
+  });
+
+  it("patch-config never replaces a secrets bundle, a renamed one or an etcd snapshot, at any role; ordinary files it wrote are still replaced", async () => {
+    const backup = await (await session(config, { elicit: accept })).call("etcd-backup", { cluster: "demo", nodes: [`${net}.11`] });
+    const snapshot = (backup.structuredContent as { path: string }).path;
+    copyFileSync(join(config.workspace, "demo/secrets.yaml"), join(config.workspace, "demo/x.yaml"));
+    const before = (path: string) => readFileSync(join(config.workspace, path));
+    const originals = Object.fromEntries(["demo/secrets.yaml", "demo/x.yaml", snapshot].map((path) => [path, before(path)]));
+    for (const role of ["admin", "operator"] as const) {
+      const { call } = await session(config, { elicit: accept, role });
+      for (const output of Object.keys(originals)) {
+        const result = await call("patch-config", { file: "demo/worker.yaml", ...worker, output, overwrite: true });
+        expect(text(result), `${role} ${output}`).toMatch(/Denied by rule protected-files: .* is not replaced: it holds (a secrets bundle|an etcd snapshot)/);
+        expect(before(output).equals(originals[output]!), `${role} ${output}`).toBe(true);
+      }
+      const ordinary = await call("patch-config", { file: "demo/worker.yaml", ...worker, output: "demo/cp-a.yaml", overwrite: true });
+      expect(ordinary.isError, text(ordinary)).toBeFalsy();
+    }
+    // A refresh of the cluster's own kubeconfig is not a replacement of something that matters.
+    const { call } = await session(config, { elicit: accept });
+    for (let i = 0; i < 2; i++) {
+      const kubeconfig = await call("kubeconfig", { cluster: "demo", nodes: [`${net}.11`] });
+      expect(kubeconfig.isError, text(kubeconfig)).toBeFalsy();
+    }
   });
 });
