@@ -79,6 +79,8 @@ export interface Config {
   sim?: string;
   docs: { mode: DocsMode; url: string; index?: string };
   factoryUrl: string;
+  /** Hosts that kernel arguments of custom images may point at (talos.config=, siderolink.api=, …), besides the configured Omni. */
+  kernelArgHosts: string[];
   /** Default child timeout, ms. */
   commandTimeoutMs: number;
   /** Cap on stdout/stderr kept from a child, bytes. */

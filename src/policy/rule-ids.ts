@@ -16,6 +16,7 @@ export const RULE_IDS = [
   "quorum",
   "one-minor-step",
   "protected-files",
+  "kernel-arg-hosts",
 ] as const;
 
 export type RuleId = (typeof RULE_IDS)[number];

@@ -155,6 +155,16 @@ export const RULES: readonly Rule[] = [
     docs: `${DOCS}/talos/v1.12/getting-started/getting-started`,
     enforcedBy: "the workspace capability: every tool write, and outputs checked before the tool does any work",
   },
+  {
+    id: "kernel-arg-hosts",
+    title: "Images point only at configured hosts",
+    summary: "Kernel args that hand a node to a host (talos.config=, siderolink.api=, talos.logging.kernel=, talos.events.sink=) must name a host the operator configured.",
+    description:
+      "Kernel arguments baked into a custom image decide where a node fetches its machine config (talos.config=, talos.config.oauth.*), which Omni it joins (siderolink.api=), and where its kernel logs and events go (talos.logging.kernel=, talos.events.sink=). Pointing them at a host the operator did not configure hands the node, or its logs, to someone else; inline configs (talos.config.inline=, talos.config.early=) embed a machine config nobody reviewed. Allowed hosts are the configured Omni endpoint and the kernelArgHosts setting.",
+    source: "server",
+    docs: `${DOCS}/talos/v1.12/reference/kernel`,
+    enforcedBy: "image-schematic, before the schematic is sent to the factory",
+  },
 ];
 
 if (RULES.map((rule) => rule.id).join() !== RULE_IDS.join()) throw new Error("RULES must list every rule id once, in RULE_IDS order");
