@@ -4,11 +4,11 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { ElicitationCompleteNotificationSchema, ElicitRequestSchema, type ElicitResult } from "@modelcontextprotocol/sdk/types.js";
 import { pino } from "pino";
-import { createAuditLog } from "../../src/audit/audit.js";
+import { createAuditLog, type AuditLog } from "../../src/audit/audit.js";
 import { buildConfig, parseServeFlags, type Config } from "../../src/config.js";
 import { createSessionServerFactory } from "../../src/server/create-server.js";
 import { credentialRole } from "../../src/serve.js";
-import type { AnyToolSpec } from "../../src/server/tool-spec.js";
+import type { AnyToolSpec, Caller } from "../../src/server/tool-spec.js";
 import { ALL_TOOLS } from "../../tools/index.js";
 
 export type Elicit = (message: string, properties: string[]) => ElicitResult;
@@ -22,11 +22,14 @@ export interface SessionOptions {
   role?: "reader" | "operator" | "admin";
   /** Tool specs to serve (default: every tool). */
   tools?: readonly AnyToolSpec[];
+  caller?: Partial<Caller>;
+  audit?: AuditLog;
 }
 
 export async function session(config: Config, options: SessionOptions = {}) {
-  const factory = createSessionServerFactory(config, { credentialRole: await credentialRole(config, silent), audit: createAuditLog({}), tools: options.tools });
-  const server = factory.create({ transport: "memory", name: "agent", role: options.role ?? "admin" });
+  const audit = options.audit ?? createAuditLog({});
+  const factory = createSessionServerFactory(config, { credentialRole: await credentialRole(config, silent), audit, tools: options.tools });
+  const server = factory.create({ transport: "memory", name: "agent", role: options.role ?? "admin", ...options.caller });
   const elicitation = { ...(options.elicit ? { form: {} } : {}), ...(options.elicitUrl ? { url: {} } : {}) };
   const client = new Client({ name: "t", version: "1" }, { capabilities: options.elicit || options.elicitUrl ? { elicitation } : {} });
   const completed: string[] = [];
@@ -42,7 +45,7 @@ export async function session(config: Config, options: SessionOptions = {}) {
   await Promise.all([server.connect(a), client.connect(b)]);
   const call = async (name: string, args: Record<string, unknown>, opts: { signal?: AbortSignal; onprogress?: () => void } = {}) =>
     client.callTool({ name, arguments: args }, undefined, { timeout: 120_000, signal: opts.signal, onprogress: opts.onprogress, resetTimeoutOnProgress: true });
-  return { client, call, factory, completed };
+  return { client, call, factory, audit, completed };
 }
 
 export const text = (result: { content?: unknown }) => ((result.content ?? []) as { text?: string }[]).map((c) => c.text ?? "").join("\n");
