@@ -66,9 +66,9 @@ export const RULES: readonly Rule[] = [
   {
     id: "destructive-explicit",
     title: "Destructive operations are explicit",
-    summary: "Mutations need the user's consent; destructive ones need the target typed back.",
+    summary: "Mutations need a person's consent; destructive and irreversible ones need the target typed back.",
     description:
-      "Every change to a cluster shows its plan (commands, nodes, impact, dry-run diff) and runs only after the user agrees, through elicitation or a single-use plan token. reset, etcd-restore, forced upgrades and template teardowns need the target typed back.",
+      "Every change to a cluster shows its plan (commands, nodes, impact, the files it reads, dry-run diff) and runs only after a person agrees to exactly that plan: through the client's elicitation, the approval page or `talos-mcp approve`. The model's own plan id runs nothing unless the operator chose --consent plan. reset, bootstrap, etcd-restore, maintenance-mode apply, forced upgrades, template teardowns and cluster-admin kubeconfigs need the target typed back.",
     source: "seed gotcha 7",
     docs: `${DOCS}/talos/v1.12/configure-your-talos-cluster/lifecycle-management/resetting-a-machine`,
     enforcedBy: "consent step of the guard; policy-check flags talosctl reset without a warning",
