@@ -120,7 +120,7 @@ export interface ToolContext {
   progress(message: string, progress?: number, total?: number): Promise<void>;
 }
 
-/** What a mutation will do; shown to the user for consent and bound into plan tokens. */
+/** What a mutation will do; shown to a person for consent, and what their approval is bound to. */
 export interface MutationPlan {
   /** One-line summary, e.g. "Bootstrap etcd on 10.5.0.2 (cluster demo)". */
   summary: string;
