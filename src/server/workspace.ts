@@ -39,6 +39,16 @@ export async function openWorkspace(path: string): Promise<Workspace> {
   };
   const refuse = (abs: string, reason: string) =>
     new PolicyDenied("protected-files", `${relative(root, abs)} is not replaced: ${reason}`, "write to another path; a person can move or delete the old file first if it really must go");
+  const writeFiles: Workspace["writeFiles"] = async (files) => {
+    for (const { path, data } of files) {
+      assertInside(path);
+      const head = await headOf(path);
+      if (head === undefined) continue;
+      const verdict = replacementVerdict(path, head, typeof data === "string" ? Buffer.from(data) : data);
+      if (!verdict.allow) throw refuse(path, verdict.reason);
+    }
+    for (const { path, data, mode = 0o600 } of files) await writeFileAtomic(path, data, mode);
+  };
   return {
     root,
     resolve: (input, field) => resolveInsideWorkspace(root, input, field),
@@ -53,14 +63,9 @@ export async function openWorkspace(path: string): Promise<Workspace> {
       return abs;
     },
     async writeFile(abs, data, mode = 0o600) {
-      assertInside(abs);
-      const head = await headOf(abs);
-      if (head !== undefined) {
-        const verdict = replacementVerdict(abs, head, typeof data === "string" ? Buffer.from(data) : data);
-        if (!verdict.allow) throw refuse(abs, verdict.reason);
-      }
-      await writeFileAtomic(abs, data, mode);
+      await writeFiles([{ path: abs, data, mode }]);
     },
+    writeFiles,
     async mkdir(abs) {
       assertInside(abs);
       await mkdir(abs, { recursive: true, mode: 0o700 });

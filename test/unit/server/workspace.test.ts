@@ -60,3 +60,21 @@ describe("protected workspace files (rule protected-files)", () => {
     await expect(ws.writeFile(join(ws.root, "kubeconfig"), kubeconfig.replace("10.0.0.2", "10.9.9.9"))).rejects.toMatchObject({ rule: "protected-files" });
   });
 });
+
+describe("writing several files", () => {
+  it("checks every replacement before writing any: one refusal leaves all of them as they were", async () => {
+    const ws = await openWorkspace(join(mkdtempSync(join(tmpdir(), "ws-")), "ws"));
+    const talosconfig = (ca: string) => `context: demo\ncontexts:\n  demo:\n    endpoints: [10.0.0.2]\n    ca: ${ca}\n    crt: c\n    key: k\n`;
+    writeFileSync(join(ws.root, "controlplane.yaml"), "machine:\n  type: controlplane\n");
+    writeFileSync(join(ws.root, "talosconfig"), talosconfig("OLD"));
+    const files = [
+      { path: join(ws.root, "controlplane.yaml"), data: "machine:\n  type: worker\n" },
+      { path: join(ws.root, "talosconfig"), data: talosconfig("NEW") },
+    ];
+    await expect(ws.writeFiles(files)).rejects.toMatchObject({ rule: "protected-files", reason: expect.stringMatching(/^talosconfig is not replaced: it holds a talosconfig, and replacing it with a talosconfig of another cluster/) });
+    expect(readFileSync(join(ws.root, "controlplane.yaml"), "utf8")).toBe("machine:\n  type: controlplane\n");
+    await ws.writeFiles([files[0]!, { path: join(ws.root, "talosconfig"), data: talosconfig("OLD").replace("10.0.0.2", "10.0.0.3") }]);
+    expect(readFileSync(join(ws.root, "controlplane.yaml"), "utf8")).toBe("machine:\n  type: worker\n");
+    expect(statSync(join(ws.root, "talosconfig")).mode & 0o777).toBe(0o600);
+  });
+});
