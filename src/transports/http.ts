@@ -14,6 +14,9 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "pino";
 import type { Config } from "../config-types.js";
+import { APPROVAL_PATH, type Authorization } from "../server/approval-page.js";
+import type { PlanRecord } from "../server/approval-store.js";
+import { roleAllows } from "../server/roles.js";
 import type { SessionServerFactory } from "../server/session-types.js";
 import type { Caller } from "../server/tool-spec.js";
 import { allowedHostNames, checkHost, checkOrigin, isLoopback } from "./host-origin.js";
@@ -125,6 +128,25 @@ export async function startHttpServer(config: Config, factory: SessionServerFact
       throw new HttpError(401, description, { "www-authenticate": `Bearer realm="talos-mcp"${check.reason === "missing" ? "" : `, error="invalid_token", error_description="${description}"`}` });
     }
     return { transport: "http", name: check.entry.name, role: check.entry.role, toolsets: check.entry.toolsets, grant: grantOf(check.entry) };
+  };
+
+  /**
+   * The approval page is behind the same tokens. Browsers send one as the password of HTTP Basic
+   * auth (any user name); scripts may use Bearer. A caller never approves its own plans, and the
+   * approver's role must cover the tool's.
+   */
+  const authorizeApprover = (req: IncomingMessage, record: PlanRecord): Authorization => {
+    if (!tokens) return { ok: true, approver: "anonymous (this server has no tokens: --insecure-no-auth)" };
+    recheckTokens();
+    const header = req.headers.authorization ?? "";
+    const basic = /^Basic\s+(\S+)$/i.exec(header)?.[1];
+    const presented = basic ? Buffer.from(basic, "base64").toString("utf8").split(":").slice(1).join(":") : header.startsWith("Bearer ") ? header.slice(7).trim() : undefined;
+    const check = verifyToken(tokens.entries(), presented);
+    const challenge = { "www-authenticate": 'Basic realm="talos-mcp approvals", charset="UTF-8"' };
+    if (!check.ok) return { ok: false, status: 401, message: "Sign in with a talos-mcp token of yours (as the password) to review this plan.", headers: challenge };
+    if (check.entry.name === record.caller) return { ok: false, status: 403, message: `The token ${check.entry.name} asked for this change, so it cannot approve it: a different person's token must.` };
+    if (!roleAllows(check.entry.role, record.minRole)) return { ok: false, status: 403, message: `${record.tool} needs role ${record.minRole}; the token ${check.entry.name} has role ${check.entry.role}.` };
+    return { ok: true, approver: `token ${check.entry.name}` };
   };
 
   const openSession = (caller: HttpCaller, kind: Session["kind"]) => {
@@ -243,6 +265,11 @@ export async function startHttpServer(config: Config, factory: SessionServerFact
         res.setHeader("access-control-allow-origin", req.headers.origin);
         res.setHeader("vary", "Origin");
       }
+      if (url.pathname.startsWith(APPROVAL_PATH)) {
+        if (rate.take(`approvals:${req.socket.remoteAddress ?? ""}`) > 0) throw new HttpError(429, "rate limit exceeded", { "retry-after": "10" });
+        await factory.approvals.page.handle(req, res, { ownOrigins: selfOrigins, authorize: authorizeApprover });
+        return;
+      }
       const caller = authenticate(req);
       const wait = rate.take(caller.name);
       if (wait > 0) throw new HttpError(429, "rate limit exceeded", { "retry-after": String(wait) });
@@ -278,7 +305,9 @@ export async function startHttpServer(config: Config, factory: SessionServerFact
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : http.port;
   const url = `http://${http.host.includes(":") ? `[${http.host}]` : http.host}:${port}`;
-  selfOrigins = [...hosts].map((name) => `http://${name}:${port}`);
+  const publicUrl = http.publicUrl?.replace(/\/+$/, "");
+  selfOrigins = [...[...hosts].map((name) => `http://${name}:${port}`), ...(publicUrl ? [new URL(publicUrl).origin] : [])];
+  factory.approvals.useBaseUrl(publicUrl ?? url);
   log.info({ url: `${url}/mcp`, auth: http.tokensFile ? "bearer" : "none (loopback)" }, "serving MCP over HTTP");
 
   return {
@@ -293,7 +322,7 @@ export async function startHttpServer(config: Config, factory: SessionServerFact
       for (const s of sessions.values()) await s.transport.close().catch(() => undefined);
       sessions.clear();
       server.closeAllConnections();
-      await factory.flush();
+      await factory.close();
     },
   };
 }

@@ -84,7 +84,7 @@ describe("create a cluster on the simulator, through MCP", () => {
     const wrong = await session(config, { elicit: acceptTyped(`${net}.21`) });
     expect(text(await wrong.call("reset", { cluster: "demo", nodes: [`${net}.22`] }))).toMatch(new RegExp(`did not match "${addressPattern(`${net}.22`)}"`));
     const noElicitation = await session(config);
-    expect(text(await noElicitation.call("reset", { cluster: "demo", nodes: [`${net}.22`] }))).toMatch(/cannot ask the user/);
+    expect(text(await noElicitation.call("reset", { cluster: "demo", nodes: [`${net}.22`] }))).toMatch(/needs a person's approval, and you cannot give it/);
     expect(calls(sim, "Reset")).toHaveLength(0);
     const right = await session(config, { elicit: acceptTyped(`${net}.22`) });
     expect((await right.call("reset", { cluster: "demo", nodes: [`${net}.22`] })).isError).toBeFalsy();
