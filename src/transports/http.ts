@@ -34,6 +34,8 @@ interface Session {
   transport: StreamableHTTPServerTransport | SSEServerTransport;
   server: McpServer;
   lastSeen: number;
+  /** Requests (POSTs, GET streams) of this session still open; a session with none is idle. */
+  openRequests: number;
   /** SSE: the concurrency slot of each tool call still waiting for its answer, by request id. */
   pendingCalls?: Map<string | number, () => void>;
 }
@@ -151,9 +153,16 @@ export async function startHttpServer(config: Config, factory: SessionServerFact
 
   const openSession = (caller: HttpCaller, kind: Session["kind"]) => {
     if (sessions.size >= http.maxSessions) throw new HttpError(503, `session limit (${http.maxSessions}) reached`, { "retry-after": "30" });
-    const held = [...sessions.values()].filter((s) => s.owner === caller.name).length;
-    if (held >= http.maxSessionsPerToken) {
-      throw new HttpError(429, `at most ${http.maxSessionsPerToken} sessions per token: close one (DELETE /mcp, or end the SSE stream) first`, { "retry-after": "30" });
+    const held = [...sessions.entries()].filter(([, s]) => s.owner === caller.name);
+    if (held.length >= http.maxSessionsPerToken) {
+      // Many clients never send DELETE /mcp: the token's least recently used idle /mcp session
+      // makes room. An SSE stream, or a session with a request open, is in use and is never closed.
+      const idle = held.filter(([, s]) => s.kind === "streamable" && s.openRequests === 0).sort(([, a], [, b]) => a.lastSeen - b.lastSeen)[0];
+      if (!idle) throw new HttpError(429, `at most ${http.maxSessionsPerToken} sessions per token, all in use: close one (DELETE /mcp, or end the SSE stream) first`, { "retry-after": "30" });
+      const [id, oldest] = idle;
+      sessions.delete(id);
+      log.info({ token: caller.name, session: id }, "per-token session cap: least recently used idle session closed");
+      void oldest.transport.close().catch(() => undefined);
     }
     const { grant: _grant, ...sessionCaller } = caller;
     return factory.create({ ...sessionCaller, transport: kind === "sse" ? "sse" : "http" });
@@ -186,7 +195,9 @@ export async function startHttpServer(config: Config, factory: SessionServerFact
       const transport = found.transport as StreamableHTTPServerTransport;
       const ids = toolCallIds(body);
       const releases = acquireCallSlots(caller, ids);
+      found.openRequests += 1;
       res.on("close", () => {
+        found.openRequests -= 1;
         releases.forEach((release) => release());
         // A client that vanished mid-call must not pin a child process: cancel its calls.
         if (!res.writableFinished) for (const id of ids) transport.onmessage?.({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: id, reason: "client disconnected" } });
@@ -198,7 +209,7 @@ export async function startHttpServer(config: Config, factory: SessionServerFact
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
-        sessions.set(id, { kind: "streamable", owner: caller.name, grant: caller.grant, transport, server, lastSeen: Date.now() });
+        sessions.set(id, { kind: "streamable", owner: caller.name, grant: caller.grant, transport, server, lastSeen: Date.now(), openRequests: 0 });
       },
     });
     transport.onclose = () => {
@@ -224,7 +235,7 @@ export async function startHttpServer(config: Config, factory: SessionServerFact
       if ("id" in message && message.id !== undefined && ("result" in message || "error" in message)) settle(message.id);
       return send(message);
     };
-    sessions.set(transport.sessionId, { kind: "sse", owner: caller.name, grant: caller.grant, transport, server, lastSeen: Date.now(), pendingCalls });
+    sessions.set(transport.sessionId, { kind: "sse", owner: caller.name, grant: caller.grant, transport, server, lastSeen: Date.now(), openRequests: 1, pendingCalls });
     transport.onclose = () => {
       sessions.delete(transport.sessionId);
       for (const id of [...pendingCalls.keys()]) settle(id);
