@@ -1,18 +1,31 @@
 // The simulated machines and their etcd, as plain state with the transitions real Talos goes
 // through: maintenance → (apply-config) installed → (bootstrap, or joining a bootstrapped etcd)
 // running; reset goes back to maintenance. Every API call and state change is recorded.
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { EventLog, type SimEvent } from "./events.js";
 import { boltDatabase, etcdKeyValue, revisionKey } from "./bbolt.js";
 import type { Scenario, ScenarioNode } from "./scenario.js";
 import type { CertificateAuthority } from "./pki.js";
+import { schematicFor } from "./extensions.js";
+
+/** Whether the node's etcd member cannot be healthy (a member that is down or keeps crashing). */
+export function etcdFails(node: Pick<SimNode, "faults">): boolean {
+  return Boolean(node.faults.etcdDown) || node.faults.crashLoop === "etcd";
+}
 
 export type Stage = "maintenance" | "installed" | "running";
 export type EtcdState = "none" | "waiting" | "running" | "down";
 
 export interface SimNode {
   name: string;
+  /** The address the node is reached at (its Talos API listens there). */
   address: string;
+  /** A second address (another interface), as real nodes have: reported, routed by the endpoint, not listened on. */
+  secondaryAddress: string;
+  /** Cluster identity (Identities.cluster.talos.dev nodeId): random, kept across reboots, new after a wipe. */
+  nodeId: string;
+  /** SMBIOS system UUID (SystemInformation): the hardware's, never changes. */
+  uuid: string;
   /** Declared by the scenario; the applied config decides once installed. */
   plannedRole: "controlplane" | "worker";
   role?: "controlplane" | "worker";
@@ -29,8 +42,27 @@ export interface SimNode {
   etcdCluster?: string;
   etcdMemberId?: string;
   faults: NonNullable<ScenarioNode["faults"]>;
+  /** Official extensions in the image the node booted from. */
+  extensions: string[];
+  /** The schematic id of that image; undefined for a plain (non-factory) installer image. */
+  schematic?: string;
   bootedAt: Date;
   dmesg: string[];
+}
+
+/**
+ * A node's second address: the same host part on a private network (127.A.B.L → 10.A.B.L), so it is
+ * unique within the simulated cluster and never collides with a loopback listener.
+ */
+export function secondaryAddressOf(address: string): string {
+  const [, ...rest] = address.split(".");
+  return ["10", ...rest].join(".");
+}
+
+/** A node id in the shape Talos generates (base62, 43 characters). */
+function newNodeId(): string {
+  const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  return [...randomBytes(43)].map((byte) => alphabet[byte % alphabet.length]).join("");
 }
 
 export class SimCluster {
@@ -48,22 +80,43 @@ export class SimCluster {
     readonly scenario: Scenario,
     private readonly log = new EventLog(),
   ) {
-    this.nodes = scenario.nodes.map((n) => ({
-      name: n.name,
-      address: n.address,
-      plannedRole: n.role,
-      stage: "maintenance",
-      talosVersion: scenario.talosVersion,
-      etcd: "none",
-      faults: n.faults ?? {},
-      bootedAt: new Date(),
-      dmesg: [],
-    }));
-    for (const node of this.nodes) this.kernelLog(node, `Linux version 6.18.0-talos, Talos ${scenario.talosVersion}`);
+    this.nodes = scenario.nodes.map((n) => {
+      const installed = scenario.extensions.filter((name) => !n.faults?.missingExtensions?.includes(name));
+      return {
+        name: n.name,
+        address: n.address,
+        secondaryAddress: secondaryAddressOf(n.address),
+        nodeId: newNodeId(),
+        uuid: randomUUID(),
+        plannedRole: n.role,
+        stage: "maintenance",
+        talosVersion: scenario.talosVersion,
+        etcd: "none",
+        faults: n.faults ?? {},
+        extensions: installed,
+        schematic: scenario.extensions.length > 0 ? schematicFor(installed) : undefined,
+        bootedAt: new Date(),
+        dmesg: [],
+      };
+    });
+    for (const node of this.nodes) {
+      this.kernelLog(node, `Linux version 6.18.0-talos, Talos ${scenario.talosVersion}`);
+      if (node.faults.missingExtensions) {
+        this.kernelLog(node, `[talos] upgraded to Talos ${scenario.talosVersion} from factory.talos.dev/metal-installer/${node.schematic}:${scenario.talosVersion}; extensions: [${node.extensions.join(", ")}]`);
+      }
+      if (node.faults.linkDown) this.kernelLog(node, `virtio_net virtio2 ${node.faults.linkDown}: Link is Down`);
+      if (node.faults.ephemeralFull) this.kernelLog(node, "XFS (sda4): metadata I/O error in \"xfs_buf_ioend+0x1e0/0x4e0\" at daddr 0x1d0 len 8 error 28");
+    }
   }
 
+  /** What a node's deterministic facts (serials, MACs, ids) are derived from. */
+  get key(): string {
+    return this.scenario.name;
+  }
+
+  /** The node a target names: its address, its second address or its hostname (as apid resolves them). */
   byAddress(address: string): SimNode | undefined {
-    return this.nodes.find((node) => node.address === address || node.name === address);
+    return this.nodes.find((node) => node.address === address || node.secondaryAddress === address || node.name === address);
   }
 
   get events(): SimEvent[] {
@@ -103,7 +156,7 @@ export class SimCluster {
     const clusterId = randomBytes(8).toString("hex");
     node.etcdCluster = clusterId;
     node.etcdMemberId = randomBytes(6).toString("hex");
-    node.etcd = node.faults.etcdDown ? "down" : "running";
+    node.etcd = etcdFails(node) ? "down" : "running";
     node.stage = "running";
     this.etcdRevision += 1;
     this.kernelLog(node, recoveredFrom ? `etcd recovered from snapshot ${recoveredFrom}` : "etcd bootstrapped: new cluster");
@@ -119,7 +172,7 @@ export class SimCluster {
       if (!running || node.etcd !== "waiting" || node.stage === "maintenance") return;
       node.etcdCluster = running.etcdCluster;
       node.etcdMemberId = randomBytes(6).toString("hex");
-      node.etcd = node.faults.etcdDown ? "down" : "running";
+      node.etcd = etcdFails(node) ? "down" : "running";
       node.stage = "running";
       this.etcdRevision += 1;
       this.kernelLog(node, `etcd joined cluster as member ${node.etcdMemberId}`);
@@ -148,6 +201,7 @@ export class SimCluster {
     node.etcd = "none";
     node.etcdCluster = undefined;
     node.etcdMemberId = undefined;
+    node.nodeId = newNodeId();
     node.bootedAt = new Date();
     node.dmesg = [];
     this.etcdRevision += 1;

@@ -2,7 +2,7 @@
 // the machine config they report, their CA, and their etcd membership.
 import { createHash } from "node:crypto";
 import { stringify } from "yaml";
-import type { SimCluster } from "./cluster.js";
+import { etcdFails, type SimCluster, type SimNode } from "./cluster.js";
 import { b64, type CertificateAuthority } from "./pki.js";
 import type { Scenario } from "./scenario.js";
 
@@ -10,11 +10,20 @@ import type { Scenario } from "./scenario.js";
  * The machine config a pre-configured node reports (`get mc`): its Kubernetes version shows in the
  * component images, as on real nodes; Omni-managed nodes carry the SideroLinkConfig document Omni adds.
  */
-function machineConfigFor(scenario: { clusterName: string; kubernetesVersion: string; omniManaged: boolean }, role: string, endpoint: string, caPem: string): string {
+function machineConfigFor(scenario: Pick<Scenario, "clusterName" | "kubernetesVersion" | "omniManaged" | "kubespan" | "talosVersion">, node: SimNode, role: string, endpoint: string, caPem: string): string {
   const k8s = `v${scenario.kubernetesVersion}`;
+  // A kubelet crash loop of the simulated kind comes from a flag kubelet does not know.
+  const kubeletExtraArgs = node.faults.crashLoop === "kubelet" ? { extraArgs: { "feature-gate": "GracefulNodeShutdown=true" } } : {};
+  const installImage = node.schematic ? `factory.talos.dev/metal-installer/${node.schematic}:${scenario.talosVersion}` : `ghcr.io/siderolabs/installer:${scenario.talosVersion}`;
   const main = stringify({
     version: "v1alpha1",
-    machine: { type: role, ca: { crt: b64(caPem) }, kubelet: { image: `ghcr.io/siderolabs/kubelet:${k8s}` }, install: { disk: "/dev/sda" } },
+    machine: {
+      type: role,
+      ca: { crt: b64(caPem) },
+      kubelet: { image: `ghcr.io/siderolabs/kubelet:${k8s}`, ...kubeletExtraArgs },
+      ...(scenario.kubespan ? { network: { kubespan: { enabled: true } } } : {}),
+      install: { disk: "/dev/sda", image: installImage },
+    },
     cluster: {
       clusterName: scenario.clusterName,
       controlPlane: { endpoint },
@@ -39,10 +48,10 @@ export function configureNodes(cluster: SimCluster, scenario: Scenario, ca: Cert
       clusterName: scenario.clusterName,
       installDisk: "/dev/sda",
       ca,
-      config: machineConfigFor(scenario, node.plannedRole, endpoint, ca.certPem),
+      config: machineConfigFor(scenario, node, node.plannedRole, endpoint, ca.certPem),
     });
     if (node.plannedRole === "controlplane") {
-      node.etcd = etcdCluster ? (node.faults.etcdDown ? "down" : "running") : "waiting";
+      node.etcd = etcdCluster ? (etcdFails(node) ? "down" : "running") : "waiting";
       node.etcdCluster = etcdCluster;
       node.etcdMemberId = etcdCluster ? createHash("sha256").update(node.name).digest("hex").slice(0, 12) : undefined;
     }

@@ -10,9 +10,32 @@ import { asSimError, CODE_NAMES, goErrorText, SimError, ts } from "./errors.js";
 import { generateCa, issueClientCert, issueServerCert, loadCa, unb64, type CertificateAuthority } from "./pki.js";
 import type { LoadedApi } from "./protos.js";
 import { authorized, canReadSensitive, MAINTENANCE_METHODS } from "./rbac.js";
-import { definitionOf, KINDS, RD_TYPE, serviceStates, yamlSpec } from "./resources.js";
+import { definitionOf, KINDS, NAMESPACES, RD_TYPE, viewOf, yamlSpec } from "./resources.js";
+import { extensionsOfSchematic, schematicOfImage } from "./extensions.js";
+import { readStreamHandlers, readUnaryHandlers, requireControlPlane, requireEtcd } from "./machine-reads.js";
+import { serviceLog, serviceStates } from "./services.js";
+import { containersOf } from "./workloads.js";
 
 export const TALOS_API_PORT = 50000;
+const NS_TYPE = "Namespaces.meta.cosi.dev";
+const NAMESPACE_DESCRIPTIONS: Record<string, string> = {
+  meta: "Metadata namespace which contains resource and namespace definitions.",
+  runtime: "Talos v1alpha1 subsystems glue resources.",
+  cluster: "Cluster configuration and discovery resources.",
+  "cluster-raw": "Cluster unmerged raw resources.",
+  config: "Talos node configuration.",
+  etcd: "etcd resources.",
+  files: "Files and file-like resources.",
+  hardware: "Hardware resources.",
+  k8s: "Kubernetes all node types resources.",
+  controlplane: "Kubernetes control plane resources.",
+  kubespan: "KubeSpan resources.",
+  network: "Networking resources.",
+  "network-config": "Networking configuration resources.",
+  cri: "CRI Seccomp resources.",
+  secrets: "Resources with secret material.",
+  perf: "Stats resources.",
+};
 const SHUTDOWN_GRACE_MS = 1_000;
 
 interface CallContext {
@@ -140,7 +163,8 @@ export class SimApi {
     const machine = (this.api.machine as any).MachineService.service as grpc.ServiceDefinition;
     const cluster = (this.api.cluster as any).ClusterService.service as grpc.ServiceDefinition;
     const state = (this.api.cosi as any).resource.State.service as grpc.ServiceDefinition;
-    for (const definition of [machine, cluster, state]) {
+    const time = (this.api.time as any).TimeService.service as grpc.ServiceDefinition;
+    for (const definition of [machine, cluster, state, time]) {
       const impl: grpc.UntypedServiceImplementation = {};
       for (const [name, method] of Object.entries(definition)) impl[name] = this.implement(node, method);
       server.addService(definition, impl);
@@ -211,6 +235,10 @@ export class SimApi {
     }
     if (!node || node.faults.unreachable) {
       throw new SimError(grpc.status.UNAVAILABLE, `connection error: desc = "transport: Error while dialing: dial tcp ${target}:${TALOS_API_PORT}: connect: connection refused"`);
+    }
+    // The second address is on eth1: with that link down, apid cannot reach the node through it.
+    if (target === node.secondaryAddress && node.faults.linkDown) {
+      throw new SimError(grpc.status.UNAVAILABLE, `connection error: desc = "transport: Error while dialing: dial tcp ${target}:${TALOS_API_PORT}: connect: no route to host"`);
     }
     if (node !== endpoint && (node.stage === "maintenance" || node.ca?.certPem !== endpoint.ca?.certPem)) {
       throw new SimError(grpc.status.UNAVAILABLE, `connection error: desc = "transport: authentication handshake failed: tls: failed to verify certificate: x509: certificate signed by unknown authority"`);
@@ -306,7 +334,7 @@ export class SimApi {
           if (name !== "EtcdRecover") throw new SimError(grpc.status.UNIMPLEMENTED, `method ${name} is not implemented by the simulator`);
           const { nodes } = this.targets(endpoint, call.metadata);
           const node = await this.reach(endpoint, nodes[0]!, ctx);
-          this.requireControlPlane(node, "etcd recover");
+          requireControlPlane(node, "etcd recover");
           this.pendingRecovery.set(node.address, Buffer.concat(chunks));
           this.record(node, ctx, "OK");
           callback(null, { messages: [{ metadata: { hostname: node.address } }] });
@@ -320,42 +348,55 @@ export class SimApi {
 
   // ----- COSI state -------------------------------------------------------------------------------
 
-  private resourcesOf(node: SimNode) {
-    const definitions = [{ type: RD_TYPE, namespace: "meta" }, ...KINDS].map((kind) => ({ kind, definition: definitionOf(kind) }));
-    return { definitions };
-  }
-
-  private cosiResource(namespace: string, type: string, id: string, yaml: string, proto?: Buffer) {
+  private cosiResource(namespace: string, type: string, id: string, yaml: string, proto: Buffer) {
     const now = ts(new Date());
     return {
       metadata: { namespace, type, id, version: "1", owner: "", phase: "running", created: now, updated: now, finalizers: [] },
-      spec: { yaml_spec: yaml, proto_spec: proto ?? Buffer.alloc(0) },
+      spec: { yaml_spec: yaml, proto_spec: proto },
     };
   }
 
-  private listCosi(node: SimNode, namespace: string, type: string, roles: string[]) {
+  /** The meta namespace: what types and namespaces exist (Talos's registries). */
+  private listMeta(type: string) {
     if (type === RD_TYPE) {
-      return this.resourcesOf(node).definitions.map(({ definition }) =>
-        this.cosiResource("meta", RD_TYPE, definition.resourceType.toLowerCase(), yamlSpec({ ...definition, type: definition.resourceType }), this.api.encodeResourceDefinitionSpec(definition)),
-      );
+      return [{ type: RD_TYPE, namespace: "meta" }, { type: NS_TYPE, namespace: "meta" }, ...KINDS].map((kind) => {
+        const definition = definitionOf(kind);
+        return this.cosiResource("meta", RD_TYPE, definition.resourceType.toLowerCase(), yamlSpec({ ...definition, type: definition.resourceType }), this.api.encodeResourceDefinitionSpec(definition));
+      });
     }
+    const namespaceSpec = this.api.root.lookupType("cosi.resource.meta.NamespaceSpec");
+    return NAMESPACES.map((name) => {
+      const spec = { description: NAMESPACE_DESCRIPTIONS[name] ?? "" };
+      return this.cosiResource("meta", NS_TYPE, name, yamlSpec(spec), Buffer.from(namespaceSpec.encode(namespaceSpec.fromObject(spec)).finish()));
+    });
+  }
+
+  /**
+   * A node's resources of one type, as Talos's COSI server answers: its access policy refuses
+   * unknown types and namespaces (PermissionDenied "… is not supported") and Sensitive types
+   * below os:admin; every resource carries its spec as YAML and as the real protobuf message.
+   */
+  private async listCosi(node: SimNode, namespace: string, type: string, roles: string[]) {
+    if (type === RD_TYPE || type === NS_TYPE) return namespace === "meta" || !namespace ? this.listMeta(type) : [];
     const kind = KINDS.find((candidate) => candidate.type === type);
-    if (!kind) throw new SimError(grpc.status.NOT_FOUND, `resource type ${type} is not registered`);
+    if (!kind) throw new SimError(grpc.status.PERMISSION_DENIED, `resource type "${type}" is not supported`);
     if (kind.sensitive && !canReadSensitive(roles)) throw new SimError(grpc.status.PERMISSION_DENIED, "not authorized");
+    if (namespace && !NAMESPACES.includes(namespace)) throw new SimError(grpc.status.PERMISSION_DENIED, `namespace "${namespace}" is not supported`);
     if (namespace && namespace !== kind.namespace) return [];
-    return Object.entries(kind.list(node, this.cluster)).map(([id, spec]) => this.cosiResource(kind.namespace, kind.type, id, yamlSpec(spec)));
+    const specs = await kind.list(viewOf(node, this.cluster));
+    return Object.entries(specs).map(([id, spec]) => this.cosiResource(kind.namespace, kind.type, id, yamlSpec(spec), this.api.specs.encode(spec, kind.proto)));
   }
 
   private cosiHandler(endpoint: SimNode, path: string, name: string): grpc.UntypedHandleCall {
     // COSI calls go to one node (talosctl sends `nodes` with one entry, or `node`); a failure is
     // the call's status, recorded like any other answer.
-    const serve = async (call: grpc.ServerUnaryCall<any, any> | grpc.ServerWritableStream<any, any>, answer: (node: SimNode, ctx: CallContext) => void) => {
+    const serve = async (call: grpc.ServerUnaryCall<any, any> | grpc.ServerWritableStream<any, any>, answer: (node: SimNode, ctx: CallContext) => Promise<void>) => {
       const ctx = this.callContext(call, path);
       let node = endpoint;
       try {
         this.authorize(endpoint, ctx);
         node = await this.reach(endpoint, this.targets(endpoint, call.metadata).nodes[0]!, ctx);
-        answer(node, ctx);
+        await answer(node, ctx);
         this.record(node, ctx, "OK");
         return undefined;
       } catch (error) {
@@ -367,8 +408,8 @@ export class SimApi {
     if (name === "Get") {
       return (async (call: grpc.ServerUnaryCall<any, any>, callback: grpc.sendUnaryData<any>) => {
         let resource: unknown;
-        const failure = await serve(call, (node, ctx) => {
-          resource = this.listCosi(node, call.request.namespace, call.request.type, ctx.roles).find((r) => r.metadata.id === call.request.id);
+        const failure = await serve(call, async (node, ctx) => {
+          resource = (await this.listCosi(node, call.request.namespace, call.request.type, ctx.roles)).find((r) => r.metadata.id === call.request.id);
           if (!resource) throw new SimError(grpc.status.NOT_FOUND, `resource ${call.request.type}(${call.request.namespace}/${call.request.id}@undefined) doesn't exist`);
         });
         if (failure) callback(failure);
@@ -377,8 +418,8 @@ export class SimApi {
     }
     if (name === "List") {
       return (async (call: grpc.ServerWritableStream<any, any>) => {
-        const failure = await serve(call, (node, ctx) => {
-          for (const resource of this.listCosi(node, call.request.namespace, call.request.type, ctx.roles)) call.write({ resource });
+        const failure = await serve(call, async (node, ctx) => {
+          for (const resource of await this.listCosi(node, call.request.namespace, call.request.type, ctx.roles)) call.write({ resource });
         });
         if (failure) call.emit("error", failure);
         else call.end();
@@ -393,16 +434,6 @@ export class SimApi {
 
   // ----- what a node does -------------------------------------------------------------------------
 
-  /** machined's checkControlplane: etcd and kubeconfig APIs exist only on control planes. */
-  private requireControlPlane(node: SimNode, api: string): void {
-    if (node.role !== "controlplane") throw new SimError(grpc.status.UNIMPLEMENTED, `${api} is only available on control plane nodes`);
-  }
-
-  private requireEtcd(node: SimNode, api: string): void {
-    this.requireControlPlane(node, api);
-    if (node.etcd !== "running") throw new SimError(grpc.status.UNAVAILABLE, "etcd is not running on this node (etcd service is not up)");
-  }
-
   /** Healthy members of `node`'s etcd cluster, excluding `without`. */
   private healthyMembers(node: SimNode, without?: SimNode): SimNode[] {
     return this.cluster.etcdMembersOf(node.etcdCluster).filter((m) => m !== without && m.etcd === "running");
@@ -411,6 +442,7 @@ export class SimApi {
   private unaryTable(): Record<string, UnaryHandler> {
     const cluster = this.cluster;
     return {
+      ...readUnaryHandlers(cluster),
       Version: (node) => ({
         version: { tag: node.talosVersion, sha: "simulated", built: "", go_version: "go1.26", os: "linux", arch: "amd64" },
         platform: { name: "metal", mode: "metal" },
@@ -452,12 +484,12 @@ export class SimApi {
         services: serviceStates(node).map((service) => ({
           id: service.id,
           state: service.state,
-          events: { events: [{ msg: service.message, state: service.state, ts: ts(node.bootedAt) }] },
-          health: { unknown: service.health === "?", healthy: service.health === "OK", last_message: service.health === "OK" ? "" : service.message, last_change: ts(node.bootedAt) },
+          events: { events: service.events.map((event) => ({ msg: event.msg, state: event.state, ts: ts(event.at) })) },
+          health: { unknown: service.health === "?", healthy: service.health === "OK", last_message: service.healthMessage, last_change: ts(service.events.at(-1)?.at ?? node.bootedAt) },
         })),
       }),
       EtcdMemberList: (node) => {
-        this.requireEtcd(node, "member list");
+        requireEtcd(node, "member list");
         return {
           members: cluster.etcdMembersOf(node.etcdCluster).map((member) => ({
             id: parseInt(member.etcdMemberId!, 16),
@@ -469,7 +501,7 @@ export class SimApi {
         };
       },
       EtcdStatus: (node) => {
-        this.requireEtcd(node, "etcd status");
+        requireEtcd(node, "etcd status");
         const members = cluster.etcdMembersOf(node.etcdCluster);
         const leader = members.find((m) => m.etcd === "running") ?? node;
         return {
@@ -523,6 +555,9 @@ export class SimApi {
         if (!request.stage) {
           node.talosVersion = tag;
           node.bootedAt = new Date();
+          // The new image decides the extensions: a factory image those of its schematic, any other none.
+          node.schematic = schematicOfImage(request.image);
+          node.extensions = node.schematic ? (extensionsOfSchematic(node.schematic, cluster.scenario.extensions) ?? []) : [];
         }
         cluster.kernelLog(node, `upgrade from ${from} to ${tag} ${request.stage ? "staged" : "complete"} (${request.image})`);
         cluster.changeState(node, { upgraded: !request.stage, staged: request.stage, from, to: tag, image: request.image });
@@ -534,7 +569,9 @@ export class SimApi {
   private streamTable(): Record<string, StreamHandler> {
     const cluster = this.cluster;
     const data = (text: string | Buffer) => ({ bytes: Buffer.isBuffer(text) ? text : Buffer.from(text) });
+    const reads = Object.entries(readStreamHandlers(cluster)).map(([name, read]): [string, StreamHandler] => [name, (node, request, _call, send) => read(node, request, send)]);
     return {
+      ...Object.fromEntries(reads),
       Dmesg: (node, _request, _call, send) => {
         const lines = [...node.dmesg];
         if (node.role === "controlplane" && node.etcd === "waiting") {
@@ -546,16 +583,25 @@ export class SimApi {
         }
         send(data(`${lines.join("\n")}\n`));
       },
-      Logs: (node, request: { id: string; tail_lines: number }, _call, send) => {
-        const service = serviceStates(node).find((s) => s.id === request.id);
-        if (!service) throw new SimError(grpc.status.NOT_FOUND, `log "${request.id}" was not registered`);
-        const lines = [`${request.id}: starting ${request.id} (Talos ${node.talosVersion})`, `${request.id}: state ${service.state}: ${service.message}`];
-        if (request.id === "etcd" && node.etcd === "running") lines.push(`{"level":"info","msg":"serving client traffic securely","address":"${node.address}:2379"}`);
+      // machined's Logs: service logs (system namespace, or the kubelet) come from its log
+      // manager, everything else from the CRI container's log file. Both fail with plain errors.
+      Logs: (node, request: { namespace: string; id: string; tail_lines: number }, _call, send) => {
+        let lines: string[];
+        if (request.namespace === "system" || request.id === "kubelet") {
+          const service = serviceStates(node).find((s) => s.id === request.id);
+          if (!service) throw new SimError(grpc.status.UNKNOWN, `log "${request.id}" was not registered`);
+          lines = serviceLog(node, service);
+        } else {
+          const container = containersOf(node, cluster, "k8s.io").find((c) => c.id === request.id || c.id.replace(/:[0-9a-f]{12}$/, "") === request.id);
+          if (!container) throw new SimError(grpc.status.UNKNOWN, `container "${request.id}" not found`);
+          const stamp = node.bootedAt.toISOString();
+          lines = [`${stamp} stderr F I0000 00:00:00.000000       1 server.go:152] "Starting" container="${container.name}" image="${container.image}"`, `${stamp} stderr F I0000 00:00:00.000000       1 server.go:203] "Serving" node="${node.name}"`];
+        }
         const tail = request.tail_lines > 0 ? lines.slice(-request.tail_lines) : lines;
         send(data(`${tail.join("\n")}\n`));
       },
       Kubeconfig: async (node, _request, _call, send) => {
-        this.requireControlPlane(node, "kubeconfig");
+        requireControlPlane(node, "kubeconfig");
         if (!node.ca) throw new SimError(grpc.status.UNIMPLEMENTED, "API is not implemented in maintenance mode");
         const endpoint = (node.config && configFacts(node.config).endpoint) || `https://${node.address}:6443`;
         const client = await issueClientCert(node.ca as CertificateAuthority, ["system:masters"]);
@@ -584,7 +630,7 @@ export class SimApi {
         send(data(tarGz("kubeconfig", Buffer.from(kubeconfig))));
       },
       EtcdSnapshot: (node, _request, _call, send) => {
-        this.requireEtcd(node, "etcd snapshot");
+        requireEtcd(node, "etcd snapshot");
         const snapshot = cluster.snapshotOf(node);
         for (let offset = 0; offset < snapshot.length; offset += 1024) send(data(snapshot.subarray(offset, offset + 1024)));
       },

@@ -87,6 +87,8 @@ export class OmniTalosProxy {
       clusterName: name,
       stage: "running",
       omniManaged: true,
+      extensions: [],
+      kubespan: false,
       joinDelayMs: 0,
       nodes,
     };

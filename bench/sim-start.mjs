@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+// How long a simulated cluster takes to start: `startSimulation` of running-3cp-2w (pre-configured,
+// no Kubernetes) and fresh-3cp-2w (maintenance), from start to every node answering, N times each.
+// With `--baseline DIR` (another checkout of talos-mcp, built, e.g. main) both builds are measured
+// side by side in one run, alternating, and the ratio is reported — not a timing target.
+// Writes bench/results/sim-start.json. Run after `npm run build`.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const { values } = parseArgs({ options: { baseline: { type: "string" }, n: { type: "string", default: "10" } } });
+const N = Number(values.n);
+const root = fileURLToPath(new URL("..", import.meta.url));
+const SCENARIOS = ["running-3cp-2w", "fresh-3cp-2w"];
+
+const builds = { current: root, ...(values.baseline ? { baseline: resolve(values.baseline) } : {}) };
+const starters = {};
+for (const [name, dir] of Object.entries(builds)) {
+  starters[name] = (await import(pathToFileURL(join(dir, "dist/src/sim/index.js")).href)).startSimulation;
+}
+
+/** Milliseconds from startSimulation to a started cluster, stopped right after. */
+async function once(start, scenario) {
+  const dir = mkdtempSync(join(tmpdir(), "talos-mcp-bench-sim-"));
+  const started = performance.now();
+  const sim = await start({ scenario, dir });
+  const ms = performance.now() - started;
+  await sim.stop();
+  rmSync(dir, { recursive: true, force: true });
+  return ms;
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const result = { iterations: N, scenarios: {}, measuredAt: new Date().toISOString() };
+for (const scenario of SCENARIOS) {
+  const samples = Object.fromEntries(Object.keys(starters).map((name) => [name, []]));
+  for (const start of Object.values(starters)) await once(start, scenario); // warm: module load, proto parsing caches
+  for (let i = 0; i < N; i += 1) {
+    for (const [name, start] of Object.entries(starters)) samples[name].push(await once(start, scenario));
+  }
+  const entry = Object.fromEntries(Object.entries(samples).map(([name, xs]) => [`${name}MedianMs`, +median(xs).toFixed(1)]));
+  if (samples.baseline) entry.ratio = +(median(samples.current) / median(samples.baseline)).toFixed(2);
+  result.scenarios[scenario] = entry;
+}
+writeFileSync(join(root, "bench/results/sim-start.json"), `${JSON.stringify(result, null, 2)}\n`);
+console.log(JSON.stringify(result, null, 2));
