@@ -54,8 +54,10 @@ export async function startSimulation(options: { scenario: string; dir: string }
   const dir = resolve(options.dir);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const eventsFile = join(dir, "events.jsonl");
-  // Per-run PKI for the talosconfig; pre-configured scenarios use it as their machine CA.
+  // Per-run PKI for the talosconfig; pre-configured scenarios use it as their machine CA, and the
+  // second as their Kubernetes CA (cluster.ca).
   const ca = await generateCa();
+  const kubernetesCa = await generateCa("kubernetes", "ECDSA-P256");
   const admin = await issueClientCert(ca, ["os:admin"]);
   const talosApi = loadTalosApi();
 
@@ -65,7 +67,7 @@ export async function startSimulation(options: { scenario: string; dir: string }
     const cluster = new SimCluster(scenario, new EventLog(eventsFile));
     const api = new SimApi(cluster, talosApi);
     if (scenario.stage !== "maintenance") {
-      configureNodes(cluster, scenario, ca);
+      configureNodes(cluster, scenario, ca, kubernetesCa);
     } else {
       for (const node of cluster.nodes) cluster.kernelLog(node, "booted in maintenance mode: waiting for a machine config (talosctl apply-config --insecure)");
     }

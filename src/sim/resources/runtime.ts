@@ -38,7 +38,10 @@ export const RUNTIME_KINDS: ResourceKind[] = [
     type: "MachineConfigs.config.talos.dev",
     namespace: "config",
     sensitive: true,
-    // Go marshals the config as one YAML string; the protobuf form carries its raw bytes.
+    // Go marshals the config as one YAML string, and says so with this annotation: without it
+    // talosctl patch/edit take the spec for the config document itself (Talos before v1.5).
+    annotations: { "talos.dev/yaml-spec": "1" },
+    // The protobuf form carries the raw bytes.
     proto: { message: "resource.config.MachineConfigSpec", protoInput: (text) => ({ yaml_marshalled: Buffer.from(String(text)) }) },
     list: ({ node }) => (node.config ? { v1alpha1: node.config } : {}),
   },
