@@ -89,6 +89,7 @@ export class OmniTalosProxy {
       omniManaged: true,
       extensions: [],
       kubespan: false,
+      kubernetes: false,
       joinDelayMs: 0,
       nodes,
     };
