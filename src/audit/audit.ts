@@ -6,7 +6,7 @@ import { closeSync, openSync } from "node:fs";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { pino, type Logger } from "pino";
-import { redactText, redactValue } from "../exec/redact.js";
+import { redactLines, redactText, redactValue } from "../exec/redact.js";
 
 export interface AuditEntry {
   time: string;
@@ -46,7 +46,7 @@ export function createAuditLog(options: { file?: string; ringSize?: number }): A
       const safe: AuditEntry = {
         ...entry,
         args: redactValue(entry.args),
-        argv: entry.argv.map((argv) => argv.map(redactText)),
+        argv: entry.argv.map(redactLines),
         message: entry.message === undefined ? undefined : redactText(entry.message),
       };
       ring.push(safe);

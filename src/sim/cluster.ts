@@ -112,14 +112,26 @@ export class SimCluster {
         pulledImages: {},
       };
     });
-    for (const node of this.nodes) {
-      this.kernelLog(node, `Linux version 6.18.0-talos, Talos ${scenario.talosVersion}`);
-      if (node.faults.missingExtensions) {
-        this.kernelLog(node, `[talos] upgraded to Talos ${scenario.talosVersion} from factory.talos.dev/metal-installer/${node.schematic}:${scenario.talosVersion}; extensions: [${node.extensions.join(", ")}]`);
-      }
-      if (node.faults.linkDown) this.kernelLog(node, `virtio_net virtio2 ${node.faults.linkDown}: Link is Down`);
-      if (node.faults.ephemeralFull) this.kernelLog(node, "XFS (sda4): metadata I/O error in \"xfs_buf_ioend+0x1e0/0x4e0\" at daddr 0x1d0 len 8 error 28");
+    for (const node of this.nodes) this.bootLog(node);
+  }
+
+  /**
+   * The kernel and machined lines of a node's boot (its faults show there), stamped from its boot
+   * time; a node whose boot time moves (a cluster that has been up a while) logs them again.
+   */
+  bootLog(node: SimNode): void {
+    node.dmesg = [];
+    const at = (ms: number) => new Date(node.bootedAt.getTime() + ms);
+    const version = this.scenario.talosVersion;
+    this.kernelLog(node, `Linux version 6.18.0-talos, Talos ${version}`, at(1));
+    if (node.faults.linkDown) this.kernelLog(node, `virtio_net virtio2 ${node.faults.linkDown}: Link is Down`, at(2_310));
+    if (node.faults.missingExtensions) {
+      this.talosLog(node, `upgrade to Talos ${version} complete from factory.talos.dev/metal-installer/${node.schematic}:${version}; extensions: [${node.extensions.join(", ")}]`, at(3_020));
     }
+    if (node.faults.timeNotSynced) {
+      this.talosLog(node, `time query error with server "time.cloudflare.com" {"component": "controller-runtime", "controller": "time.SyncController", "error": "read udp ${node.address}:41205->162.159.200.1:123: i/o timeout"}`, at(5_100));
+    }
+    if (node.faults.ephemeralFull) this.kernelLog(node, "XFS (sda4): metadata I/O error in \"xfs_buf_ioend+0x1e0/0x4e0\" at daddr 0x1d0 len 8 error 28", new Date());
   }
 
   /** What a node's deterministic facts (serials, MACs, ids) are derived from. */
@@ -140,9 +152,14 @@ export class SimCluster {
     this.log.record(event);
   }
 
-  kernelLog(node: SimNode, line: string): void {
-    const seconds = ((Date.now() - node.bootedAt.getTime()) / 1000).toFixed(6).padStart(12, " ");
-    node.dmesg.push(`kern:    info: [${new Date().toISOString()}]: [${seconds}] ${line}`);
+  kernelLog(node: SimNode, line: string, at = new Date()): void {
+    const seconds = ((at.getTime() - node.bootedAt.getTime()) / 1000).toFixed(6).padStart(12, " ");
+    node.dmesg.push(`kern:    info: [${at.toISOString()}]: [${seconds}] ${line}`);
+  }
+
+  /** A line of machined's own log in the kernel ring buffer ("[talos] …"). */
+  talosLog(node: SimNode, line: string, at = new Date()): void {
+    node.dmesg.push(`user: warning: [${at.toISOString()}]: [talos] ${line}`);
   }
 
   /** Records a state change, then tells the listeners (COSI watches, the simulated kubelets). */
@@ -180,7 +197,7 @@ export class SimCluster {
   }
 
   /** apply-config in maintenance mode: adopt the config and "reboot" into it. */
-  async install(node: SimNode, facts: { role: "controlplane" | "worker"; clusterName: string; installDisk: string; ca: CertificateAuthority; config: string }): Promise<void> {
+  async install(node: SimNode, facts: { role: "controlplane" | "worker"; clusterName: string; installDisk: string; ca: CertificateAuthority; config: string; schematic?: string; extensions: string[] }): Promise<void> {
     Object.assign(node, { ...facts, stage: "installed" as Stage, bootedAt: new Date(), dmesg: [] });
     node.etcd = facts.role === "controlplane" ? "waiting" : "none";
     this.kernelLog(node, `installed Talos ${node.talosVersion} to ${facts.installDisk}; booting as ${facts.role} of cluster ${facts.clusterName}`);

@@ -65,3 +65,13 @@ export function extensionsOfSchematic(id: string, known: string[]): string[] | u
   }
   return undefined;
 }
+
+/**
+ * What a node runs after installing or upgrading from `image`: a factory image brings the
+ * extensions of its schematic (when the simulator can resolve it from the scenario's), any other
+ * installer image none — the way extensions get lost in an upgrade.
+ */
+export function bootedFrom(image: string, known: string[]): { schematic?: string; extensions: string[] } {
+  const schematic = schematicOfImage(image);
+  return { schematic, extensions: schematic ? (extensionsOfSchematic(schematic, known) ?? []) : [] };
+}

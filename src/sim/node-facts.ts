@@ -43,6 +43,7 @@ export interface NodeFacts {
   dnsServers: string[];
   timeServers: string[];
   disk: { id: string; devPath: string; size: number; serial: string; model: string; wwid: string; busPath: string; guid: string };
+  /** Partitions of the system disk (none while in maintenance mode: the disk is blank). */
   partitions: PartitionFacts[];
   /** Root filesystem image (squashfs on loop0). */
   rootfsSize: number;
@@ -90,9 +91,12 @@ export function nodeFacts(node: SimNode, clusterKey: string): NodeFacts {
     partitions.push({ index, id: `sda${index}`, label, filesystem, size, offset, partitionUuid: uuidFrom(seed(`part-${label}`)), uuid: uuidFrom(seed(`fs-${label}`)), typeUuid });
     offset += size;
   };
-  for (const [label, filesystem, size, type] of sizes) add(label, filesystem, size, type);
-  add("EPHEMERAL", "xfs", diskSize - offset - 1 * MiB, "0FC63DAF-8483-4772-8E79-3D69D8477DE4");
-  const ephemeral = partitions.at(-1)!;
+  // A machine in maintenance mode has a blank disk: Talos partitions it when it installs.
+  if (node.stage !== "maintenance") {
+    for (const [label, filesystem, size, type] of sizes) add(label, filesystem, size, type);
+    add("EPHEMERAL", "xfs", diskSize - offset - 1 * MiB, "0FC63DAF-8483-4772-8E79-3D69D8477DE4");
+  }
+  const ephemeralSize = partitions.find((p) => p.label === "EPHEMERAL")?.size ?? 0;
   const serial = `QM${seed("disk").slice(0, 5).toUpperCase()}`;
   return {
     cpuCores: controlPlane ? 4 : 8,
@@ -135,6 +139,6 @@ export function nodeFacts(node: SimNode, clusterKey: string): NodeFacts {
     },
     partitions,
     rootfsSize: 86 * MiB,
-    ephemeralUsed: node.faults.ephemeralFull ? ephemeral.size : Math.round(ephemeral.size * (controlPlane ? 0.09 : 0.14)),
+    ephemeralUsed: node.faults.ephemeralFull ? ephemeralSize : Math.round(ephemeralSize * (controlPlane ? 0.09 : 0.14)),
   };
 }

@@ -110,6 +110,7 @@ export function fsEntries(node: SimNode, cluster: SimCluster): FsEntry[] {
   const entries: FsEntry[] = [];
   const dir = (path: string, perm = 0o755, uid = 0) => entries.push({ path, kind: "dir", perm, size: DIR_SIZE, uid, gid: uid });
   const file = (path: string, size: number, perm = 0o644, content?: () => string) => entries.push({ path, kind: "file", perm, size: content ? Buffer.byteLength(content()) : size, ...(content ? { content } : {}) });
+  const symlink = (path: string, link: string) => entries.push({ path, kind: "symlink", perm: 0o777, size: link.length, link });
   for (const path of ["/", "/bin", "/dev", "/etc", "/lib", "/proc", "/run", "/sbin", "/sys", "/system", "/tmp", "/usr", "/usr/bin", "/usr/lib", "/var"]) dir(path);
   file("/sbin/init", 74 * MiB, 0o755);
   file("/bin/containerd", 41 * MiB, 0o755);
@@ -125,15 +126,22 @@ export function fsEntries(node: SimNode, cluster: SimCluster): FsEntry[] {
     file("/etc/kubernetes/bootstrap-kubeconfig", 2_048, 0o600);
     file("/etc/kubernetes/kubeconfig-kubelet", 5_612, 0o600);
     if (node.stage === "running") file("/etc/cni/net.d/10-flannel.conflist", 0, 0o644, () => `{\n  "name": "cbr0",\n  "cniVersion": "1.0.0",\n  "plugins": [{ "type": "flannel", "delegate": { "hairpinMode": true, "isDefaultGateway": true } }, { "type": "portmap", "capabilities": { "portMappings": true } }]\n}\n`);
-    varTree(node, cluster, facts, dir, file);
+    varTree(node, cluster, facts, { dir, file, symlink });
   }
-  return entries.sort((a, b) => a.path.localeCompare(b.path, "en"));
+  return entries.sort((a, b) => walkOrder(a.path, b.path));
+}
+
+interface Writers {
+  dir: (path: string, perm?: number, uid?: number) => void;
+  file: (path: string, size: number, perm?: number) => void;
+  symlink: (path: string, link: string) => void;
 }
 
 /** /var, filled so that its file sizes add up to what EPHEMERAL has in use. */
-function varTree(node: SimNode, cluster: SimCluster, facts: NodeFacts, dir: (path: string, perm?: number, uid?: number) => void, file: (path: string, size: number, perm?: number) => void): void {
+function varTree(node: SimNode, cluster: SimCluster, facts: NodeFacts, { dir, file, symlink }: Writers): void {
   const used = normalVarUsage(node, facts);
-  for (const path of ["/var/lib", "/var/lib/cni", "/var/lib/containerd", "/var/lib/containerd/io.containerd.content.v1.content", "/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs", "/var/lib/kubelet", "/var/lib/kubelet/pods", "/var/log", "/var/log/audit", "/var/log/containers", "/var/log/pods", "/var/mnt", "/var/run"]) dir(path, path.startsWith("/var/lib") ? 0o700 : 0o755);
+  for (const path of ["/var/lib", "/var/lib/cni", "/var/lib/containerd", "/var/lib/containerd/io.containerd.content.v1.content", "/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs", "/var/lib/kubelet", "/var/lib/kubelet/pods", "/var/log", "/var/log/audit", "/var/log/containers", "/var/log/pods", "/var/mnt"]) dir(path, path.startsWith("/var/lib") ? 0o700 : 0o755);
+  symlink("/var/run", "/run");
   file("/var/lib/containerd/io.containerd.content.v1.content/blobs", Math.round(used * 0.42));
   file("/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots", Math.round(used * 0.38));
   file("/var/lib/kubelet/pods/volumes", Math.round(used * 0.06));
@@ -157,6 +165,13 @@ function varTree(node: SimNode, cluster: SimCluster, facts: NodeFacts, dir: (pat
       file(`${podDir}/${container.name}/0.log`, filler, 0o640);
     }
   }
+}
+
+/** filepath.Walk's order: a directory, then its entries by name (bytewise), each subtree in turn. */
+function walkOrder(a: string, b: string): number {
+  const [x, y] = [a.split("/"), b.split("/")];
+  for (let i = 0; i < Math.min(x.length, y.length); i += 1) if (x[i] !== y[i]) return x[i]! < y[i]! ? -1 : 1;
+  return x.length - y.length;
 }
 
 /** The entry at `path`, following nothing (lstat). */

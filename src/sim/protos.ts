@@ -70,6 +70,12 @@ function snakeKeys(value: unknown): unknown {
   return value;
 }
 
+/**
+ * A map field's value for the COSI messages: loaded from descriptors, their map fields are
+ * repeated key/value entry messages.
+ */
+export const toEntries = (map: Record<string, string>) => Object.entries(map).map(([key, value]) => ({ key, value }));
+
 export interface CosiApi {
   /** The grpc-js package `cosi` (cosi.resource.State and friends). */
   cosi: grpc.GrpcObject;

@@ -38,6 +38,8 @@ function machineConfigFor(scenario: Pick<Scenario, "clusterName" | "kubernetesVe
 ${stringify({ apiVersion: "v1alpha1", kind: "SideroLinkConfig", apiUrl: "https://omni.sim.invalid:8090?jointoken=simulated" })}`;
 }
 
+const RUNNING_UPTIME_MS = 3_600_000;
+
 /** The control plane endpoint's port (Talos's default): https://<first control plane>:6443. */
 export const CONTROL_PLANE_PORT = 6443;
 
@@ -57,7 +59,10 @@ export function configureNodes(cluster: SimCluster, scenario: Scenario, ca: Cert
       installDisk: "/dev/sda",
       ca,
       config: machineConfigFor(scenario, node, node.plannedRole, endpoint, ca.certPem, kubernetesCa),
+      // A running cluster has been up a while: uptimes, service histories and restart counts show it.
+      ...(scenario.stage === "running" ? { bootedAt: new Date(Date.now() - RUNNING_UPTIME_MS) } : {}),
     });
+    if (scenario.stage === "running") cluster.bootLog(node);
     if (node.plannedRole === "controlplane") {
       node.etcd = etcdCluster ? (etcdFails(node) ? "down" : "running") : "waiting";
       node.etcdCluster = etcdCluster;

@@ -4,7 +4,7 @@
 // sends that as yaml_spec and, for kinds that name their protobuf message, the same spec encoded
 // with the real message as proto_spec (spec-proto.ts) — both, like Talos's COSI server.
 // The kinds themselves live in resources/<family>.ts.
-import { stringify } from "yaml";
+import { stringify, type DocumentOptions, type SchemaOptions, type ToStringOptions } from "yaml";
 import type { SimCluster, SimNode } from "./cluster.js";
 import { nodeFacts, type NodeFacts } from "./node-facts.js";
 import type { Stamp } from "./resource-versions.js";
@@ -37,7 +37,7 @@ export interface ResourceKind {
   skipAutomaticAliases?: boolean;
   printColumns?: { name: string; jsonPath: string }[];
   sensitive?: boolean;
-  /** Annotations every resource of the kind carries (e.g. talos.dev/yaml-spec on machine configs). */
+  /** Metadata annotations Talos sets on every resource of the kind. */
   annotations?: Record<string, string>;
   /** The spec's protobuf message, for proto_spec. */
   proto: ProtoMapping;
@@ -117,7 +117,7 @@ export function yamlSpec(spec: unknown): string {
     const body = spec.replace(/\n$/, "");
     return `${spec.endsWith("\n") ? "|" : "|-"}\n${body.split("\n").map((line) => (line ? `    ${line}` : "")).join("\n")}\n`;
   }
-  return stringify(spec, { lineWidth: 0, version: "1.1", customTags: (tags) => [GO_TIME_TAG, ...tags] });
+  return stringify(spec, GO_YAML);
 }
 
 /** time.Time values print plain, as Go prints them (the YAML 1.1 schema would reformat them). */
@@ -128,3 +128,5 @@ const GO_TIME_TAG = {
   resolve: (text: string) => text,
   stringify: (item: { value: unknown }) => String(item.value),
 };
+
+const GO_YAML: DocumentOptions & SchemaOptions & ToStringOptions = { lineWidth: 0, version: "1.1", customTags: [GO_TIME_TAG] };

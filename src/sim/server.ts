@@ -8,13 +8,13 @@ import { parseAllDocuments } from "yaml";
 import type { SimCluster, SimNode } from "./cluster.js";
 import { asSimError, CODE_NAMES, goErrorText, SimError, ts } from "./errors.js";
 import { generateCa, issueClientCert, issueServerCert, loadCa, unb64 } from "./pki.js";
-import type { LoadedApi } from "./protos.js";
+import { toEntries, type LoadedApi } from "./protos.js";
 import { authorized, canReadSensitive, MAINTENANCE_METHODS } from "./rbac.js";
 import { serveWatch, type WatchRequest } from "./cosi-watch.js";
 import { renderKubeconfig } from "./kubernetes/kubeconfig.js";
 import type { Stamp } from "./resource-versions.js";
 import { definitionOf, KINDS, NAMESPACES, RD_TYPE, stampedResources, yamlSpec } from "./resources.js";
-import { extensionsOfSchematic, schematicOfImage } from "./extensions.js";
+import { bootedFrom } from "./extensions.js";
 import { readStreamHandlers, readUnaryHandlers, requireControlPlane, requireEtcd } from "./machine-reads.js";
 import { serviceLog, serviceStates } from "./services.js";
 import { containersOf } from "./workloads.js";
@@ -89,6 +89,7 @@ function configFacts(text: string) {
     clusterName: String(doc.cluster?.clusterName ?? ""),
     endpoint: String(doc.cluster?.controlPlane?.endpoint ?? ""),
     installDisk: String(doc.machine.install?.disk ?? "/dev/sda"),
+    installImage: String(doc.machine.install?.image ?? ""),
     caCrt: unb64(doc.machine.ca.crt),
     caKey: doc.machine.ca.key ? unb64(doc.machine.ca.key) : undefined,
     /** Kubernetes component images the config sets (unset ones are absent). */
@@ -366,25 +367,29 @@ export class SimApi {
   /** A resource as the State API sends it; `stamp` gives its version (registries are always at 1). */
   private cosiResource(namespace: string, type: string, id: string, yaml: string, proto: Buffer, stamp: Stamp = { version: "1", created: new Date(), updated: new Date() }, annotations: Record<string, string> = {}) {
     return {
-      // The COSI types are built from descriptors, where a map field is its repeated entry message.
-      metadata: { namespace, type, id, version: stamp.version, owner: "", phase: "running", created: ts(stamp.created), updated: ts(stamp.updated), finalizers: [], annotations: Object.entries(annotations).map(([key, value]) => ({ key, value })) },
+      metadata: { namespace, type, id, version: stamp.version, owner: "", phase: "running", created: ts(stamp.created), updated: ts(stamp.updated), finalizers: [], annotations: toEntries(annotations) },
       spec: { yaml_spec: yaml, proto_spec: proto },
     };
   }
 
+  /** Encoded specs of the meta namespace, made once: every `talosctl get` starts by listing them. */
+  private metaSpecs?: Map<string, { id: string; yaml: string; proto: Buffer }[]>;
+
   /** The meta namespace: what types and namespaces exist (Talos's registries). */
   private listMeta(type: string) {
-    if (type === RD_TYPE) {
-      return [{ type: RD_TYPE, namespace: "meta" }, { type: NS_TYPE, namespace: "meta" }, ...KINDS].map((kind) => {
+    if (!this.metaSpecs) {
+      const namespaceSpec = this.api.root.lookupType("cosi.resource.meta.NamespaceSpec");
+      const definitions = [{ type: RD_TYPE, namespace: "meta" }, { type: NS_TYPE, namespace: "meta" }, ...KINDS].map((kind) => {
         const definition = definitionOf(kind);
-        return this.cosiResource("meta", RD_TYPE, definition.resourceType.toLowerCase(), yamlSpec({ ...definition, type: definition.resourceType }), this.api.encodeResourceDefinitionSpec(definition));
+        return { id: definition.resourceType.toLowerCase(), yaml: yamlSpec({ ...definition, type: definition.resourceType }), proto: this.api.encodeResourceDefinitionSpec(definition) };
       });
+      const namespaces = NAMESPACES.map((name) => {
+        const spec = { description: NAMESPACE_DESCRIPTIONS[name] ?? "" };
+        return { id: name, yaml: yamlSpec(spec), proto: Buffer.from(namespaceSpec.encode(namespaceSpec.fromObject(spec)).finish()) };
+      });
+      this.metaSpecs = new Map([[RD_TYPE, definitions], [NS_TYPE, namespaces]]);
     }
-    const namespaceSpec = this.api.root.lookupType("cosi.resource.meta.NamespaceSpec");
-    return NAMESPACES.map((name) => {
-      const spec = { description: NAMESPACE_DESCRIPTIONS[name] ?? "" };
-      return this.cosiResource("meta", NS_TYPE, name, yamlSpec(spec), Buffer.from(namespaceSpec.encode(namespaceSpec.fromObject(spec)).finish()));
-    });
+    return this.metaSpecs.get(type)!.map((spec) => this.cosiResource("meta", type, spec.id, spec.yaml, spec.proto));
   }
 
   /**
@@ -492,7 +497,8 @@ export class SimApi {
           if (!facts.caKey && facts.role === "controlplane") throw new SimError(grpc.status.INVALID_ARGUMENT, "control plane config must include the machine CA key");
           const ca = facts.caKey ? await loadCa(facts.caCrt, facts.caKey) : await loadCa(facts.caCrt, (await generateCa()).keyPem);
           // Answer first, then "reboot" into the installed system (the server restarts with its new identity).
-          cluster.later(200, () => void cluster.install(node, { role: facts.role, clusterName: facts.clusterName, installDisk: facts.installDisk, ca, config: text }));
+          const installed = bootedFrom(facts.installImage, cluster.scenario.extensions);
+          cluster.later(200, () => void cluster.install(node, { role: facts.role, clusterName: facts.clusterName, installDisk: facts.installDisk, ca, config: text, ...installed }));
           return { mode: "REBOOT", mode_details: "Applied configuration with a reboot", warnings: [] };
         }
         if (facts.caCrt !== node.ca?.certPem) throw new SimError(grpc.status.INVALID_ARGUMENT, "the machine CA in the new config differs from the node's: use talosctl rotate-ca to change CAs");
@@ -607,9 +613,7 @@ export class SimApi {
         if (!request.stage) {
           node.talosVersion = tag;
           node.bootedAt = new Date();
-          // The new image decides the extensions: a factory image those of its schematic, any other none.
-          node.schematic = schematicOfImage(request.image);
-          node.extensions = node.schematic ? (extensionsOfSchematic(node.schematic, cluster.scenario.extensions) ?? []) : [];
+          Object.assign(node, bootedFrom(request.image, cluster.scenario.extensions));
         }
         cluster.kernelLog(node, `upgrade from ${from} to ${tag} ${request.stage ? "staged" : "complete"} (${request.image})`);
         cluster.changeState(node, { upgraded: !request.stage, staged: request.stage, from, to: tag, image: request.image });
@@ -679,7 +683,10 @@ export class SimApi {
           ["apid to be ready", () => undefined],
           ["all nodes memory sizes", () => undefined],
           ["all nodes disk sizes", () => undefined],
-          ["kubelet to be healthy", () => (peers().every((p) => p.stage === "running") ? undefined : "kubelet is not ready on every node")],
+          ["kubelet to be healthy", () => {
+            const unhealthy = peers().filter((p) => p.stage !== "running" || serviceStates(p).find((s) => s.id === "kubelet")?.health !== "OK");
+            return unhealthy.length === 0 ? undefined : `service "kubelet" not in expected state "Running": ${unhealthy.map((p) => p.address).join(", ")}`;
+          }],
           ["all nodes to finish boot sequence", () => (peers().every((p) => p.stage === "running") ? undefined : "some nodes are still booting")],
           ["all k8s nodes to report", () => undefined],
           ["all control plane static pods to be running", () => undefined],

@@ -41,18 +41,6 @@ function startedMessage(id: string): string {
   return `Process Process(["/sbin/${id}"]) started with PID ${PIDS[id]}`;
 }
 
-const healthy = (id: string, at: Date): ServiceState => ({
-  id,
-  state: "Running",
-  health: "OK",
-  healthMessage: "",
-  events: [
-    { state: "Preparing", msg: "Running pre state", at },
-    { state: "Running", msg: startedMessage(id), at },
-    { state: "Running", msg: "Health check successful", at },
-  ],
-});
-
 const withoutHealthCheck = (id: string, at: Date): ServiceState => ({
   id,
   state: "Running",
@@ -63,6 +51,11 @@ const withoutHealthCheck = (id: string, at: Date): ServiceState => ({
     { state: "Running", msg: startedMessage(id), at },
   ],
 });
+
+const healthy = (id: string, at: Date): ServiceState => {
+  const started = withoutHealthCheck(id, at);
+  return { ...started, health: "OK", events: [...started.events, { state: "Running", msg: "Health check successful", at }] };
+};
 
 /** The events of a service that fails every CRASH_PERIOD_MS since boot: Running, then Waiting. */
 function crashLooping(id: string, bootedAt: Date, now: Date): ServiceState {

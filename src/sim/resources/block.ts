@@ -60,7 +60,7 @@ function partitionVolume(partition: PartitionFacts): Record<string, unknown> {
 }
 
 function volumeStatuses({ node, facts }: NodeView): Record<string, Record<string, unknown>> {
-  if (node.stage === "maintenance") return { META: partitionVolume(facts.partitions.find((p) => p.label === "META")!) };
+  if (node.stage === "maintenance") return {};
   const volumes: Record<string, Record<string, unknown>> = {};
   for (const partition of facts.partitions) if (partition.label !== "EFI") volumes[partition.label] = partitionVolume(partition);
   volumes["/var/run"] = { phase: "ready", type: "symlink", symlink: { symlinkTargetPath: "/run", force: true }, mountSpec: { targetPath: "/var/run", selinuxLabel: "", projectQuotaSupport: false } };
@@ -126,7 +126,7 @@ export const BLOCK_KINDS: ResourceKind[] = [
     list: ({ facts }) => {
       const volumes: Record<string, Record<string, unknown>> = {
         loop0: { dev_path: "/dev/loop0", type: "disk", device_path: "/sys/devices/virtual/block/loop0", offset: 0, size: facts.rootfsSize, pretty_size: humanizeBytes(facts.rootfsSize), sector_size: 512, io_size: 512, name: "squashfs", block_size: 4096, probed_size: facts.rootfsSize },
-        sda: { dev_path: "/dev/sda", type: "disk", device_path: SYSFS_SDA, offset: 0, size: facts.disk.size, pretty_size: humanizeBytes(facts.disk.size), sector_size: 512, io_size: 512, name: "gpt", uuid: facts.disk.guid, block_size: 512, probed_size: facts.disk.size },
+        sda: { dev_path: "/dev/sda", type: "disk", device_path: SYSFS_SDA, offset: 0, size: facts.disk.size, pretty_size: humanizeBytes(facts.disk.size), sector_size: 512, io_size: 512, ...(facts.partitions.length > 0 ? { name: "gpt", uuid: facts.disk.guid, block_size: 512, probed_size: facts.disk.size } : { name: "" }) },
       };
       for (const p of facts.partitions) {
         const withFs = p.filesystem !== "talosmeta";

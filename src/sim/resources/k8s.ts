@@ -13,12 +13,20 @@ const K8S = "talos.resource.definitions.k8s";
 export const CONTROL_PLANE_PODS = ["kube-apiserver", "kube-controller-manager", "kube-scheduler"] as const;
 const CONFIG_KEYS: Record<(typeof CONTROL_PLANE_PODS)[number], string> = { "kube-apiserver": "apiServer", "kube-controller-manager": "controllerManager", "kube-scheduler": "scheduler" };
 
+/** Parsed machine configs by their text: reads parse a node's config many times per call. */
+const parsedConfigs = new Map<string, Record<string, any> | undefined>();
+
 /** The v1alpha1 document of the node's machine config (undefined before one is applied). */
 export function machineConfigDocument(node: SimNode): Record<string, any> | undefined {
   if (!node.config) return undefined;
-  return parseAllDocuments(node.config)
-    .map((doc) => doc.toJS() as Record<string, any> | null)
-    .find((doc) => doc?.machine) ?? undefined;
+  if (!parsedConfigs.has(node.config)) {
+    if (parsedConfigs.size >= 64) parsedConfigs.clear();
+    const doc = parseAllDocuments(node.config)
+      .map((d) => d.toJS() as Record<string, any> | null)
+      .find((d) => d?.machine);
+    parsedConfigs.set(node.config, doc ?? undefined);
+  }
+  return parsedConfigs.get(node.config);
 }
 
 /** Image of a control-plane component or the kubelet, as the machine config sets it. */

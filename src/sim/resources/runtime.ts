@@ -38,10 +38,9 @@ export const RUNTIME_KINDS: ResourceKind[] = [
     type: "MachineConfigs.config.talos.dev",
     namespace: "config",
     sensitive: true,
-    // Go marshals the config as one YAML string, and says so with this annotation: without it
-    // talosctl patch/edit take the spec for the config document itself (Talos before v1.5).
+    // Go marshals the config as one YAML string (the annotation tells talosctl so); the protobuf
+    // form carries its raw bytes.
     annotations: { "talos.dev/yaml-spec": "1" },
-    // The protobuf form carries the raw bytes.
     proto: { message: "resource.config.MachineConfigSpec", protoInput: (text) => ({ yaml_marshalled: Buffer.from(String(text)) }) },
     list: ({ node }) => (node.config ? { v1alpha1: node.config } : {}),
   },
@@ -80,7 +79,8 @@ export const RUNTIME_KINDS: ResourceKind[] = [
       { name: "Version", jsonPath: "{.metadata.version}" },
     ],
     proto: { message: "talos.resource.definitions.extensions.Layer" },
-    list: ({ node }) => (node.stage === "maintenance" ? {} : extensionLayers(node.extensions, node.schematic, node.talosVersion)),
+    // In maintenance mode, the extensions of the boot media; once installed, of the installer image.
+    list: ({ node }) => extensionLayers(node.extensions, node.schematic, node.talosVersion),
   },
   {
     // The legacy view of partition mounts (block MountStatuses of partition volumes).
