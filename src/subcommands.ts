@@ -8,4 +8,5 @@ export const SUBCOMMANDS: Record<string, Subcommand> = {
   sim: { summary: "simulated Talos cluster: up | events | scenarios", run: async (argv) => (await import("./sim/index.js")).runSimCli(argv) },
   docs: { summary: "offline docs index: index | search", run: async (argv) => (await import("./docs/cli.js")).runDocsCli(argv) },
   token: { summary: "HTTP bearer tokens: add | list", run: async (argv) => (await import("./transports/tokens.js")).runTokenCli(argv) },
+  "policy-check": { summary: "grade text or a chat transcript against the Talos rules: [FILE|-] [--json]", run: async (argv) => (await import("./policy/cli.js")).runPolicyCheckCli(argv) },
 };
