@@ -59,8 +59,7 @@ export async function startSimulation(options: { scenario: string; dir: string }
   const eventsFile = join(dir, "events.jsonl");
   // Per-run PKI for the talosconfig; pre-configured scenarios use it as their machine CA, and the
   // second as their Kubernetes CA (cluster.ca; a Kubernetes scenario's API server uses it too).
-  const ca = await generateCa();
-  const kubernetesCa = await generateCa("kubernetes", "ECDSA-P256");
+  const [ca, kubernetesCa] = await Promise.all([generateCa(), generateCa("kubernetes", "ECDSA-P256")]);
   const admin = await issueClientCert(ca, ["os:admin"]);
   const talosApi = loadTalosApi();
 
