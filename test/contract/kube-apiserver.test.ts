@@ -7,27 +7,7 @@ import { KUBERNETES_PINS } from "../../src/backends/kubernetes-binaries.js";
 import { startApiServer } from "../../src/sim/kubernetes/apiserver.js";
 import { KubeApiError, KubeClient } from "../../src/sim/kubernetes/client.js";
 import { useApiServer } from "../helpers/kubernetes.js";
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-async function eventually<T>(attempt: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-}
+import { alive, eventually } from "../helpers/wait.js";
 
 async function status(promise: Promise<unknown>): Promise<number> {
   try {

@@ -17,23 +17,12 @@ import { parseJsonStream } from "../../src/talos/outputs.js";
 import { accept, configFor, session, text } from "../helpers/session.js";
 import { addressOf } from "../helpers/sim.js";
 import { talosctl } from "../helpers/talosctl.js";
+import { eventually } from "../helpers/wait.js";
 
 type Pod = KubeObject & { spec: { nodeName: string; containers: { image: string }[] }; status: { phase: string; hostIP: string; conditions: { type: string; status: string }[] } };
 type Node = KubeObject & { status: { addresses: { type: string; address: string }[]; conditions: { type: string; status: string }[]; nodeInfo: { kubeletVersion: string; osImage: string } } };
 
 const ready = (object: { status: { conditions: { type: string; status: string }[] } }) => object.status.conditions.some((c) => c.type === "Ready" && c.status === "True");
-
-async function eventually<T>(check: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
-}
 
 describe("a simulated cluster with a real Kubernetes API (running-3cp-2w-k8s)", () => {
   let sim: SimHandle;
@@ -135,7 +124,7 @@ describe("a simulated cluster with a real Kubernetes API (running-3cp-2w-k8s)", 
       const pod = (await pods("k8s-app=kube-apiserver")).find((p) => p.spec.nodeName === "cp-2")!;
       expect(pod.spec.containers[0]!.image).toBe(image);
       return pod;
-    });
+    }, 30_000);
     expect(after.metadata.uid).not.toBe(before.metadata.uid);
     expect(Number(after.metadata.annotations!["talos.dev/config-version"])).toBe(Number(before.metadata.annotations!["talos.dev/config-version"]) + 1);
     expect(ready(after)).toBe(true);

@@ -15,27 +15,36 @@ export type KubeManifest = { apiVersion: string; kind: string; metadata: { name:
 
 const system = (name: string, labels: Record<string, string> = {}) => ({ name, namespace: "kube-system", ...(Object.keys(labels).length ? { labels } : {}) });
 
+/**
+ * A kube-system service account, bound (by `role.binding`) to the cluster role `role.name` — which
+ * these manifests also create when they give its `rules` (the others are Kubernetes's own).
+ */
+function serviceAccountWithRole(account: string, role: { name: string; binding: string; rules?: unknown[] }): KubeManifest[] {
+  return [
+    { apiVersion: "v1", kind: "ServiceAccount", metadata: system(account) },
+    ...(role.rules ? [{ apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: role.name }, rules: role.rules }] : []),
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRoleBinding",
+      metadata: { name: role.binding },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.name },
+      subjects: [{ kind: "ServiceAccount", name: account, namespace: "kube-system" }],
+    },
+  ];
+}
+
 function flannel(): KubeManifest[] {
   const labels = { app: "flannel", "k8s-app": "flannel", tier: "node" };
   return [
-    { apiVersion: "v1", kind: "ServiceAccount", metadata: system("flannel") },
-    {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRole",
-      metadata: { name: "flannel" },
+    ...serviceAccountWithRole("flannel", {
+      name: "flannel",
+      binding: "flannel",
       rules: [
         { apiGroups: [""], resources: ["pods"], verbs: ["get"] },
         { apiGroups: [""], resources: ["nodes"], verbs: ["get", "list", "watch"] },
         { apiGroups: [""], resources: ["nodes/status"], verbs: ["patch"] },
       ],
-    },
-    {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRoleBinding",
-      metadata: { name: "flannel" },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "flannel" },
-      subjects: [{ kind: "ServiceAccount", name: "flannel", namespace: "kube-system" }],
-    },
+    }),
     {
       apiVersion: "v1",
       kind: "ConfigMap",
@@ -76,14 +85,7 @@ function flannel(): KubeManifest[] {
 function kubeProxy(image: string): KubeManifest[] {
   const labels = { "k8s-app": "kube-proxy", tier: "node" };
   return [
-    { apiVersion: "v1", kind: "ServiceAccount", metadata: system("kube-proxy") },
-    {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRoleBinding",
-      metadata: { name: "kube-proxy" },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "system:node-proxier" },
-      subjects: [{ kind: "ServiceAccount", name: "kube-proxy", namespace: "kube-system" }],
-    },
+    ...serviceAccountWithRole("kube-proxy", { name: "system:node-proxier", binding: "kube-proxy" }),
     {
       apiVersion: "apps/v1",
       kind: "DaemonSet",
@@ -119,23 +121,14 @@ function kubeProxy(image: string): KubeManifest[] {
 function coreDns(): KubeManifest[] {
   const labels = { "k8s-app": "kube-dns" };
   return [
-    { apiVersion: "v1", kind: "ServiceAccount", metadata: system("coredns") },
-    {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRole",
-      metadata: { name: "system:coredns" },
+    ...serviceAccountWithRole("coredns", {
+      name: "system:coredns",
+      binding: "system:coredns",
       rules: [
         { apiGroups: [""], resources: ["endpoints", "services", "pods", "namespaces"], verbs: ["list", "watch"] },
         { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "watch"] },
       ],
-    },
-    {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRoleBinding",
-      metadata: { name: "system:coredns" },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "system:coredns" },
-      subjects: [{ kind: "ServiceAccount", name: "coredns", namespace: "kube-system" }],
-    },
+    }),
     {
       apiVersion: "v1",
       kind: "ConfigMap",
