@@ -6,6 +6,7 @@ import { EventLog, type SimEvent } from "./events.js";
 import { boltDatabase, etcdKeyValue, revisionKey } from "./bbolt.js";
 import type { Scenario, ScenarioNode } from "./scenario.js";
 import type { CertificateAuthority } from "./pki.js";
+import { ResourceVersions } from "./resource-versions.js";
 import { schematicFor } from "./extensions.js";
 
 /** Whether the node's etcd member cannot be healthy (a member that is down or keeps crashing). */
@@ -48,6 +49,13 @@ export interface SimNode {
   schematic?: string;
   bootedAt: Date;
   dmesg: string[];
+  /**
+   * Services being restarted by machined, by id: "stopped" (gone from the service list, as
+   * machined removes a stopped service's resource) or "starting" (running, health not known yet).
+   */
+  restarting: Record<string, "stopped" | "starting">;
+  /** Images pulled through the API (ImagePull), by containerd namespace ("system", "k8s.io"). */
+  pulledImages: Record<string, string[]>;
 }
 
 /**
@@ -74,6 +82,9 @@ export class SimCluster {
   private timers = new Set<NodeJS.Timeout>();
   /** Called when a node's TLS identity changes (apply, reset): its server must restart. */
   onIdentityChange: (node: SimNode) => Promise<void> = async () => undefined;
+  /** COSI resource versions of every node (what COSI reads and watches report). */
+  readonly versions = new ResourceVersions();
+  private readonly changeListeners = new Set<(node: SimNode) => void>();
 
   /** `log`: where calls and state changes are recorded (the simulated Omni shares its own). */
   constructor(
@@ -97,6 +108,8 @@ export class SimCluster {
         schematic: scenario.extensions.length > 0 ? schematicFor(installed) : undefined,
         bootedAt: new Date(),
         dmesg: [],
+        restarting: {},
+        pulledImages: {},
       };
     });
     for (const node of this.nodes) this.bootLog(node);
@@ -149,8 +162,33 @@ export class SimCluster {
     node.dmesg.push(`user: warning: [${at.toISOString()}]: [talos] ${line}`);
   }
 
+  /** Records a state change, then tells the listeners (COSI watches, the simulated kubelets). */
   changeState(node: SimNode, detail: Record<string, unknown>): void {
     this.record({ node: node.name, kind: "state-change", detail });
+    for (const listener of this.changeListeners) listener(node);
+  }
+
+  /**
+   * machined restarting a service: it is gone from the service list (its resource destroyed), then
+   * running without a health verdict, then healthy again — each step a state change.
+   */
+  restartService(node: SimNode, id: string, timing = { stoppedMs: 300, startingMs: 700 }): void {
+    node.restarting[id] = "stopped";
+    this.changeState(node, { service: id, restart: "stopped" });
+    this.later(timing.stoppedMs, () => {
+      node.restarting[id] = "starting";
+      this.changeState(node, { service: id, restart: "starting" });
+      this.later(timing.startingMs, () => {
+        delete node.restarting[id];
+        this.changeState(node, { service: id, restart: "healthy" });
+      });
+    });
+  }
+
+  /** Calls `listener` after every state change; returns the function that stops it. */
+  onStateChange(listener: (node: SimNode) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => void this.changeListeners.delete(listener);
   }
 
   /** Nodes configured for the same cluster (same name and CA) as `node`. */

@@ -7,11 +7,13 @@
 import { stringify, type DocumentOptions, type SchemaOptions, type ToStringOptions } from "yaml";
 import type { SimCluster, SimNode } from "./cluster.js";
 import { nodeFacts, type NodeFacts } from "./node-facts.js";
+import type { Stamp } from "./resource-versions.js";
 import { GoTime, type ProtoMapping } from "./spec-proto.js";
 import { BLOCK_KINDS } from "./resources/block.js";
 import { CLUSTER_KINDS } from "./resources/cluster.js";
 import { HARDWARE_KINDS } from "./resources/hardware.js";
 import { K8S_KINDS } from "./resources/k8s.js";
+import { K8S_CONTROLPLANE_KINDS } from "./resources/k8s-controlplane.js";
 import { KUBESPAN_KINDS } from "./resources/kubespan.js";
 import { NETWORK_KINDS } from "./resources/network.js";
 import { RUNTIME_KINDS } from "./resources/runtime.js";
@@ -43,7 +45,7 @@ export interface ResourceKind {
   list(view: NodeView): Specs | Promise<Specs>;
 }
 
-export const KINDS: ResourceKind[] = [...RUNTIME_KINDS, ...CLUSTER_KINDS, ...NETWORK_KINDS, ...HARDWARE_KINDS, ...BLOCK_KINDS, ...K8S_KINDS, ...KUBESPAN_KINDS, ...SECRETS_KINDS];
+export const KINDS: ResourceKind[] = [...RUNTIME_KINDS, ...CLUSTER_KINDS, ...NETWORK_KINDS, ...HARDWARE_KINDS, ...BLOCK_KINDS, ...K8S_KINDS, ...K8S_CONTROLPLANE_KINDS, ...KUBESPAN_KINDS, ...SECRETS_KINDS];
 
 /** Namespaces Talos registers (v1alpha2 state); a read in any other is refused. */
 export const NAMESPACES = ["meta", "runtime", "cluster", "cluster-raw", "config", "etcd", "files", "hardware", "k8s", "controlplane", "kubespan", "network", "network-config", "cri", "secrets", "perf"];
@@ -89,6 +91,22 @@ export function definitionOf(kind: Pick<ResourceKind, "type" | "namespace" | "al
 }
 
 export const RD_TYPE = "ResourceDefinitions.meta.cosi.dev";
+
+export interface StampedResource {
+  id: string;
+  spec: unknown;
+  yaml: string;
+  /** Its COSI version and times: the version goes up each time the YAML changes (resource-versions.ts). */
+  stamp: Stamp;
+}
+
+/** The node's resources of `kind`, each with its version, as every COSI read and watch reports them. */
+export async function stampedResources(kind: ResourceKind, node: SimNode, cluster: SimCluster): Promise<StampedResource[]> {
+  const specs = await kind.list(viewOf(node, cluster));
+  const yamls = Object.fromEntries(Object.entries(specs).map(([id, spec]) => [id, yamlSpec(spec)]));
+  const stamps = cluster.versions.stamp(`${node.name}/${kind.namespace}/${kind.type}`, yamls);
+  return Object.entries(specs).map(([id, spec]) => ({ id, spec, yaml: yamls[id]!, stamp: stamps[id]! }));
+}
 
 /**
  * Go's yaml.Marshal of a spec: strings YAML 1.1 would read as something else are quoted (yes, on,

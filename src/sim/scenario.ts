@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { isIP } from "node:net";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { KUBERNETES_VERSION } from "../backends/kubernetes-binaries.js";
 import { talosVersion } from "../server/schemas.js";
 import { SECONDARY_LINK } from "./node-facts.js";
 import { omniScenarioSchema, type OmniScenario } from "./omni/scenario.js";
@@ -52,6 +53,8 @@ export const scenarioSchema = z
     extensions: z.array(extensionName).max(12).default([]),
     /** KubeSpan (network.kubespan.enabled): a WireGuard mesh between the nodes. */
     kubespan: z.boolean().default(false),
+    /** A real Kubernetes API (kube-apiserver + etcd on loopback, from scripts/build-k8s) with the nodes registered. */
+    kubernetes: z.boolean().default(false),
     /** How long a waiting control plane takes to join a bootstrapped etcd. */
     joinDelayMs: z.number().int().min(0).max(60_000).default(1_500),
     nodes: z.array(node).min(1).max(32),
@@ -72,6 +75,13 @@ export const scenarioSchema = z
         if (!scenario.extensions.includes(name)) ctx.addIssue({ code: "custom", path: ["nodes", i, "faults", "missingExtensions", j], message: `'${name}' is not in the scenario's extensions` });
       }
     });
+    if (scenario.kubernetes) {
+      if (scenario.stage !== "running") ctx.addIssue({ code: "custom", path: ["kubernetes"], message: "needs stage: running (the Kubernetes API starts with the simulation, already bootstrapped)" });
+      const served = KUBERNETES_VERSION.split(".").slice(0, 2).join(".");
+      if (!scenario.kubernetesVersion.startsWith(`${served}.`)) {
+        ctx.addIssue({ code: "custom", path: ["kubernetesVersion"], message: `must be ${served}.x with kubernetes: true (the simulated API server is kube-apiserver v${KUBERNETES_VERSION})` });
+      }
+    }
   });
 
 export type Scenario = z.infer<typeof scenarioSchema>;

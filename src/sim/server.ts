@@ -7,10 +7,13 @@ import * as grpc from "@grpc/grpc-js";
 import { parseAllDocuments } from "yaml";
 import type { SimCluster, SimNode } from "./cluster.js";
 import { asSimError, CODE_NAMES, goErrorText, SimError, ts } from "./errors.js";
-import { generateCa, issueClientCert, issueServerCert, loadCa, unb64, type CertificateAuthority } from "./pki.js";
+import { generateCa, issueClientCert, issueServerCert, loadCa, unb64 } from "./pki.js";
 import { toEntries, type LoadedApi } from "./protos.js";
 import { authorized, canReadSensitive, MAINTENANCE_METHODS } from "./rbac.js";
-import { definitionOf, KINDS, NAMESPACES, RD_TYPE, viewOf, yamlSpec } from "./resources.js";
+import { serveWatch, type WatchRequest } from "./cosi-watch.js";
+import { renderKubeconfig } from "./kubernetes/kubeconfig.js";
+import type { Stamp } from "./resource-versions.js";
+import { definitionOf, KINDS, NAMESPACES, RD_TYPE, stampedResources, yamlSpec } from "./resources.js";
 import { bootedFrom } from "./extensions.js";
 import { readStreamHandlers, readUnaryHandlers, requireControlPlane, requireEtcd } from "./machine-reads.js";
 import { serviceLog, serviceStates } from "./services.js";
@@ -89,6 +92,18 @@ function configFacts(text: string) {
     installImage: String(doc.machine.install?.image ?? ""),
     caCrt: unb64(doc.machine.ca.crt),
     caKey: doc.machine.ca.key ? unb64(doc.machine.ca.key) : undefined,
+    /** Kubernetes component images the config sets (unset ones are absent). */
+    images: Object.fromEntries(
+      Object.entries({
+        kubelet: doc.machine.kubelet?.image,
+        "kube-apiserver": doc.cluster?.apiServer?.image,
+        "kube-controller-manager": doc.cluster?.controllerManager?.image,
+        "kube-scheduler": doc.cluster?.scheduler?.image,
+        "kube-proxy": doc.cluster?.proxy?.image,
+      }).filter(([, image]) => typeof image === "string"),
+    ) as Record<string, string>,
+    /** The Kubernetes CA (cluster.ca): it signs the admin kubeconfig. Worker configs carry no key. */
+    kubernetesCa: doc.cluster?.ca?.crt && doc.cluster?.ca?.key ? { crt: unb64(doc.cluster.ca.crt), key: unb64(doc.cluster.ca.key) } : undefined,
   };
 }
 
@@ -349,10 +364,10 @@ export class SimApi {
 
   // ----- COSI state -------------------------------------------------------------------------------
 
-  private cosiResource(namespace: string, type: string, id: string, yaml: string, proto: Buffer, annotations: Record<string, string> = {}) {
-    const now = ts(new Date());
+  /** A resource as the State API sends it; `stamp` gives its version (registries are always at 1). */
+  private cosiResource(namespace: string, type: string, id: string, yaml: string, proto: Buffer, stamp: Stamp = { version: "1", created: new Date(), updated: new Date() }, annotations: Record<string, string> = {}) {
     return {
-      metadata: { namespace, type, id, version: "1", owner: "", phase: "running", created: now, updated: now, finalizers: [], annotations: toEntries(annotations) },
+      metadata: { namespace, type, id, version: stamp.version, owner: "", phase: "running", created: ts(stamp.created), updated: ts(stamp.updated), finalizers: [], annotations: toEntries(annotations) },
       spec: { yaml_spec: yaml, proto_spec: proto },
     };
   }
@@ -389,8 +404,8 @@ export class SimApi {
     if (kind.sensitive && !canReadSensitive(roles)) throw new SimError(grpc.status.PERMISSION_DENIED, "not authorized");
     if (namespace && !NAMESPACES.includes(namespace)) throw new SimError(grpc.status.PERMISSION_DENIED, `namespace "${namespace}" is not supported`);
     if (namespace && namespace !== kind.namespace) return [];
-    const specs = await kind.list(viewOf(node, this.cluster));
-    return Object.entries(specs).map(([id, spec]) => this.cosiResource(kind.namespace, kind.type, id, yamlSpec(spec), this.api.specs.encode(spec, kind.proto), kind.annotations));
+    const resources = await stampedResources(kind, node, this.cluster);
+    return resources.map(({ id, spec, yaml, stamp }) => this.cosiResource(kind.namespace, kind.type, id, yaml, this.api.specs.encode(spec, kind.proto), stamp, kind.annotations));
   }
 
   private cosiHandler(endpoint: SimNode, path: string, name: string): grpc.UntypedHandleCall {
@@ -421,6 +436,26 @@ export class SimApi {
         if (failure) callback(failure);
         else callback(null, { resource });
       }) as grpc.handleUnaryCall<any, any>;
+    }
+    if (name === "Watch") {
+      return (async (call: grpc.ServerWritableStream<any, any>) => {
+        const abort = new AbortController();
+        call.on("cancelled", () => abort.abort());
+        const { namespace, type } = call.request;
+        // proto3 `optional string id`: present (even empty) for a watch of one resource.
+        const request: WatchRequest = { namespace, type, id: call.request._id === "id" ? call.request.id : undefined, options: call.request.options };
+        let watched: { node: SimNode; roles: string[] } | undefined;
+        // The first read checks the type, namespace and access as List does; failures end the call.
+        const failure = await serve(call, async (node, ctx) => {
+          await this.listCosi(node, namespace, type, ctx.roles);
+          watched = { node, roles: ctx.roles };
+        });
+        if (failure || !watched) return void call.emit("error", failure);
+        const { node, roles } = watched;
+        const source = { list: () => this.listCosi(node, namespace, type, roles), subscribe: (onChange: () => void) => this.cluster.onStateChange(onChange) };
+        await serveWatch(request, source, (message) => call.write(message), abort.signal);
+        call.end();
+      }) as grpc.handleServerStreamingCall<any, any>;
     }
     if (name === "List") {
       return (async (call: grpc.ServerWritableStream<any, any>) => {
@@ -469,9 +504,25 @@ export class SimApi {
         if (facts.caCrt !== node.ca?.certPem) throw new SimError(grpc.status.INVALID_ARGUMENT, "the machine CA in the new config differs from the node's: use talosctl rotate-ca to change CAs");
         const modeDetails = request.mode === "STAGED" ? "Staged configuration to be applied after the next reboot" : request.mode === "REBOOT" ? "Applied configuration with a reboot" : "Applied configuration without a reboot";
         if (request.dry_run) return { mode: request.mode, mode_details: `Dry run summary:\n${modeDetails} (skipped in dry-run).\n\nConfig diff:\n\n${diffLines(node.config ?? "", text)}`, warnings: [] };
+        // What changed for Kubernetes (upgrade-k8s patches images node by node) goes in the record.
+        const before = node.config ? configFacts(node.config).images : {};
+        const images = Object.fromEntries(Object.entries(facts.images).filter(([component, image]) => before[component] !== image));
         node.config = text;
-        cluster.changeState(node, { configApplied: true, mode: request.mode });
+        cluster.changeState(node, { configApplied: true, mode: request.mode, ...(Object.keys(images).length > 0 ? { images } : {}) });
+        // machined restarts the kubelet when its spec changes (a new image); the static pods follow
+        // their config resources (the simulated kubelet replaces their mirror pods).
+        if (images.kubelet && node.stage === "running") cluster.restartService(node, "kubelet");
         return { mode: request.mode, mode_details: modeDetails, warnings: [] };
+      },
+      // upgrade-k8s pre-pulls the new images on every node (CRI namespace for the control plane's
+      // static pods, system namespace for the kubelet).
+      ImagePull: (node, request: { namespace: string; reference: string }) => {
+        const reference = request.reference.trim();
+        if (!/^[a-z0-9][a-z0-9._\-/:@]*$/i.test(reference)) throw new SimError(grpc.status.INVALID_ARGUMENT, `failed to parse image reference "${request.reference}"`);
+        const namespace = request.namespace === "NS_SYSTEM" ? "system" : "k8s.io";
+        node.pulledImages[namespace] = [...new Set([...(node.pulledImages[namespace] ?? []), reference])];
+        cluster.changeState(node, { imagePulled: reference, namespace });
+        return {};
       },
       Bootstrap: (node, request: { recover_etcd: boolean }) => {
         if (node.stage === "maintenance") throw new SimError(grpc.status.FAILED_PRECONDITION, "bootstrap is not available yet");
@@ -607,31 +658,14 @@ export class SimApi {
       },
       Kubeconfig: async (node, _request, _call, send) => {
         requireControlPlane(node, "kubeconfig");
-        if (!node.ca) throw new SimError(grpc.status.UNIMPLEMENTED, "API is not implemented in maintenance mode");
-        const endpoint = (node.config && configFacts(node.config).endpoint) || `https://${node.address}:6443`;
-        const client = await issueClientCert(node.ca as CertificateAuthority, ["system:masters"]);
-        const kubeconfig = [
-          "apiVersion: v1",
-          "kind: Config",
-          "clusters:",
-          `  - name: ${node.clusterName}`,
-          "    cluster:",
-          `      server: ${endpoint}`,
-          `      certificate-authority-data: ${Buffer.from(node.ca.certPem).toString("base64")}`,
-          "users:",
-          `  - name: admin@${node.clusterName}`,
-          "    user:",
-          `      client-certificate-data: ${Buffer.from(client.certPem).toString("base64")}`,
-          `      client-key-data: ${Buffer.from(client.keyPem).toString("base64")}`,
-          "contexts:",
-          `  - name: admin@${node.clusterName}`,
-          "    context:",
-          `      cluster: ${node.clusterName}`,
-          `      namespace: default`,
-          `      user: admin@${node.clusterName}`,
-          `current-context: admin@${node.clusterName}`,
-          "",
-        ].join("\n");
+        if (!node.config) throw new SimError(grpc.status.UNIMPLEMENTED, "API is not implemented in maintenance mode");
+        // As machined does: an admin client certificate from the cluster's Kubernetes CA, for the
+        // control plane endpoint (in a Kubernetes scenario, where the real kube-apiserver listens).
+        const facts = configFacts(node.config);
+        if (!facts.kubernetesCa) throw new SimError(grpc.status.UNKNOWN, "failed to generate kubeconfig: the Kubernetes CA (cluster.ca) is missing from the machine config");
+        const ca = await loadCa(facts.kubernetesCa.crt, facts.kubernetesCa.key);
+        const admin = await issueClientCert(ca, ["system:masters"], "admin");
+        const kubeconfig = renderKubeconfig({ server: facts.endpoint || `https://${node.address}:6443`, caPem: ca.certPem, certPem: admin.certPem, keyPem: admin.keyPem }, { cluster: node.clusterName ?? facts.clusterName });
         send(data(tarGz("kubeconfig", Buffer.from(kubeconfig))));
       },
       EtcdSnapshot: (node, _request, _call, send) => {

@@ -101,7 +101,11 @@ export function serviceStates(node: SimNode, now = new Date()): ServiceState[] {
     services.push(etcd[node.etcd]);
   }
   const crash = node.faults.crashLoop;
-  return services.map((service) => (service.id === crash && node.stage !== "installed" ? crashLooping(crash, at, now) : service)).sort((a, b) => a.id.localeCompare(b.id));
+  return services
+    .filter((service) => node.restarting[service.id] !== "stopped")
+    .map((service) => (node.restarting[service.id] === "starting" ? withoutHealthCheck(service.id, now) : service))
+    .map((service) => (service.id === crash && node.stage !== "installed" ? crashLooping(crash, at, now) : service))
+    .sort((a, b) => a.id.localeCompare(b.id));
 }
 
 /** The service's log as `talosctl logs <id>` prints it. */

@@ -32,6 +32,7 @@ const FIELD_RENAMES: Record<string, Record<string, string>> = {
   "talos.resource.definitions.hardware.ProcessorSpec": { maxSpeedMhz: "max_speed", bootSpeedMhz: "boot_speed" },
   "talos.resource.definitions.hardware.MemoryModuleSpec": { sizeMiB: "size" },
   "talos.resource.definitions.block.VolumeStatusSpec": { symlink: "symlink_spec" },
+  "talos.resource.definitions.k8s.APIServerConfigSpec": { serviceCIDR: "service_cid_rs" },
 };
 
 /** Go texts of enum values whose .proto name is spelled differently: enum → text → value name. */

@@ -3,14 +3,13 @@
 // flannel, CoreDNS on workers), and the processes behind them — one model for `containers`,
 // `stats`, `processes`, `image list`, `netstat` and `logs -k`.
 import type { SimCluster, SimNode } from "./cluster.js";
+import { COREDNS_IMAGE, FLANNEL_IMAGE } from "./kubernetes/manifests.js";
 import { digest } from "./node-facts.js";
 import { CONTROL_PLANE_PODS, componentImage } from "./resources/k8s.js";
 import { PIDS, serviceStates } from "./services.js";
 
 export const ETCD_IMAGE = "registry.k8s.io/etcd:v3.6.8";
 const PAUSE_IMAGE = "registry.k8s.io/pause:3.10";
-const FLANNEL_IMAGE = "ghcr.io/siderolabs/flannel:v0.27.4";
-const COREDNS_IMAGE = "registry.k8s.io/coredns/coredns:v1.13.2";
 
 export interface Container {
   /** "system" or "k8s.io" */
@@ -184,7 +183,7 @@ export interface ImageInfo {
 
 /** Images pulled in a containerd namespace ("system" or "k8s.io"), by tag and by digest. */
 export function imagesOf(node: SimNode, cluster: SimCluster, namespace: string): ImageInfo[] {
-  const names = new Set(containersOf(node, cluster, namespace).map((c) => c.image).filter(Boolean));
+  const names = new Set([...containersOf(node, cluster, namespace).map((c) => c.image).filter(Boolean), ...(node.pulledImages[namespace] ?? [])]);
   if (namespace === "k8s.io" && node.stage === "running") for (const component of CONTROL_PLANE_PODS) if (node.role === "controlplane") names.add(componentImage(node, component, cluster.scenario.kubernetesVersion));
   return [...names].sort().flatMap((name) => {
     const sha = `sha256:${digest(name)}`;

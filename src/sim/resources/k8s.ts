@@ -7,6 +7,7 @@ import type { SimNode } from "../cluster.js";
 import { digest } from "../node-facts.js";
 import type { NodeView, ResourceKind, Specs } from "../resources.js";
 import { serviceStates } from "../services.js";
+import { configVersion } from "./k8s-controlplane.js";
 
 const K8S = "talos.resource.definitions.k8s";
 export const CONTROL_PLANE_PODS = ["kube-apiserver", "kube-controller-manager", "kube-scheduler"] as const;
@@ -145,15 +146,18 @@ export const K8S_KINDS: ResourceKind[] = [
     namespace: "k8s",
     // Go prints the pod manifest itself; the protobuf form holds it in a Struct.
     proto: { message: `${K8S}.StaticPodSpec`, protoInput: (pod) => ({ pod }) },
-    list: ({ node, cluster }): Specs => {
+    list: async (view): Promise<Specs> => {
+      const { node, cluster } = view;
       if (node.role !== "controlplane" || node.stage === "maintenance") return {};
+      const versions = await Promise.all(CONTROL_PLANE_PODS.map((pod) => configVersion(view, pod)));
       return Object.fromEntries(
-        CONTROL_PLANE_PODS.map((pod) => [
+        CONTROL_PLANE_PODS.map((pod, index) => [
           pod,
           {
             apiVersion: "v1",
             kind: "Pod",
-            metadata: { name: pod, namespace: "kube-system", labels: { "k8s-app": pod, tier: "control-plane" }, annotations: { "talos.dev/config-version": "1" } },
+            // The version of the component's config resource it was rendered from (APIServerConfig, …).
+            metadata: { name: pod, namespace: "kube-system", labels: { "k8s-app": pod, tier: "control-plane" }, annotations: { "talos.dev/config-version": versions[index] } },
             spec: {
               containers: [{ name: pod, image: componentImage(node, pod, cluster.scenario.kubernetesVersion), command: [`/usr/local/bin/${pod}`] }],
               hostNetwork: true,

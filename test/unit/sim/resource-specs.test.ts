@@ -29,7 +29,7 @@ nodes:
 async function clusterOf(text: string): Promise<SimCluster> {
   const scenario = parseScenario(text, "test");
   const cluster = new SimCluster(scenario);
-  if (scenario.stage !== "maintenance") configureNodes(cluster, scenario, await generateCa());
+  if (scenario.stage !== "maintenance") configureNodes(cluster, scenario, await generateCa(), await generateCa("kubernetes", "ECDSA-P256"));
   return cluster;
 }
 

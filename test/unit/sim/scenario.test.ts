@@ -7,6 +7,8 @@ describe("simulator scenarios", () => {
     expect(listScenarios()).toEqual(expect.arrayContaining(["fresh-3cp-2w", "running-3cp-2w", "single-node", "quorum-at-risk", "omni-fresh", "omni-running"]));
     for (const name of listScenarios()) expect(loadAnyScenario(name).scenario.name).toBe(name);
     expect(loadScenario("quorum-at-risk").nodes.find((n) => n.name === "cp-2")?.faults).toEqual({ etcdDown: true });
+    expect(loadScenario("running-3cp-2w-k8s")).toMatchObject({ kubernetes: true, kubernetesVersion: "1.35.3", stage: "running" });
+    expect(loadScenario("running-3cp-2w").kubernetes).toBe(false);
   });
 
   it.each([
@@ -24,6 +26,9 @@ describe("simulator scenarios", () => {
     ["name: x\nstage: running\nnodes: [{name: a, address: 127.0.0.2, role: master}]\n", /nodes\.0\.role:/],
     ["name: x\nstage: running\nomniManaged: yes please\nnodes: [{name: a, address: 127.0.0.2, role: controlplane}]\n", /omniManaged:/],
     ["{ not yaml", /not valid YAML/],
+    ["name: x\nstage: maintenance\nkubernetes: true\nkubernetesVersion: 1.35.3\nnodes: [{name: a, address: 127.0.0.2, role: controlplane}]\n", /kubernetes: needs stage: running/],
+    ["name: x\nstage: running\nkubernetes: true\nkubernetesVersion: 1.34.2\nnodes: [{name: a, address: 127.0.0.2, role: controlplane}]\n", /kubernetesVersion: must be 1\.35\.x with kubernetes: true \(the simulated API server is kube-apiserver v1\.35\.4\)/],
+    ["name: x\nstage: running\nkubernetes: yes\nnodes: [{name: a, address: 127.0.0.2, role: controlplane}]\n", /kubernetes:/],
     ["name: x\nstage: running\nnodes: [{name: a, address: 127.0.0.2, role: controlplane, faults: {crashLoop: apid}}]\n", /nodes\.0\.faults\.crashLoop:/],
     ["name: x\nstage: running\nnodes: [{name: a, address: 127.0.0.2, role: controlplane}, {name: w, address: 127.0.0.3, role: worker, faults: {crashLoop: etcd}}]\n", /nodes\.1\.faults\.crashLoop: etcd runs on control planes only/],
     ["name: x\nstage: running\nnodes: [{name: a, address: 127.0.0.2, role: controlplane, faults: {linkDown: eth0}}]\n", /nodes\.0\.faults\.linkDown: must be 'eth1': the node's API is on eth0 \(use unreachable/],
