@@ -78,7 +78,7 @@ async function createCluster(call: Call, context: SetupContext, spec: Extract<Se
     for (const name of names) {
       const node = nodeOf(context, name);
       if (node.stage !== "maintenance") throw new SetupError(`setup: createCluster needs ${name} in maintenance mode (it is ${node.stage})`);
-      const facts = await installFacts(config);
+      const facts = await installFacts(config, model.scenario.extensions);
       await model.install(node, facts);
       await ledger.update((state) => void (state.nodes[node.address] = { role: facts.role, appliedAt: at }));
     }

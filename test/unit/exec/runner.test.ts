@@ -1,17 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { buildChildEnv } from "../../../src/exec/env.js";
 import { runProcess } from "../../../src/exec/runner.js";
+import { alive } from "../../helpers/wait.js";
 
 const node = process.execPath;
 const base = { cwd: process.cwd(), env: { PATH: process.env.PATH ?? "" }, timeoutMs: 10_000, outputCapBytes: 1_000_000 };
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe("runner", () => {
   it("captures exit code, stdout and stderr; argv only", async () => {
