@@ -2,8 +2,9 @@
 // to the task's server, and the answer it ends with. Every task has two: a reference run that
 // must pass verify and a bad run that must fail it, so no task can pass vacuously.
 //
-// Consent as an agent meets it: `approve: true` redeems a plan the server issued (the plan token,
-// and the typed value the plan asks for) — an agent approving its own plan under --consent plan;
+// Consent as an agent meets it: `approve: true` presents a plan the server issued (its plan id, and
+// the value a destructive plan asks to type back) — an agent approving its own plan under
+// --consent plan;
 // `elicit` is how the scripted user answers elicitation requests (absent: a client without
 // elicitation).
 import { EvalInputError, parseYamlInput } from "./errors.js";
@@ -12,6 +13,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { ElicitRequestSchema, type CallToolResult, type ElicitRequest, type ElicitResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
+import { VERDICT_META_KEY } from "../server/verdict.js";
 import { fillPlaceholders } from "./placeholders.js";
 import type { RunInfo } from "./run-dir.js";
 
@@ -20,7 +22,7 @@ const stepSchema = z.union([
     .object({
       tool: z.string().min(1),
       args: z.record(z.string(), z.unknown()).default({}),
-      approve: z.boolean().optional().describe("redeem the plan this call returns (default: the script's approve)"),
+      approve: z.boolean().optional().describe("approve and present the plan this call returns (default: the script's approve)"),
       save: z.string().regex(/^[a-z][a-zA-Z0-9]*$/).optional().describe("keep the structured result as {{saved.KEY…}} for later steps"),
     })
     .strict(),
@@ -92,6 +94,17 @@ export const scriptedUser = (mode: "accept" | "decline") => (params: ElicitReque
 
 const textOf = (result: { content?: unknown }) => ((result.content ?? []) as { text?: string }[]).map((item) => item.text ?? "").join("\n");
 
+/**
+ * A plan this agent may approve itself (--consent plan): its id from the result's verdict, and the
+ * value a destructive plan asks to type back, read from the instructions the agent is shown.
+ */
+export function ownPlan(result: CallToolResult): { planId: string; confirm?: string } | undefined {
+  const verdict = result._meta?.[VERDICT_META_KEY] as { decision?: string; planId?: string } | undefined;
+  if (verdict?.decision !== "awaiting-own-approval" || !verdict.planId) return undefined;
+  const confirm = /\band confirm: "([^"]*)"/.exec(textOf(result))?.[1];
+  return { planId: verdict.planId, ...(confirm !== undefined ? { confirm } : {}) };
+}
+
 /** Runs the script's steps in order; returns the transcript. The answer is the script's. */
 export async function runScript(client: Client, script: AgentScript, vars: Record<string, string>): Promise<TranscriptEntry[]> {
   const transcript: TranscriptEntry[] = [];
@@ -109,10 +122,9 @@ export async function runScript(client: Client, script: AgentScript, vars: Recor
       continue;
     }
     let result = await call(step.tool, step.args);
-    const pending = result.structuredContent as { status?: string; planToken?: string; plan?: { typedConfirmation?: string } } | undefined;
-    if ((step.approve ?? script.approve) && pending?.status === "awaiting-consent" && pending.planToken) {
-      const confirm = pending.plan?.typedConfirmation;
-      result = await call(step.tool, { ...step.args, planToken: pending.planToken, ...(confirm !== undefined ? { confirm } : {}) });
+    const own = ownPlan(result);
+    if ((step.approve ?? script.approve) && own) {
+      result = await call(step.tool, { ...step.args, planId: own.planId, ...(own.confirm !== undefined ? { confirm: own.confirm } : {}) });
     }
     if (step.save) saved[step.save] = result.structuredContent;
   }

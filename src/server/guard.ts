@@ -23,6 +23,7 @@ import { isMutation } from "./registry.js";
 import { requiredRole, type Role } from "./roles.js";
 import type { Toolchain } from "./toolchain.js";
 import { frameUntrusted, untrustedMeta } from "./untrusted.js";
+import { VERDICT_META_KEY } from "./verdict.js";
 import type {
   AnyToolSpec,
   Caller,
@@ -38,7 +39,6 @@ import type {
 
 /** Text copies longer than this are cut, with a hint to narrow the query. */
 export const TEXT_CAP_CHARS = 60_000;
-const VERDICT_META_KEY = "io.github.talos-mcp/verdict";
 
 /** Fields the guard adds to every mutation's input: the consent handshake without elicitation. */
 export const consentFields = {

@@ -7,7 +7,10 @@ import { describe, expect, it } from "vitest";
 import { auditRecords, eventRecords, fileRecords } from "../../../src/eval/evidence.js";
 import { fillPlaceholders, PlaceholderError } from "../../../src/eval/placeholders.js";
 import { runPaths } from "../../../src/eval/run-dir.js";
-import { elicitAnswer, parseScript, ScriptError } from "../../../src/eval/script.js";
+import { elicitAnswer, ownPlan, parseScript, ScriptError } from "../../../src/eval/script.js";
+import type { PlanRecord } from "../../../src/server/approval-store.js";
+import { pendingInstructions } from "../../../src/server/consent.js";
+import { VERDICT_META_KEY } from "../../../src/server/verdict.js";
 import { buildTrace } from "../../../src/eval/trace.js";
 
 describe("fillPlaceholders", () => {
@@ -104,5 +107,33 @@ describe("scripts", () => {
     expect(elicitAnswer("decline", {})).toEqual({ action: "decline" });
     expect(elicitAnswer("accept", { properties: { confirm: { title: "Run this change" } } })).toEqual({ action: "accept", content: { confirm: true } });
     expect(elicitAnswer("accept", { properties: { confirm: {}, typed: { title: "Type 10.0.0.5 to confirm" } } })).toEqual({ action: "accept", content: { confirm: true, typed: "10.0.0.5" } });
+  });
+
+  // The pending result as the guard builds it: the consent module's instructions, the verdict in _meta.
+  const pending = (approver: PlanRecord["approver"], typedConfirmation?: string) => {
+    const record: PlanRecord = {
+      id: "plan-abcdefghijklmnop",
+      caller: "eval",
+      tool: "reset",
+      minRole: "admin",
+      binding: "b",
+      files: {},
+      plan: { summary: "Reset 10.0.0.5", commands: [["talosctl", "reset"]], targets: ["10.0.0.5"], impact: [], destructive: typedConfirmation !== undefined, ...(typedConfirmation ? { typedConfirmation } : {}) },
+      approver,
+      createdAt: "2026-12-01T00:00:00Z",
+      expiresAt: "2026-12-01T00:15:00Z",
+    };
+    const links = { linkFor: async () => "http://127.0.0.1/approve", command: (verb: string, id: string) => `talos-mcp ${verb} ${id}` };
+    const decision = approver === "caller" ? "awaiting-own-approval" : "awaiting-approval";
+    return { isError: true, content: [{ type: "text" as const, text: pendingInstructions({ kind: "pending", record }, links) }], _meta: { [VERDICT_META_KEY]: { decision, planId: record.id } } };
+  };
+
+  it("an agent's own plan: the plan id from the verdict, the value to type back from the instructions", () => {
+    expect(ownPlan(pending("caller", "10.0.0.5"))).toEqual({ planId: "plan-abcdefghijklmnop", confirm: "10.0.0.5" });
+    expect(ownPlan(pending("caller"))).toEqual({ planId: "plan-abcdefghijklmnop" });
+    // A plan only a person can approve, and results that are no plan at all, are not the agent's to present.
+    expect(ownPlan(pending("person", "10.0.0.5"))).toBeUndefined();
+    expect(ownPlan({ content: [{ type: "text", text: 'and confirm: "x"' }] })).toBeUndefined();
+    expect(ownPlan({ isError: true, content: [], _meta: { [VERDICT_META_KEY]: { decision: "denied", rule: "quorum" } } })).toBeUndefined();
   });
 });
