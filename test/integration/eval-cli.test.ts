@@ -7,12 +7,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { findTask } from "../../src/eval/definition.js";
 import { startTaskHost } from "../../src/eval/host.js";
 import { isAlive, type RunInfo } from "../../src/eval/run-dir.js";
-import { connectToRun } from "../../src/eval/script.js";
+import { connectToRun, ownPlan } from "../../src/eval/script.js";
 import { portIsFree } from "../../src/sim/loopback.js";
 import { CLI, resultText } from "../helpers/stdio-server.js";
 
@@ -88,7 +89,8 @@ describe("eval setup → agent → verify → trace → teardown", () => {
     const agent = await connectToRun(run);
     const cp3 = run.sim.nodes.find((node) => node.name === "cp-3")!.address;
     const plan = await agent.callTool({ name: "reset", arguments: { nodes: [cp3] } });
-    expect(plan.structuredContent).toMatchObject({ status: "awaiting-consent" });
+    // --consent plan: the plan comes back for the agent to present (planId, and cp-3 typed back).
+    expect(ownPlan(plan as CallToolResult)).toEqual({ planId: expect.stringMatching(/^plan-/), confirm: cp3 });
     await agent.close();
     const viaBridge = await bridge.callTool({ name: "etcd-status", arguments: { nodes: [run.sim.nodes[0]!.address] } });
     expect(viaBridge.isError, resultText(viaBridge)).toBeFalsy();
