@@ -142,7 +142,7 @@ export async function startTaskHost(task: EvalTask, dir: string, options: HostOp
       auditLog: paths.audit,
       eventsFile: sim.eventsFile,
       agentStart: new Date().toISOString(),
-      sim: { scenario: sim.scenario, talosconfig: sim.talosconfig, nodes: sim.nodes, ...(sim.omni ? { omniUrl: sim.omni.url } : {}) },
+      sim: { scenario: sim.scenario, talosconfig: sim.talosconfig, nodes: sim.nodes, ...(sim.omni ? { omniUrl: sim.omni.url } : {}), ...(sim.kubernetes ? { kubeconfig: sim.kubernetes.kubeconfig } : {}) },
       factoryUrl: factory.url,
     };
     await writeFileAtomic(paths.run, `${JSON.stringify(run, null, 2)}\n`);

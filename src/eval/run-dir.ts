@@ -54,7 +54,8 @@ export interface RunInfo {
   eventsFile: string;
   /** Tool calls and sim events before this time belong to the setup, not the agent. */
   agentStart: string;
-  sim: { scenario: string; talosconfig: string; nodes: SimNodeInfo[]; omniUrl?: string };
+  /** kubeconfig: Kubernetes scenarios, the real API server's admin kubeconfig (for a harness's own checks). */
+  sim: { scenario: string; talosconfig: string; nodes: SimNodeInfo[]; omniUrl?: string; kubeconfig?: string };
   factoryUrl?: string;
 }
 
