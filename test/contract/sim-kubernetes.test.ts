@@ -123,11 +123,12 @@ describe("a simulated cluster with a real Kubernetes API (running-3cp-2w-k8s)", 
     const after = await eventually(async () => {
       const pod = (await pods("k8s-app=kube-apiserver")).find((p) => p.spec.nodeName === "cp-2")!;
       expect(pod.spec.containers[0]!.image).toBe(image);
+      // The kubelet creates the mirror pod, then reports its status: wait for both.
+      expect(pod.status.conditions ?? [], "the new mirror pod's status").toContainEqual(expect.objectContaining({ type: "Ready", status: "True" }));
       return pod;
     }, 30_000);
     expect(after.metadata.uid).not.toBe(before.metadata.uid);
     expect(Number(after.metadata.annotations!["talos.dev/config-version"])).toBe(Number(before.metadata.annotations!["talos.dev/config-version"]) + 1);
-    expect(ready(after)).toBe(true);
     // The other control planes keep theirs.
     expect((await pods("k8s-app=kube-apiserver")).filter((p) => p.spec.nodeName !== "cp-2").every((p) => p.spec.containers[0]!.image === "registry.k8s.io/kube-apiserver:v1.35.4")).toBe(true);
   });
