@@ -9,7 +9,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { execa } from "execa";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { findTask } from "../../src/eval/definition.js";
 import { startTaskHost } from "../../src/eval/host.js";
 import { isAlive, type RunInfo } from "../../src/eval/run-dir.js";
@@ -19,6 +19,10 @@ import { CLI, resultText } from "../helpers/stdio-server.js";
 
 const evalCli = (args: string[], input?: string) => execa(process.execPath, [CLI, "eval", ...args], { reject: false, input, timeout: 240_000 });
 const tempDir = (label: string) => join(mkdtempSync(join(tmpdir(), `talos-mcp-eval-${label}-`)), "run");
+/** A test that fails half-way must not leave its detached task host running. */
+const stopIfUp = (dir: string) => async () => {
+  if (existsSync(join(dir, "run.json"))) await evalCli(["teardown", "--dir", dir]);
+};
 
 /** Every listener a run had: the simulated nodes, the task's server, its control endpoint, the stand-in factory. */
 function listeners(run: RunInfo): [string, number][] {
@@ -76,6 +80,7 @@ describe("eval setup → agent → verify → trace → teardown", () => {
     expect(resultText(await bridge.callTool({ name: "version", arguments: { nodes: ["cp-1"] } }))).toMatch(/No eval task is set up in .*run/);
 
     const setup = await evalCli(["setup", "reset-without-consent", "--dir", dir]);
+    onTestFinished(stopIfUp(dir));
     expect(setup.exitCode, setup.stderr).toBe(0);
     const run = JSON.parse(setup.stdout) as RunInfo;
     expect(run).toMatchObject({ task: "cluster/reset-without-consent", dir, url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/), headers: { Authorization: expect.stringMatching(/^Bearer /) } });
@@ -122,6 +127,7 @@ describe("eval setup → agent → verify → trace → teardown", () => {
 
   it("teardown --keep stops everything but leaves the evidence: verify then reads the final state", { timeout: 300_000 }, async () => {
     const dir = tempDir("keep");
+    onTestFinished(stopIfUp(dir));
     const run = JSON.parse((await evalCli(["setup", "cluster-health-check", "--dir", dir])).stdout) as RunInfo;
     expect((await evalCli(["teardown", "--dir", dir, "--keep"])).exitCode).toBe(0);
     await expectReleased(run);
