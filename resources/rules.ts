@@ -1,6 +1,5 @@
 // talos://rules (the rule table as JSON) and talos://rules/{id} (one rule).
-import { ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { ResourceNotFoundError, ResourceTemplate } from "@modelcontextprotocol/server";
 import { RULE_IDS, isRuleId } from "../src/policy/rule-ids.js";
 import { RULES, ruleById } from "../src/policy/rules.js";
 import type { RegisterResources } from "../src/server/resource-types.js";
@@ -23,7 +22,7 @@ export const registerRuleResources: RegisterResources = (server) => {
     { title: "One Talos rule", description: "A single rule by id.", mimeType: "application/json" },
     async (uri, variables) => {
       const id = String(variables.id);
-      if (!isRuleId(id)) throw new McpError(ErrorCode.InvalidParams, `unknown rule '${id}'; known rules: ${RULE_IDS.join(", ")}`);
+      if (!isRuleId(id)) throw new ResourceNotFoundError(uri.href, `unknown rule '${id}'; known rules: ${RULE_IDS.join(", ")}`);
       return json(uri.href, ruleById(id));
     },
   );

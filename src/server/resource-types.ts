@@ -1,7 +1,7 @@
 // Contract for resources/<family>.ts: each exports a `register` function that adds its resources
 // (and templates) to a session's McpServer. resources/index.ts lists them with the toolset they
 // belong to, so a session registers only the families its toolsets (server and token) allow.
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { McpServer } from "@modelcontextprotocol/server";
 import type { Config } from "../config-types.js";
 import type { CommandTreeData } from "../backends/command-tree-types.js";
 import type { AuditEntry } from "../audit/audit.js";

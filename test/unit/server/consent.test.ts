@@ -10,7 +10,7 @@ import {
   describePlan,
   obtainConsent,
   pendingInstructions,
-  type ConsentChannel,
+  type PushChannel,
   type ConsentDeps,
   type ConsentOutcome,
   type ConsentRequest,
@@ -24,7 +24,7 @@ const destructivePlan: MutationPlan = { ...plan, summary: "Reset cp-1", typedCon
 const fingerprint = { files: { "demo/cp.yaml": "sha256:aa" }, previewSha256: undefined };
 const base: ConsentRequest = { caller: "local", tool: "reboot", minRole: "operator", args: { nodes: ["10.0.0.2"] }, plan, destructive: false, fingerprint };
 
-interface FakeChannel extends ConsentChannel {
+interface FakeChannel extends PushChannel {
   asked: string[];
   completedIds: string[];
   beats: number;
@@ -32,6 +32,7 @@ interface FakeChannel extends ConsentChannel {
 
 function channel(options: { form?: ElicitAnswer | Error; url?: (url: string, id: string) => Promise<ElicitAnswer["action"]> } = {}): FakeChannel {
   const ch: FakeChannel = {
+    kind: "push",
     asked: [],
     completedIds: [],
     beats: 0,
