@@ -17,12 +17,13 @@ import { startHttpServer, type HttpHandle } from "../../src/transports/http.js";
 import { hashToken } from "../../src/transports/tokens.js";
 import { ALL_TOOLS } from "../../tools/index.js";
 import { fakeMutations, waitingTool } from "../helpers/fake-tools.js";
+import { eventually } from "../helpers/wait.js";
 
 const V = "2026-07-28";
 const TOKENS = { alice: "tmcp_alice_token_value_0001", dave: "tmcp_dave_token_value_00004", bob: "tmcp_bob_reader_token_0002" };
 const ran: string[] = [];
 const { reboot } = fakeMutations(ran);
-const { tool: slow } = waitingTool();
+const { tool: slow, stats: slowStats } = waitingTool();
 /** A mutation whose plan reads a workspace file: the consent is bound to the file's digest. */
 const apply = defineTool({
   name: "fake-apply",
@@ -194,6 +195,28 @@ describe("MCP 2026-07-28 over HTTP", () => {
     expect(answer.result?.resultType ?? "complete").toBe("complete");
     expect(answer.result?.isError).toBe(true);
     expect(answer.result?._meta?.["io.github.talos-mcp/verdict"]).toMatchObject({ decision: "awaiting-approval" });
+  });
+
+  it("the per-token limit on concurrent calls holds without sessions", async () => {
+    const calls = Array.from({ length: 4 }, () => new AbortController());
+    const running = calls.map((controller) =>
+      fetch(`${A.url}/mcp`, {
+        method: "POST",
+        signal: controller.signal,
+        headers: { "content-type": "application/json", accept: "application/json, text/event-stream", authorization: `Bearer ${TOKENS.dave}`, "mcp-protocol-version": V, "mcp-method": "tools/call", "mcp-name": "fake-slow" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: nextId++, method: "tools/call", params: { name: "fake-slow", arguments: { seconds: 30 }, _meta: envelope({}) } }),
+      }).catch(() => undefined),
+    );
+    try {
+      await eventually(async () => expect(slowStats.inFlight).toBe(4));
+      const over = await rpc(A, "tools/call", { name: "fake-slow", arguments: { seconds: 0 } }, { token: TOKENS.dave });
+      expect(over.status).toBe(429);
+      expect((await rpc(A, "tools/call", { name: "fake-slow", arguments: { seconds: 0 } })).result?.structuredContent).toEqual({ done: true });
+    } finally {
+      calls.forEach((controller) => controller.abort());
+      await Promise.all(running);
+    }
+    await eventually(async () => expect(slowStats.inFlight).toBe(0));
   });
 
   it("2025 traffic on the same /mcp still gets a session", async () => {
