@@ -274,7 +274,7 @@ export async function guardedCall(
       assertTypedConfirmation(spec, plan);
       // Everything the call resolved so far is what the plan reads; the approval covers exactly that.
       const bound = [...resolvedPaths];
-      const fingerprint = { files: await digestFiles(workspace.root, bound), previewSha256: previewDigest(plan.preview) };
+      const fingerprint = { files: await digestFiles(workspace.root, bound), previewSha256: previewDigest(plan.boundPreview ?? plan.preview) };
       const outcome = await obtainConsent(
         {
           caller: session.caller.name,
