@@ -205,7 +205,10 @@ const approvalMessage = (record: PlanRecord) => redactText(`Review and approve o
 async function answerRound(request: ConsentRequest, channel: PullChannel, round: ConsentRound, deps: ConsentDeps): Promise<ConsentOutcome> {
   const { state, answer } = round;
   const stored = state.tool === request.tool ? await deps.store.get(state.planId) : undefined;
-  if (!stored) throw new ConsentRefused(`there is no plan ${state.planId} for ${request.tool}; nothing ran`, "call again without the answer to get a fresh plan");
+  // The state is bound to the caller by its signature already; the record must agree before an answer decides it.
+  if (!stored || stored.record.caller !== request.caller || stored.record.tool !== request.tool) {
+    throw new ConsentRefused(`there is no plan ${state.planId} for ${request.tool} from this caller; nothing ran`, "call again without the answer to get a fresh plan");
+  }
   const { record } = stored;
   const by = "the client's user (elicitation)";
   const refuse = async (reason: string): Promise<never> => {
