@@ -1,7 +1,7 @@
 // docs://versions, docs://search/{query} and docs://page/{+path} (a page's Markdown, with its URL).
 import { ProtocolError, ProtocolErrorCode, ResourceTemplate } from "@modelcontextprotocol/server";
 import { DEFAULT_DOCS_VERSION, docsService } from "../src/docs/service.js";
-import type { RegisterResources } from "../src/server/resource-types.js";
+import { SHARED_FOR_AN_HOUR, type RegisterResources } from "../src/server/resource-types.js";
 import { frameUntrusted, untrustedMeta } from "../src/server/untrusted.js";
 
 const DOCS_SOURCE = "documentation pages";
@@ -38,7 +38,7 @@ export const registerDocsResources: RegisterResources = (server, deps) => {
   server.registerResource(
     "docs-page",
     new ResourceTemplate("docs://page/{+path}", { list: undefined }),
-    { title: "Docs page", description: "A docs page as Markdown, e.g. docs://page/talos/v1.12/getting-started/getting-started", mimeType: "text/markdown" },
+    { title: "Docs page", description: "A docs page as Markdown, e.g. docs://page/talos/v1.12/getting-started/getting-started", mimeType: "text/markdown", cacheHint: SHARED_FOR_AN_HOUR },
     async (uri, variables) => {
       const path = docsPagePath(String(variables.path));
       if (!path) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `invalid docs page path '${String(variables.path)}': use a path like talos/v1.12/getting-started/getting-started (no '..')`);

@@ -132,6 +132,9 @@ describe("MCP 2026-07-28 over HTTP", () => {
     expect(list.headers.get("mcp-session-id")).toBeNull();
     const reader = await rpc(A, "tools/list", {}, { token: TOKENS.bob });
     expect(reader.result?.tools.map((t: { name: string }) => t.name)).toEqual(["fake-slow"]);
+    // The rules are the same for everyone; the audit is the caller's own.
+    expect((await rpc(A, "resources/read", { uri: "talos://rules/no-ssh" })).result).toMatchObject({ ttlMs: 3_600_000, cacheScope: "public" });
+    expect((await rpc(A, "resources/read", { uri: "talos://audit/recent" })).result).toMatchObject({ ttlMs: 0, cacheScope: "private" });
     const missing = await rpc(A, "resources/read", { uri: "talos://rules/no-such-rule" });
     expect(missing.error).toMatchObject({ code: -32602, data: { uri: "talos://rules/no-such-rule" } });
   });
