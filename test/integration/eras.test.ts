@@ -4,7 +4,7 @@
 // validation, errors, progress, cancellation, resources, and the same consent: a form the user
 // fills in, a refusal, the typed confirmation, the approval page through URL elicitation, and the
 // out-of-band plan when the client cannot ask.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
@@ -15,10 +15,10 @@ import { decidePlan } from "../../src/server/approvals.js";
 import { FileApprovalStore } from "../../src/server/approval-store.js";
 import { createSessionServerFactory } from "../../src/server/create-server.js";
 import { startHttpServer, type HttpHandle } from "../../src/transports/http.js";
-import { hashToken } from "../../src/transports/tokens.js";
 import { ALL_TOOLS } from "../../tools/index.js";
 import { connectClient, textOf, type ClientKind, type User } from "../helpers/clients.js";
 import { fakeMutations, waitingTool } from "../helpers/fake-tools.js";
+import { writeTokensFile } from "../helpers/tokens.js";
 import { eventually } from "../helpers/wait.js";
 
 const TOKENS = { alice: "tmcp_alice_token_value_0001", bob: "tmcp_bob_reader_token_0002" };
@@ -33,15 +33,7 @@ let audit: AuditLog;
 
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), "talos-mcp-eras-"));
-  const tokensFile = join(dir, "tokens.yaml");
-  writeFileSync(
-    tokensFile,
-    [
-      "tokens:",
-      `  - { name: alice, token: "sha256:${hashToken(TOKENS.alice).toString("hex")}", role: admin }`,
-      `  - { name: bob, token: "sha256:${hashToken(TOKENS.bob).toString("hex")}", role: reader }`,
-    ].join("\n"),
-  );
+  const tokensFile = writeTokensFile(dir, { alice: { token: TOKENS.alice, role: "admin" }, bob: { token: TOKENS.bob, role: "reader" } });
   const stateDir = join(dir, "state");
   const base = buildConfig({
     flags: parseServeFlags(["--transport", "http", "--consent", "elicit", "--port", "0", "--tokens", tokensFile, "--workspace", join(dir, "ws"), "--state-dir", stateDir]),

@@ -14,9 +14,9 @@ import { buildConfig, parseServeFlags } from "../../src/config.js";
 import { createSessionServerFactory } from "../../src/server/create-server.js";
 import { defineTool } from "../../src/server/tool-spec.js";
 import { startHttpServer, type HttpHandle } from "../../src/transports/http.js";
-import { hashToken } from "../../src/transports/tokens.js";
 import { ALL_TOOLS } from "../../tools/index.js";
 import { fakeMutations, waitingTool } from "../helpers/fake-tools.js";
+import { writeTokensFile } from "../helpers/tokens.js";
 import { eventually } from "../helpers/wait.js";
 
 const V = "2026-07-28";
@@ -65,9 +65,7 @@ beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), "talos-mcp-stateless-"));
   workspace = join(dir, "ws");
   mkdirSync(workspace);
-  const tokensFile = join(dir, "tokens.yaml");
-  const entry = (name: string, token: string, role: string) => `  - { name: ${name}, token: "sha256:${hashToken(token).toString("hex")}", role: ${role} }`;
-  writeFileSync(tokensFile, ["tokens:", entry("alice", TOKENS.alice, "admin"), entry("dave", TOKENS.dave, "admin"), entry("bob", TOKENS.bob, "reader")].join("\n"));
+  const tokensFile = writeTokensFile(dir, { alice: { token: TOKENS.alice, role: "admin" }, dave: { token: TOKENS.dave, role: "admin" }, bob: { token: TOKENS.bob, role: "reader" } });
   // Two replicas sharing one state directory, and one with its own (another request-state key).
   [A, B, other] = await Promise.all([replica(dir, join(dir, "state"), tokensFile), replica(dir, join(dir, "state"), tokensFile), replica(dir, join(dir, "state-other"), tokensFile)]);
 });
