@@ -227,10 +227,7 @@ async function answerRound(request: ConsentRequest, channel: PullChannel, round:
     // A person may have decided on the page meanwhile: the first decision stands, usePlan reads it.
     await decidePlan(deps.store, record.id, { approve: true, typed: expected, by, via: "elicitation" }, deps.now());
   } else {
-    if (answer.action !== "accept") {
-      await decidePlan(deps.store, record.id, { approve: false, by: "the client's user (declined to open the approval page)", via: "elicitation" }, deps.now());
-      throw new ConsentRefused(`the user chose ${answer.action} instead of opening the approval page; nothing ran`);
-    }
+    if (answer.action !== "accept") return declinedPage(record, answer.action, deps);
     const decided = await waitForDecision(record.id, channel, deps);
     if (!decided?.decision) return { kind: "pending", record, approvalUrl: await deps.links.linkFor(record.id, record.pageSecret!) };
   }
@@ -278,14 +275,17 @@ async function askPerson(request: ConsentRequest, channel: ConsentChannel, deps:
   if (!channel.url) return { kind: "pending", record, approvalUrl };
   if (channel.kind === "pull") return askUrl(record, approvalUrl);
   const action = await channel.elicitUrl(approvalMessage(record), approvalUrl, record.id, deps.config.consentTimeoutMs).catch(() => "cancel" as const);
-  if (action !== "accept") {
-    await decidePlan(deps.store, record.id, { approve: false, by: "the client's user (declined to open the approval page)", via: "elicitation" }, deps.now());
-    throw new ConsentRefused(`the user chose ${action} instead of opening the approval page; nothing ran`);
-  }
+  if (action !== "accept") return declinedPage(record, action, deps);
   const state = await waitForDecision(record.id, channel, deps);
   if (!state?.decision) return { kind: "pending", record, approvalUrl };
   await channel.completed(record.id).catch(() => undefined);
   return usePlan(request, record.id, deps);
+}
+
+/** The client's user would not open the approval page: the plan is rejected, nothing runs. */
+async function declinedPage(record: PlanRecord, action: ElicitAnswer["action"], deps: ConsentDeps): Promise<never> {
+  await decidePlan(deps.store, record.id, { approve: false, by: "the client's user (declined to open the approval page)", via: "elicitation" }, deps.now());
+  throw new ConsentRefused(`the user chose ${action} instead of opening the approval page; nothing ran`);
 }
 
 async function waitForDecision(id: string, channel: ChannelBase, deps: ConsentDeps): Promise<PlanState | undefined> {
