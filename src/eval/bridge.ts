@@ -10,7 +10,7 @@ import { createServer as createHttpServer, type IncomingMessage } from "node:htt
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import { InMemoryTransport } from "@modelcontextprotocol/server";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
@@ -37,7 +37,7 @@ async function idleServerClient(dir: string): Promise<Client> {
   const flags = parseServeFlags(["--workspace", join(dir, "workspace"), "--state-dir", join(dir, "state"), "--docs", "offline", "--sim", "eval"]);
   const config = buildConfig({ flags, env: {}, cwd: dir, knownTools: ALL_TOOLS.map((tool) => tool.name) });
   const factory = createSessionServerFactory(config, { credentialRole: "admin", audit: createAuditLog({}), sim: { nodes: [], events: () => [] } });
-  const server = factory.create({ transport: "memory", name: "eval-bridge", role: "admin" });
+  const server = factory.create({ transport: "memory", name: "eval-bridge", role: "admin" }, "legacy");
   const client = new Client({ name: "talos-mcp-eval-bridge", version: SERVER_VERSION });
   const [a, b] = InMemoryTransport.createLinkedPair();
   await Promise.all([server.connect(a), client.connect(b)]);

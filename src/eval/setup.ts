@@ -4,7 +4,7 @@
 import { mkdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import { InMemoryTransport } from "@modelcontextprotocol/server";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { parse as parseYaml, stringify } from "yaml";
 import { createAuditLog } from "../audit/audit.js";
@@ -37,7 +37,7 @@ type Call = (tool: string, args: Record<string, unknown>) => Promise<CallToolRes
 async function setupSession(context: SetupContext): Promise<{ call: Call; close(): Promise<void> }> {
   const audit = createAuditLog({ file: runPaths(context.dir).setupAudit });
   const factory = createSessionServerFactory(Object.freeze({ ...context.config, consent: "auto" as const }), { credentialRole: "admin", audit, sim: context.sim });
-  const server = factory.create({ transport: "memory", name: "eval-setup", role: "admin" });
+  const server = factory.create({ transport: "memory", name: "eval-setup", role: "admin" }, "legacy");
   const client = new Client({ name: "talos-mcp-eval-setup", version: "1" });
   const [a, b] = InMemoryTransport.createLinkedPair();
   await Promise.all([server.connect(a), client.connect(b)]);
