@@ -5,7 +5,7 @@ import { ToolError } from "../src/server/errors.js";
 import { defineTool, type ToolContext } from "../src/server/tool-spec.js";
 import { resolveTarget } from "../src/talos/targets.js";
 import { DEFAULT_DOCS_VERSION, docsService } from "../src/docs/service.js";
-import { PRODUCTS } from "../src/docs/offline.js";
+import { PRODUCTS } from "../src/docs/products.js";
 
 /**
  * The Talos minor the current talosconfig context's nodes run, when there is one and it answers
