@@ -27,7 +27,7 @@ export default defineTool({
   name: "docs-search",
   title: "Search the Talos and Omni docs",
   description:
-    "Search the official Talos Linux and Omni documentation (docs.siderolabs.com, or the offline index on air-gapped sites) and return ranked passages with title, link and excerpt. Use it to answer from the docs with links, for the cluster's Talos version.",
+    "Search the official Talos and Omni documentation (live, or the offline index) for ranked passages with links. Answer from the docs for the cluster's Talos version.",
   toolset: "docs",
   risk: "read",
   minRole: "none",
