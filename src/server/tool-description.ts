@@ -36,7 +36,19 @@ function riskNote(spec: AnyToolSpec): string {
   return notes.length ? `\n\n${notes.join(" ")}` : "";
 }
 
+/** A spec's listing never changes: converted once, not at every session's tools/list. */
+const described = new WeakMap<AnyToolSpec, Tool>();
+
 export function describeTool(spec: AnyToolSpec): Tool {
+  let tool = described.get(spec);
+  if (!tool) {
+    tool = listing(spec);
+    described.set(spec, tool);
+  }
+  return tool;
+}
+
+function listing(spec: AnyToolSpec): Tool {
   const readOnly = spec.risk === "read";
   return {
     name: spec.name,
