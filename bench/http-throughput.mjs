@@ -124,7 +124,7 @@ try {
     rows.push({ call: "no spawn", server: "talos-mcp policy-check", ...ours });
     rows.push({ call: "no spawn", server: `server-everything ${PEER_VERSIONS["@modelcontextprotocol/server-everything"]} echo`, ...theirs, });
     rows.push({ call: "no spawn", server: "ratio talos-mcp / server-everything (calls/s)", concurrency, ratio: +(ours.callsPerSecond / theirs.callsPerSecond).toFixed(2) });
-    rows.push({ call: "spawns talosctl", server: "talos-mcp validate-config", ...(await measure(talos, "validate-config", { file: "bench/controlplane.yaml" }, concurrency, Math.max(20, Math.round(CALLS / 4)))) });
+    rows.push({ call: "spawns talosctl", server: "talos-mcp validate-config", ...(await measure(talos, "validate-config", { file: "bench/controlplane.yaml" }, concurrency, Math.max(2 * concurrency, Math.round(CALLS / 4)))) });
   }
   const result = { machine: machineFacts(), measuredAt: new Date().toISOString(), callsPerLevel: CALLS, rows };
   writeFileSync(join(root, "bench/results/http-throughput.json"), `${JSON.stringify(result, null, 2)}\n`);

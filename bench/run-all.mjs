@@ -22,6 +22,7 @@ const BENCHES = [
   ["http-throughput", []],
   ["docs-relevance", []],
   ["sim-start", []],
+  ["sim-scale", []],
 ];
 for (const [name, args] of BENCHES) {
   if (skip.has(name)) continue;
