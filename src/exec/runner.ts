@@ -1,6 +1,7 @@
 // Runs one child process for the guard: argv array (never a shell), no stdin (a CLI prompt can
 // never hang a call), scrubbed environment, timeout, cancellation (SIGTERM, then SIGKILL), and
 // stdout/stderr kept up to a cap with a `truncated` flag so a chatty child cannot exhaust memory.
+import { execa } from "execa";
 import type { CliResult } from "../server/tool-spec.js";
 
 export interface RunRequest {
@@ -41,7 +42,6 @@ export async function runProcess(req: RunRequest): Promise<CliResult> {
   const started = Date.now();
   const stdout = new CappedBuffer(req.outputCapBytes);
   const stderr = new CappedBuffer(req.outputCapBytes);
-  const { execa } = await import("execa");
   const child = execa(req.file, req.args, {
     cwd: req.cwd,
     env: req.env,
