@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import { InMemoryTransport } from "@modelcontextprotocol/server";
 import { buildConfig, parseServeFlags } from "../dist/src/config.js";
 import { createSessionServerFactory } from "../dist/src/server/create-server.js";
 import { createAuditLog } from "../dist/src/audit/audit.js";

@@ -3,7 +3,7 @@
 // string patterns and length limits stay in the zod schema the guard validates every call with
 // (an invalid argument gets an error naming the field and the fix), the consent procedure is
 // explained once in the server instructions, and the title is not repeated in the annotations.
-import type { Tool } from "@modelcontextprotocol/sdk/types.js";
+import type { Tool } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { publishedInput } from "./guard.js";
 import { isMutation } from "./registry.js";
@@ -36,7 +36,7 @@ function riskNote(spec: AnyToolSpec): string {
   return notes.length ? `\n\n${notes.join(" ")}` : "";
 }
 
-/** A spec's listing never changes: converted once, not at every session's tools/list. */
+/** A spec's listing never changes: converted once, not for every session or (MCP 2026-07-28) request. */
 const described = new WeakMap<AnyToolSpec, Tool>();
 
 export function describeTool(spec: AnyToolSpec): Tool {
