@@ -10,8 +10,6 @@ import { isSupportedVersion } from "./backends/versions.js";
 import { readTalosconfig, resolveTalosconfigPath } from "./backends/talosconfig.js";
 import { createSessionServerFactory } from "./server/create-server.js";
 import { roleFromTalosRoles, type Role } from "./server/roles.js";
-import { startHttpServer } from "./transports/http.js";
-import { serveStdio } from "./transports/stdio.js";
 import type { CliBinary } from "./server/tool-spec.js";
 
 /** The role of the talosconfig context in use, or undefined when there is no usable credential. */
@@ -79,15 +77,20 @@ function stopSignal(): Promise<void> {
 
 export async function runServe(initial: Config, log: Logger): Promise<number> {
   const stop = stopSignal();
-  await warnAboutBinaries(initial, log);
+  // The version probe spawns talosctl and omnictl: it runs beside the handshake rather than before
+  // it, and warms discoverBinary's cache for the first call.
+  const binariesChecked = warnAboutBinaries(initial, log);
   const { config, sim, release } = await withSimulation(initial, log);
   try {
     const role = await credentialRole(config, log);
     const factory = createSessionServerFactory(config, { credentialRole: role, sim });
     if (config.transport === "stdio") {
+      const { serveStdio } = await import("./transports/stdio.js");
       await serveStdio(factory, config.role, log, stop);
       return 0;
     }
+    // Loaded only for HTTP: a stdio server never pays for the HTTP/SSE transports.
+    const { startHttpServer } = await import("./transports/http.js");
     const http = await startHttpServer(config, factory, log);
     // Graceful shutdown: stop accepting, let running calls finish up to the grace period,
     // cancel the rest, flush the audit log.
@@ -96,6 +99,7 @@ export async function runServe(initial: Config, log: Logger): Promise<number> {
     await http.close();
     return 0;
   } finally {
+    await binariesChecked;
     await release();
   }
 }
