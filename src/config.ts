@@ -29,6 +29,9 @@ export const SERVE_FLAGS = {
   transport: ["string", "stdio (default) or http"],
   workspace: ["string", "directory for generated configs, backups, kubeconfigs (default ./talos-workspace)"],
   "state-dir": ["string", "server state: bootstrap ledger, caches (default $XDG_STATE_HOME/talos-mcp)"],
+  state: ["string", "shared state: file (default: the state dir) | kubernetes (Leases and objects in a namespace; several replicas)"],
+  "state-kubeconfig": ["string", "--state kubernetes: kubeconfig file (default: the pod's service account)"],
+  "state-namespace": ["string", "--state kubernetes: namespace of the state objects (default: the pod's)"],
   role: ["string", "role ceiling: reader | operator | admin (default: the talosconfig credential's role)"],
   "read-only": ["boolean", "list and run read tools only (always wins)"],
   toolsets: ["string", `comma list of toolsets to enable (${TOOLSETS.join(", ")})`],
@@ -79,6 +82,7 @@ export function parseServeFlags(argv: string[]): ParsedFlags {
 }
 
 const csv = z.array(z.string().min(1));
+const KUBERNETES_NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const httpFileSchema = z
   .object({
     host: z.string(),
@@ -106,6 +110,10 @@ const fileSchema = z
     transport: z.enum(["stdio", "http"]),
     workspace: z.string(),
     stateDir: z.string(),
+    state: z.enum(["file", "kubernetes"]),
+    stateKubernetes: z.object({ kubeconfig: z.string(), namespace: z.string().regex(KUBERNETES_NAMESPACE, "must be a Kubernetes namespace name (lowercase letters, digits, '-')") }).partial().strict(),
+    lockLeaseSeconds: z.number().int().min(2).max(3600),
+    lockWaitMs: z.number().int().nonnegative(),
     role: z.enum(ROLES),
     readOnly: z.boolean(),
     toolsets: csv,
@@ -216,6 +224,15 @@ export function buildConfig({ flags, env, cwd, knownTools }: BuildConfigInput): 
     }
   }
 
+  const stateBackend = str("state") !== undefined ? oneOf("state", str("state")!, ["file", "kubernetes"] as const) : file.state;
+  const stateNamespace = str("state-namespace") ?? file.stateKubernetes?.namespace;
+  if (stateNamespace !== undefined && !KUBERNETES_NAMESPACE.test(stateNamespace)) {
+    throw new ConfigError(`--state-namespace '${stateNamespace}' is not a Kubernetes namespace name (lowercase letters, digits, '-')`);
+  }
+  const stateKubeconfig = path(str("state-kubeconfig") ?? file.stateKubernetes?.kubeconfig);
+  if ((stateBackend ?? "file") === "file" && (stateNamespace !== undefined || stateKubeconfig !== undefined)) {
+    throw new ConfigError("--state-kubeconfig and --state-namespace only apply with --state kubernetes");
+  }
   const role = str("role") !== undefined ? oneOf("role", str("role")!, ROLES) : file.role;
   const consent = str("consent") !== undefined ? oneOf("consent", str("consent")!, CONSENT_MODES) : (file.consent as Config["consent"] | undefined);
   const sim = str("sim") ?? file.sim;
@@ -234,6 +251,13 @@ export function buildConfig({ flags, env, cwd, knownTools }: BuildConfigInput): 
     transport: transport ?? "stdio",
     workspace: resolve(cwd, pick(str("workspace"), file.workspace, "talos-workspace")),
     stateDir: resolve(cwd, pick(str("state-dir"), file.stateDir, defaultStateDir(env))),
+    state: {
+      backend: stateBackend ?? "file",
+      kubeconfig: stateKubeconfig,
+      namespace: stateNamespace,
+      leaseSeconds: file.lockLeaseSeconds ?? 15,
+      lockWaitMs: file.lockWaitMs ?? 60_000,
+    },
     role: role ?? "admin",
     readOnly: pick(bool("read-only"), file.readOnly, false),
     toolsets: toolsets as Toolset[] | undefined,

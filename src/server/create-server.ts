@@ -5,7 +5,6 @@
 // the SDK rejecting it before we see it.
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, type Tool } from "@modelcontextprotocol/sdk/types.js";
-import { join } from "node:path";
 import { z } from "zod";
 import { createAuditLog, type AuditLog } from "../audit/audit.js";
 import type { Config } from "../config-types.js";
@@ -17,7 +16,6 @@ import { promptCompletions } from "./prompt-completions.js";
 import { guardedCall, publishedInput, type CallSession, type GuardDeps } from "./guard.js";
 import { ServerApprovalLinks } from "./approval-links.js";
 import { ApprovalPage } from "./approval-page.js";
-import { FileApprovalStore } from "./approval-store.js";
 import type { ConsentChannel } from "./consent.js";
 import { hiddenBy, isMutation, toolsetEnabled, visibleTools } from "./registry.js";
 import { lowestRole, requiredRole, type Role } from "./roles.js";
@@ -28,6 +26,8 @@ import { Toolchain } from "./toolchain.js";
 import type { AnyToolSpec, Caller, Workspace } from "./tool-spec.js";
 import { openWorkspace } from "./workspace.js";
 import { SERVER_VERSION } from "./package-info.js";
+import type { StateBackend } from "../state/backend.js";
+import { openStateBackend } from "../state/open.js";
 
 export interface FactoryOptions {
   /** Role of the Talos credential in use (from the talosconfig); caps every session. */
@@ -37,6 +37,8 @@ export interface FactoryOptions {
   audit?: AuditLog;
   /** The simulator, in --sim mode (its nodes and events become resources). */
   sim?: SimView;
+  /** Shared state (tests pass their own); defaults to the configured backend. */
+  state?: StateBackend;
 }
 
 function jsonSchema(schema: z.ZodObject): Tool["inputSchema"] {
@@ -79,7 +81,8 @@ export function createSessionServerFactory(config: Config, options: FactoryOptio
   const toolchain = new Toolchain(config);
   const running = new Set<AbortController>();
   let workspace: Promise<Workspace> | undefined;
-  const store = new FileApprovalStore(join(config.stateDir, "approvals"));
+  const state = options.state ?? openStateBackend(config);
+  const store = state.approvals;
   const page = new ApprovalPage(store);
   const links = new ServerApprovalLinks(page, config.stateDir);
   const deps: GuardDeps = {
@@ -87,6 +90,7 @@ export function createSessionServerFactory(config: Config, options: FactoryOptio
     audit,
     toolchain,
     approvals: { store, links },
+    state,
     workspace: () => (workspace ??= openWorkspace(config.workspace)),
     track(controller) {
       running.add(controller);
@@ -186,6 +190,7 @@ export function createSessionServerFactory(config: Config, options: FactoryOptio
     async close() {
       await links.close();
       await audit.flush();
+      if (!options.state) await state.close();
     },
     cancelAll(reason: string) {
       for (const controller of running) controller.abort(new Error(reason));

@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { KUBERNETES_PINS } from "../../src/backends/kubernetes-binaries.js";
 import { startApiServer } from "../../src/sim/kubernetes/apiserver.js";
-import { KubeApiError, KubeClient } from "../../src/sim/kubernetes/client.js";
+import { KubeApiError, KubeClient } from "../../src/kubernetes/client.js";
 import { useApiServer } from "../helpers/kubernetes.js";
 import { alive, eventually } from "../helpers/wait.js";
 
