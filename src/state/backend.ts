@@ -48,10 +48,10 @@ export interface StateBackend {
   close(): Promise<void>;
 }
 
-/** The backend cannot be reached: every mutation is refused (never a fallback to local memory). */
+/** The backend cannot be reached or used: every mutation is refused (never a fallback to local memory). */
 export class StateUnavailable extends ToolError {
   constructor(where: string, cause: unknown) {
-    super(`the shared state (${where}) cannot be reached, so no change is made: ${(cause as Error)?.message ?? String(cause)}`, {
+    super(`the shared state (${where}) cannot be reached or used, so no change is made: ${(cause as Error)?.message ?? String(cause)}`, {
       next: "reads still work; try the change again once the state backend answers (see docs/replicas.md)",
     });
   }

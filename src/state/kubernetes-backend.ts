@@ -13,6 +13,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { isPlanId, type ApprovalStore, type PlanDecision, type PlanRecord, type PlanState } from "../server/approval-store.js";
 import { KubeApiError, type KubeClient, type KubeObject } from "../kubernetes/client.js";
 import { EMPTY_CLUSTER_STATE, controlPlanesOf, parseClusterState, type ClusterLedger, type ClusterState } from "../talos/cluster-state.js";
+import { ToolError } from "../server/errors.js";
 import { LockBusy, reaching, type HeldLock, type LockRequest, type StateBackend } from "./backend.js";
 
 export interface KubernetesStateOptions {
@@ -37,7 +38,8 @@ const SCOPE_ANNOTATION = "talos-mcp.io/scope";
 const KEEP_EXPIRED_MS = 24 * 60 * 60_000;
 /** At most one sweep of expired plans per this interval and replica. */
 const SWEEP_EVERY_MS = 10 * 60_000;
-const WRITE_ATTEMPTS = 8;
+/** Optimistic writes retried on a resourceVersion conflict, with a short random pause between. */
+const WRITE_ATTEMPTS = 25;
 
 const hashOf = (value: string) => createHash("sha256").update(value).digest("hex").slice(0, 16);
 const isStatus = (error: unknown, status: number) => error instanceof KubeApiError && error.status === status;
@@ -79,6 +81,9 @@ export class KubernetesStateBackend implements StateBackend {
   private readonly observed = new Map<string, { resourceVersion: string; at: number }>();
   /** The last ledger read per cluster: endpoints for reads while the API cannot be reached. */
   private readonly lastLedgers = new Map<string, ClusterState>();
+  /** Renewal timers of the locks this replica holds (stopped on close). */
+  private readonly renewals = new Set<NodeJS.Timeout>();
+  private closed = false;
 
   constructor(private readonly options: KubernetesStateOptions) {
     this.client = options.client;
@@ -113,7 +118,9 @@ export class KubernetesStateBackend implements StateBackend {
               return state;
             } catch (error) {
               // Someone else wrote in between (409 on a stale resourceVersion or on create): read again.
-              if (!isStatus(error, 409) || attempt >= WRITE_ATTEMPTS) throw error;
+              if (!isStatus(error, 409)) throw error;
+              if (attempt >= WRITE_ATTEMPTS) throw new ToolError(`the ledger of ${targetId} kept changing under this write (${WRITE_ATTEMPTS} attempts); nothing was recorded`, { next: "try again" });
+              await sleep(10 + Math.floor(Math.random() * 40 * Math.min(attempt, 5)));
             }
           }
         }),
@@ -195,10 +202,12 @@ export class KubernetesStateBackend implements StateBackend {
     };
     const timer = setInterval(() => void renew(), Math.max(200, Math.floor(durationMs / 3)));
     timer.unref();
+    this.renewals.add(timer);
     return {
       lost: lost.signal,
       release: async () => {
         clearInterval(timer);
+        this.renewals.delete(timer);
         if (lost.signal.aborted) return;
         const { holderIdentity: _released, ...spec } = current.spec;
         // An unreleased lease expires on its own; a failed release only makes the next call wait.
@@ -208,6 +217,9 @@ export class KubernetesStateBackend implements StateBackend {
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const timer of this.renewals) clearInterval(timer);
     await this.client.close();
   }
 }
