@@ -14,7 +14,7 @@ import { RESOURCE_FAMILIES } from "../../resources/index.js";
 import { registerPrompts } from "../../prompts/index.js";
 import { promptCompletions } from "./prompt-completions.js";
 import { guardedCall, publishedInput, type CallSession, type GuardDeps } from "./guard.js";
-import { ServerApprovalLinks } from "./approval-links.js";
+import { approvalStateFlags, ServerApprovalLinks } from "./approval-links.js";
 import { ApprovalPage } from "./approval-page.js";
 import type { ConsentChannel } from "./consent.js";
 import { hiddenBy, isMutation, toolsetEnabled, visibleTools } from "./registry.js";
@@ -84,7 +84,7 @@ export function createSessionServerFactory(config: Config, options: FactoryOptio
   const state = options.state ?? openStateBackend(config);
   const store = state.approvals;
   const page = new ApprovalPage(store);
-  const links = new ServerApprovalLinks(page, config.stateDir);
+  const links = new ServerApprovalLinks(page, approvalStateFlags(config));
   const deps: GuardDeps = {
     config,
     audit,

@@ -12,17 +12,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import { execa } from "execa";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderKubeconfig } from "../../src/kubernetes/kubeconfig.js";
-import { decidePlan } from "../../src/server/approvals.js";
 import { startSimulation, type SimHandle } from "../../src/sim/index.js";
-import { KubernetesStateBackend } from "../../src/state/kubernetes-backend.js";
-import { KubeClient } from "../../src/kubernetes/client.js";
 import { chartIdentity } from "../helpers/helm.js";
 import { useApiServer } from "../helpers/kubernetes.js";
 import { addressOf } from "../helpers/sim.js";
-import { resultText, startStdioServer, type StdioServer } from "../helpers/stdio-server.js";
+import { CLI, resultText, startStdioServer, type StdioServer } from "../helpers/stdio-server.js";
 import { alive, eventually } from "../helpers/wait.js";
 
 const NAMESPACE = "talos-mcp";
@@ -145,11 +143,12 @@ describe("replicas sharing state through the Kubernetes API", () => {
     const pending = await a.client.callTool({ name: "reboot", arguments: { nodes: [worker] } });
     const planId = planIdOf(pending)!;
     expect(planId, resultText(pending)).toMatch(/^plan-/);
-    // A person approves it (the approval page or `talos-mcp approve` would do the same), on the shared store.
-    const person = new KubernetesStateBackend({ client: new KubeClient({ server: api().url, caPem: api().ca.certPem, token }), namespace: NAMESPACE, replica: "person", leaseSeconds: LEASE_SECONDS, waitMs: 0 });
-    const decided = await decidePlan(person.approvals, planId, { approve: true, by: "terminal (ops)", via: "terminal" }, Date.now());
-    expect(decided.ok).toBe(true);
-    await person.close();
+    // A person approves it with the command the verdict names: it reaches the same store in the API.
+    const approveCommand = (pending._meta?.[VERDICT] as { approveCommand: string }).approveCommand;
+    expect(approveCommand).toMatch(new RegExp(`^talos-mcp approve ${planId} --state kubernetes --state-kubeconfig \\S+ --state-namespace ${NAMESPACE}$`));
+    const approved = await execa(process.execPath, [CLI, ...approveCommand.split(" ").slice(1), "--yes"], { reject: false });
+    expect(approved.exitCode, approved.stderr).toBe(0);
+    expect(approved.stdout).toMatch(new RegExp(`Approved ${planId}`));
     const results = await Promise.all([a, b].map((replica) => replica.client.callTool({ name: "reboot", arguments: { nodes: [worker], planId } })));
     const ran = results.filter((result) => !result.isError);
     expect(ran, results.map(resultText).join("\n---\n")).toHaveLength(1);
