@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildConfig } from "../../src/config.js";
 import type { KubeObject } from "../../src/kubernetes/client.js";
-import { applyObject, CHART_DIR, ensureNamespace, helm, renderChart } from "../helpers/helm.js";
+import { applyObject, CHART_DIR, ensureNamespace, helm, renderChart } from "../../src/sim/kubernetes/chart.js";
 import { useApiServer } from "../helpers/kubernetes.js";
 
 type Container = { securityContext: Record<string, unknown>; livenessProbe: { httpGet: { path: string } }; readinessProbe: { httpGet: { path: string } }; resources: Record<string, unknown>; volumeMounts: { name: string }[] };

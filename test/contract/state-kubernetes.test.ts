@@ -8,7 +8,7 @@ import { KubeApiError, KubeClient } from "../../src/kubernetes/client.js";
 import { LockBusy, StateUnavailable } from "../../src/state/backend.js";
 import { KubernetesStateBackend, microTime } from "../../src/state/kubernetes-backend.js";
 import type { PlanRecord } from "../../src/server/approval-store.js";
-import { chartIdentity } from "../helpers/helm.js";
+import { chartIdentity } from "../../src/sim/kubernetes/chart.js";
 import { useApiServer } from "../helpers/kubernetes.js";
 
 const NAMESPACE = "talos-mcp";

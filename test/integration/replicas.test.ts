@@ -17,7 +17,7 @@ import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderKubeconfig } from "../../src/kubernetes/kubeconfig.js";
 import { startSimulation, type SimHandle } from "../../src/sim/index.js";
-import { chartIdentity } from "../helpers/helm.js";
+import { chartIdentity } from "../../src/sim/kubernetes/chart.js";
 import { useApiServer } from "../helpers/kubernetes.js";
 import { addressOf } from "../helpers/sim.js";
 import { CLI, resultText, startStdioServer, type StdioServer } from "../helpers/stdio-server.js";

@@ -1,20 +1,25 @@
 // The Helm chart (charts/talos-mcp) rendered with the real, pinned helm, and its objects applied to
-// a real API server (server-side apply, strict field validation), for tests. The ServiceAccount
-// the chart creates gets a real token (TokenRequest), so tests act with exactly the chart's Role.
+// a real API server (server-side apply, strict field validation), for tests and `npm run
+// demo:replicas`. The ServiceAccount the chart creates gets a real token (TokenRequest), so
+// replicas act with exactly the chart's Role.
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
 import { parseAllDocuments } from "yaml";
-import { KUBERNETES_VERSION, requireKubernetesBinary } from "../../src/backends/kubernetes-binaries.js";
-import { KubeClient, type KubeObject } from "../../src/kubernetes/client.js";
-import type { ApiServer } from "../../src/sim/kubernetes/apiserver.js";
-import { REPO_ROOT } from "./stdio-server.js";
-import { eventually } from "./wait.js";
+import { KUBERNETES_VERSION, requireKubernetesBinary } from "../../backends/kubernetes-binaries.js";
+import { KubeClient, type KubeObject } from "../../kubernetes/client.js";
+import { PACKAGE_ROOT } from "../../server/package-info.js";
+import type { ApiServer } from "./apiserver.js";
 
-export const CHART_DIR = join(REPO_ROOT, "charts/talos-mcp");
+export const CHART_DIR = join(PACKAGE_ROOT, "charts/talos-mcp");
+/** How long a new RoleBinding may take to be honoured. */
+const RBAC_SETTLE_MS = 10_000;
 
+/** Runs the pinned helm (no repositories or plugins are used: only local charts). */
 export async function helm(args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
   const binary = await requireKubernetesBinary("helm");
-  const result = await execa(binary, args, { reject: false, env: { HOME: REPO_ROOT, HELM_CACHE_HOME: "/nonexistent-cache", PATH: process.env.PATH ?? "" }, extendEnv: false });
+  const result = await execa(binary, args, { reject: false, env: { HOME: tmpdir(), PATH: process.env.PATH ?? "" }, extendEnv: false });
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
 }
 
@@ -74,9 +79,9 @@ export async function chartIdentity(server: ApiServer, namespace: string, releas
   const token = request.status.token;
   const client = new KubeClient({ server: server.url, caPem: server.ca.certPem, token });
   // A new RoleBinding takes effect a few milliseconds later: wait for "not found" instead of "forbidden".
-  await eventually(async () => {
+  for (const deadline = Date.now() + RBAC_SETTLE_MS; ; await sleep(100)) {
     const answer = await client.raw("GET", `/api/v1/namespaces/${namespace}/configmaps/rbac-probe`);
-    if (answer.status !== 404) throw new Error(`the chart's Role is not in effect yet (${answer.status})`);
-  });
-  return { client, token, objects };
+    if (answer.status === 404) return { client, token, objects };
+    if (Date.now() > deadline) throw new Error(`the chart's Role was not in effect after ${RBAC_SETTLE_MS / 1000} s (${answer.status})`);
+  }
 }
