@@ -10,8 +10,10 @@ export type DocsMode = "live" | "offline" | "auto";
 export interface HttpConfig {
   host: string;
   port: number;
-  /** Bearer tokens file (YAML/JSON); required off loopback. */
+  /** Bearer tokens file (YAML/JSON); required off loopback (or tokensSecret). */
   tokensFile?: string;
+  /** With the kubernetes state backend: a Secret (key tokens.yaml) the tokens are read from, every 2 s. */
+  tokensSecret?: string;
   /** Only honoured on a loopback bind. */
   insecureNoAuth: boolean;
   /** Extra Host header values accepted (bind address and localhost forms are always accepted). */

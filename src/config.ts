@@ -53,7 +53,8 @@ export const SERVE_FLAGS = {
   "factory-url": ["string", "Image Factory base URL (self-hosted factories)"],
   host: ["string", "HTTP bind address (default 127.0.0.1)"],
   port: ["string", "HTTP port (default 8080; 0 = any free port)"],
-  tokens: ["string", "bearer tokens file for HTTP (required off loopback)"],
+  tokens: ["string", "bearer tokens file for HTTP (required off loopback, unless --tokens-secret)"],
+  "tokens-secret": ["string", "--state kubernetes: a Secret (key tokens.yaml) in the state namespace holding the tokens; revocations reach every replica within seconds"],
   "insecure-no-auth": ["boolean", "HTTP without tokens (loopback only)"],
   "allowed-hosts": ["string", "comma list of extra Host header values accepted over HTTP"],
   "allowed-origins": ["string", "comma list of browser Origins accepted over HTTP (default none)"],
@@ -88,6 +89,7 @@ const httpFileSchema = z
     host: z.string(),
     port: z.number().int().min(0).max(65535),
     tokens: z.string(),
+    tokensSecret: z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, "must be a Secret name"),
     insecureNoAuth: z.boolean(),
     allowedHosts: csv,
     allowedOrigins: csv,
@@ -292,6 +294,7 @@ export function buildConfig({ flags, env, cwd, knownTools }: BuildConfigInput): 
       host: pick(str("host"), fh.host, "127.0.0.1"),
       port: str("port") !== undefined ? parsePort(str("port")!) : (fh.port ?? 8080),
       tokensFile: path(str("tokens") ?? fh.tokens),
+      tokensSecret: str("tokens-secret") ?? fh.tokensSecret,
       insecureNoAuth: pick(bool("insecure-no-auth"), fh.insecureNoAuth, false),
       allowedHosts: splitList(flags["allowed-hosts"]) ?? fh.allowedHosts ?? [],
       allowedOrigins: splitList(flags["allowed-origins"]) ?? fh.allowedOrigins ?? [],
@@ -309,6 +312,11 @@ export function buildConfig({ flags, env, cwd, knownTools }: BuildConfigInput): 
   };
   for (const url of [config.docs.url, config.factoryUrl]) {
     if (!/^https?:\/\//.test(url)) throw new ConfigError(`'${url}' is not an http(s) URL (--docs-url / --factory-url)`);
+  }
+  if (config.http.tokensSecret !== undefined) {
+    if (config.state.backend !== "kubernetes") throw new ConfigError("--tokens-secret needs --state kubernetes (the Secret is read with the state backend's credentials)");
+    if (config.http.tokensFile !== undefined) throw new ConfigError("give either --tokens or --tokens-secret, not both");
+    if (config.transport !== "http") throw new ConfigError("--tokens-secret only applies with --transport http");
   }
   // Pending plans and people's decisions live in the state directory: no tool may write there.
   if (overlaps(config.workspace, config.stateDir)) {

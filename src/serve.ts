@@ -56,10 +56,35 @@ async function withSimulation(config: Config, log: Logger): Promise<{ config: Co
   return { config: Object.freeze({ ...config, talosconfig: sim.talosconfig, context: undefined, ...omni }), sim };
 }
 
+/** With --tokens-secret: the tokens come from a Secret, mirrored into a file the transport watches. */
+async function withTokensSecret(config: Config, log: Logger): Promise<{ config: Config; stop(): Promise<void> }> {
+  const name = config.http.tokensSecret;
+  if (!name) return { config, stop: async () => undefined };
+  const { stateApiClient } = await import("./state/open.js");
+  const { mirrorTokensSecret } = await import("./state/tokens-secret.js");
+  const { client, namespace } = stateApiClient(config.state);
+  try {
+    const mirror = await mirrorTokensSecret({ client, namespace, name, file: join(config.stateDir, "tokens-from-secret.yaml"), onProblem: (message) => log.warn(message) });
+    return {
+      config: Object.freeze({ ...config, http: Object.freeze({ ...config.http, tokensFile: mirror.file }) }),
+      async stop() {
+        mirror.stop();
+        await client.close();
+      },
+    };
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
+}
+
 export async function runServe(initial: Config, log: Logger): Promise<number> {
   await warnAboutBinaries(initial, log);
-  const { config, sim } = await withSimulation(initial, log);
+  const { config: simulated, sim } = await withSimulation(initial, log);
+  let tokens: Awaited<ReturnType<typeof withTokensSecret>> | undefined;
   try {
+    tokens = await withTokensSecret(simulated, log);
+    const config = tokens.config;
     const role = await credentialRole(config, log);
     const factory = createSessionServerFactory(config, { credentialRole: role, sim });
     if (config.transport === "stdio") {
@@ -77,6 +102,7 @@ export async function runServe(initial: Config, log: Logger): Promise<number> {
     await http.close();
     return 0;
   } finally {
+    await tokens?.stop();
     await sim?.stop();
   }
 }

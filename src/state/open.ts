@@ -3,7 +3,7 @@
 // service-account credentials; the namespace is the configured one, else the pod's.
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
-import type { Config } from "../config-types.js";
+import type { Config, StateConfig } from "../config-types.js";
 import { KubeClient } from "../kubernetes/client.js";
 import { credentialsFromKubeconfig, inClusterCredentials } from "../kubernetes/kubeconfig.js";
 import type { StateBackend } from "./backend.js";
@@ -13,21 +13,23 @@ import { KubernetesStateBackend } from "./kubernetes-backend.js";
 /** Requests to the API that take longer fail (and mutations are refused), ms. */
 const API_TIMEOUT_MS = 5_000;
 
+/** A client for the kubernetes backend's API, and the namespace of its objects. */
+export function stateApiClient(state: StateConfig, env: NodeJS.ProcessEnv = process.env): { client: KubeClient; namespace: string } {
+  if (state.kubeconfig) {
+    const credentials = credentialsFromKubeconfig(readFileSync(state.kubeconfig, "utf8"), state.kubeconfig);
+    return { client: new KubeClient(credentials, { timeoutMs: API_TIMEOUT_MS }), namespace: state.namespace ?? "default" };
+  }
+  const inCluster = inClusterCredentials(env);
+  return { client: new KubeClient(inCluster, { timeoutMs: API_TIMEOUT_MS }), namespace: state.namespace ?? inCluster.namespace };
+}
+
 export function openStateBackend(config: Pick<Config, "stateDir" | "state">, env: NodeJS.ProcessEnv = process.env): StateBackend {
   const { state } = config;
   if (state.backend === "file") return new FileStateBackend(config.stateDir, { leaseMs: state.leaseSeconds * 1000, waitMs: state.lockWaitMs });
-  let credentials;
-  let namespace = state.namespace;
-  if (state.kubeconfig) {
-    credentials = credentialsFromKubeconfig(readFileSync(state.kubeconfig, "utf8"), state.kubeconfig);
-  } else {
-    const inCluster = inClusterCredentials(env);
-    credentials = inCluster;
-    namespace ??= inCluster.namespace;
-  }
+  const { client, namespace } = stateApiClient(state, env);
   return new KubernetesStateBackend({
-    client: new KubeClient(credentials, { timeoutMs: API_TIMEOUT_MS }),
-    namespace: namespace ?? "default",
+    client,
+    namespace,
     replica: env.POD_NAME ?? `${hostname()}-${process.pid}`,
     leaseSeconds: state.leaseSeconds,
     waitMs: state.lockWaitMs,

@@ -49,7 +49,8 @@ describe("helm chart charts/talos-mcp", () => {
     expect(pod.topologySpreadConstraints).toHaveLength(1);
     // Secrets are referenced, never created with values.
     expect(byKind(objects, "Secret")).toEqual([]);
-    expect(pod.volumes.find((v) => v.name === "tokens")?.secret?.secretName).toBe("talos-mcp-tokens");
+    // The tokens are read from their Secret through the API (revocations in seconds), not mounted.
+    expect(pod.volumes.find((v) => v.name === "tokens")).toBeUndefined();
     // The Role: namespaced, only the verbs the backend uses.
     const [role] = byKind(objects, "Role") as unknown as { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] }[];
     expect(role!.rules).toEqual([
@@ -64,6 +65,9 @@ describe("helm chart charts/talos-mcp", () => {
   it("with the file backend: one replica, no API token, no Role; two replicas are refused", async () => {
     const objects = await renderChart({ namespace: "platform", set: { "state.backend": "file", replicaCount: 1 } });
     expect(podSpec(objects).template.spec.automountServiceAccountToken).toBe(false);
+    expect(podSpec(objects).template.spec.volumes.find((v) => v.name === "tokens")?.secret?.secretName).toBe("talos-mcp-tokens");
+    const [configMap] = byKind(objects, "ConfigMap") as unknown as { data: Record<string, string> }[];
+    expect(configMap!.data["config.yaml"]).toMatch(/tokens: \/etc\/talos-mcp\/tokens\/tokens.yaml/);
     expect(byKind(objects, "Role")).toEqual([]);
     expect(byKind(objects, "RoleBinding")).toEqual([]);
     await expect(renderChart({ namespace: "platform", set: { "state.backend": "file" } })).rejects.toThrow(/replicaCount > 1 needs state.backend=kubernetes/);
@@ -82,7 +86,8 @@ describe("helm chart charts/talos-mcp", () => {
     writeFileSync(join(dir, "config.yaml"), configMap!.data["config.yaml"]!);
     const config = buildConfig({ flags: { config: join(dir, "config.yaml") }, env: {}, cwd: dir, knownTools: [] });
     expect(config.transport).toBe("http");
-    expect(config.http).toMatchObject({ host: "0.0.0.0", tokensFile: "/etc/talos-mcp/tokens/tokens.yaml", insecureNoAuth: false });
+    expect(config.http).toMatchObject({ host: "0.0.0.0", tokensSecret: "talos-mcp-tokens", insecureNoAuth: false });
+    expect(config.http.tokensFile).toBeUndefined();
     expect(config.http.allowedHosts).toEqual(["tm", "tm.platform", "tm.platform.svc", "tm.platform.svc.cluster.local"]);
     expect(config.state).toMatchObject({ backend: "kubernetes", leaseSeconds: 15, lockWaitMs: 60_000 });
     expect(config.state.kubeconfig).toBeUndefined();

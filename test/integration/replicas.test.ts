@@ -5,6 +5,7 @@
 //     refused by bootstrap-once;
 //   - the lock holder is killed with SIGKILL mid-call: its Lease expires and another replica proceeds;
 //   - one approved plan used on two replicas at once: it runs once;
+//   - a token revoked in the tokens Secret is refused by every replica within seconds;
 //   - the API cannot be reached: mutations are refused with a clear error, reads are served.
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { connect, createServer, type Server, type Socket } from "node:net";
@@ -17,6 +18,8 @@ import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderKubeconfig } from "../../src/kubernetes/kubeconfig.js";
 import { startSimulation, type SimHandle } from "../../src/sim/index.js";
+import { freePort } from "../../src/sim/loopback.js";
+import { hashToken } from "../../src/transports/tokens.js";
 import { chartIdentity } from "../../src/sim/kubernetes/chart.js";
 import { useApiServer } from "../helpers/kubernetes.js";
 import { addressOf } from "../helpers/sim.js";
@@ -71,9 +74,14 @@ describe("replicas sharing state through the Kubernetes API", () => {
     return sim;
   }
 
-  async function replica(sim: SimHandle, consent: "plan" | "approve" | "elicit", capabilities = {}): Promise<StdioServer & { pid: number }> {
+  function writeStateKubeconfig(): string {
     const kubeconfig = join(dir, "state.kubeconfig");
     writeFileSync(kubeconfig, renderKubeconfig({ server: `https://127.0.0.1:${proxyPort}`, caPem: api().ca.certPem, token }, { cluster: "state", user: "talos-mcp" }), { mode: 0o600 });
+    return kubeconfig;
+  }
+
+  async function replica(sim: SimHandle, consent: "plan" | "approve" | "elicit", capabilities = {}): Promise<StdioServer & { pid: number }> {
+    const kubeconfig = writeStateKubeconfig();
     const config = join(dir, "replica.yaml");
     writeFileSync(config, stringify({ state: "kubernetes", stateKubernetes: { kubeconfig, namespace: NAMESPACE }, lockLeaseSeconds: LEASE_SECONDS, lockWaitMs: 30_000 }));
     const server = await startStdioServer({ args: ["--config", config, "--talosconfig", sim.talosconfig, "--consent", consent, "--allow-unconfirmed-destructive"], capabilities });
@@ -154,6 +162,32 @@ describe("replicas sharing state through the Kubernetes API", () => {
     expect(ran, results.map(resultText).join("\n---\n")).toHaveLength(1);
     expect(resultText(results.find((result) => result.isError)!)).toMatch(/already used/);
     expect(reboots(sim)).toHaveLength(1);
+  }, 120_000);
+
+  it("a token revoked in the tokens Secret is refused by every HTTP replica within seconds", async () => {
+    const tokens = { keep: "tmcp_replicas_keep_token_1", revoke: "tmcp_replicas_revoke_token_2" };
+    const entry = (name: string, value: string) => ({ name, token: `sha256:${hashToken(value).toString("hex")}`, role: "reader" });
+    const secret = (entries: object[]) => ({ apiVersion: "v1", kind: "Secret", metadata: { name: "talos-mcp-tokens" }, data: { "tokens.yaml": Buffer.from(stringify({ tokens: entries })).toString("base64") } });
+    const secrets = `/api/v1/namespaces/${NAMESPACE}/secrets`;
+    await api().admin.create(secrets, secret([entry("keep", tokens.keep), entry("revoke", tokens.revoke)]));
+    const kubeconfig = writeStateKubeconfig();
+    const ports = [await freePort("127.0.0.1"), await freePort("127.0.0.1")];
+    const servers = ports.map((port, i) =>
+      execa(process.execPath, [CLI, "serve", "--transport", "http", "--host", "127.0.0.1", "--port", String(port), "--state", "kubernetes", "--state-kubeconfig", kubeconfig, "--state-namespace", NAMESPACE, "--tokens-secret", "talos-mcp-tokens", "--state-dir", join(dir, `http-${i}`, "state"), "--workspace", join(dir, `http-${i}`, "ws"), "--log-level", "warn"], { reject: false, env: { PATH: process.env.PATH ?? "", HOME: dir }, extendEnv: false }),
+    );
+    try {
+      // GET /mcp without a session: 400 once the token is accepted, 401 when it is not.
+      const statusFor = async (port: number, token: string) => (await fetch(`http://127.0.0.1:${port}/mcp`, { headers: { authorization: `Bearer ${token}`, accept: "application/json, text/event-stream" } })).status;
+      for (const port of ports) await eventually(async () => expect(await statusFor(port, tokens.revoke)).toBe(400), 60_000);
+      await api().admin.replace(`${secrets}/talos-mcp-tokens`, secret([entry("keep", tokens.keep)]));
+      const revokedAt = Date.now();
+      for (const port of ports) await eventually(async () => expect(await statusFor(port, tokens.revoke)).toBe(401), 10_000);
+      expect(Date.now() - revokedAt).toBeLessThan(10_000);
+      for (const port of ports) expect(await statusFor(port, tokens.keep)).toBe(400);
+    } finally {
+      for (const server of servers) server.kill("SIGTERM");
+      await Promise.all(servers);
+    }
   }, 120_000);
 
   it("the API cannot be reached: mutations are refused with a clear error, reads are served", async () => {

@@ -33,6 +33,10 @@ describe("config", () => {
     expect(() => build(["--state", "kubernetes", "--state-namespace", "Platform_1"])).toThrow(/--state-namespace 'Platform_1' is not a Kubernetes namespace name/);
     expect(() => build(["--state-namespace", "platform"])).toThrow(/only apply with --state kubernetes/);
     expect(() => build(["--state-kubeconfig", "k.yaml"])).toThrow(/only apply with --state kubernetes/);
+    expect(build(["--transport", "http", "--state", "kubernetes", "--tokens-secret", "talos-mcp-tokens"]).http.tokensSecret).toBe("talos-mcp-tokens");
+    expect(() => build(["--transport", "http", "--tokens-secret", "talos-mcp-tokens"])).toThrow(/--tokens-secret needs --state kubernetes/);
+    expect(() => build(["--transport", "http", "--state", "kubernetes", "--tokens-secret", "t", "--tokens", "t.yaml"])).toThrow(/either --tokens or --tokens-secret/);
+    expect(() => build(["--state", "kubernetes", "--tokens-secret", "t"])).toThrow(/only applies with --transport http/);
     const dir = mkdtempSync(join(tmpdir(), "talos-mcp-config-"));
     const file = join(dir, "config.yaml");
     writeFileSync(file, "state: kubernetes\nstateKubernetes: { namespace: platform }\nlockLeaseSeconds: 5\nlockWaitMs: 1000\n");
