@@ -2,12 +2,18 @@
 // Helm chart's ServiceAccount (a real token, only the chart's Role): the lock, the ledger and the
 // plan records are "first writer wins" between replicas; the Role allows exactly that and nothing
 // outside the namespace; when the API cannot be reached, changes are refused and reads still work.
+import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
 import { createServer, connect, type Server, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KubeApiError, KubeClient } from "../../src/kubernetes/client.js";
 import { LockBusy, StateUnavailable } from "../../src/state/backend.js";
 import { KubernetesStateBackend, microTime } from "../../src/state/kubernetes-backend.js";
 import type { PlanRecord } from "../../src/server/approval-store.js";
+import { mirrorTokensSecret } from "../../src/state/tokens-secret.js";
+import { eventually } from "../helpers/wait.js";
 import { chartIdentity } from "../../src/sim/kubernetes/chart.js";
 import { useApiServer } from "../helpers/kubernetes.js";
 
@@ -166,6 +172,28 @@ describe("kubernetes state backend, as the chart's ServiceAccount", () => {
     expect(await a.approvals.decide("plan-zzzzzzzzzzzzzzzz", decision("x"))).toBe("unknown");
     expect(await a.approvals.redeem("plan-zzzzzzzzzzzzzzzz", "t")).toBe(false);
     expect(await a.approvals.get("../../etc")).toBeUndefined();
+  });
+
+  it("mirrors the tokens Secret into a file: refuses to start without a valid one, then follows changes", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "talos-mcp-tokens-"));
+    const file = join(dir, "tokens.yaml");
+    const secrets = `/api/v1/namespaces/${NAMESPACE}/secrets`;
+    const mirror = (name: string) => mirrorTokensSecret({ client: identity, namespace: NAMESPACE, name, file, everyMs: 100, onProblem: () => undefined });
+    const tokensYaml = (names: string[]) => stringify({ tokens: names.map((name) => ({ name, token: `sha256:${"a".repeat(64)}`, role: "reader" })) });
+    const secret = (name: string, data: Record<string, string>) => ({ apiVersion: "v1", kind: "Secret", metadata: { name }, data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString("base64")])) });
+    await expect(mirror("absent")).rejects.toThrow(/the tokens Secret talos-mcp\/absent does not exist: create it with key tokens.yaml/);
+    await server().admin.create(secrets, secret("wrong-key", { "tokens.yml": tokensYaml(["a"]) }));
+    await expect(mirror("wrong-key")).rejects.toThrow(/has no key tokens.yaml/);
+    await server().admin.create(secrets, secret("invalid", { "tokens.yaml": "tokens: [{name: a, token: plain, role: reader}]" }));
+    await expect(mirror("invalid")).rejects.toThrow(/tokens.0.token: must be sha256/);
+    expect(existsSync(file)).toBe(false);
+    await server().admin.create(secrets, secret("tokens", { "tokens.yaml": tokensYaml(["a", "b"]) }));
+    const running = await mirror("tokens");
+    expect(readFileSync(file, "utf8")).toBe(tokensYaml(["a", "b"]));
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    await server().admin.replace(`${secrets}/tokens`, secret("tokens", { "tokens.yaml": tokensYaml(["a"]) }));
+    await eventually(async () => expect(readFileSync(file, "utf8")).toBe(tokensYaml(["a"])), 5_000);
+    running.stop();
   });
 
   describe("when the API cannot be reached", () => {
