@@ -313,6 +313,10 @@ export function buildConfig({ flags, env, cwd, knownTools }: BuildConfigInput): 
   for (const url of [config.docs.url, config.factoryUrl]) {
     if (!/^https?:\/\//.test(url)) throw new ConfigError(`'${url}' is not an http(s) URL (--docs-url / --factory-url)`);
   }
+  // Over stdio, stdout is the protocol: an audit line there would corrupt it.
+  if (config.transport === "stdio" && config.auditLog !== undefined && ["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"].includes(config.auditLog)) {
+    throw new ConfigError(`--audit-log ${config.auditLog} is only allowed with --transport http: over stdio, stdout carries the MCP protocol`);
+  }
   if (config.http.tokensSecret !== undefined) {
     if (config.state.backend !== "kubernetes") throw new ConfigError("--tokens-secret needs --state kubernetes (the Secret is read with the state backend's credentials)");
     if (config.http.tokensFile !== undefined) throw new ConfigError("give either --tokens or --tokens-secret, not both");

@@ -34,6 +34,9 @@ describe("config", () => {
     expect(() => build(["--state-namespace", "platform"])).toThrow(/only apply with --state kubernetes/);
     expect(() => build(["--state-kubeconfig", "k.yaml"])).toThrow(/only apply with --state kubernetes/);
     expect(build(["--transport", "http", "--state", "kubernetes", "--tokens-secret", "talos-mcp-tokens"]).http.tokensSecret).toBe("talos-mcp-tokens");
+    // The chart's audit log to stdout (the cluster's log pipeline) is for HTTP only.
+    expect(build(["--transport", "http", "--audit-log", "/dev/stdout"]).auditLog).toBe("/dev/stdout");
+    expect(() => build(["--audit-log", "/dev/stdout"])).toThrow(/only allowed with --transport http: over stdio, stdout carries the MCP protocol/);
     expect(() => build(["--transport", "http", "--tokens-secret", "talos-mcp-tokens"])).toThrow(/--tokens-secret needs --state kubernetes/);
     expect(() => build(["--transport", "http", "--state", "kubernetes", "--tokens-secret", "t", "--tokens", "t.yaml"])).toThrow(/either --tokens or --tokens-secret/);
     expect(() => build(["--state", "kubernetes", "--tokens-secret", "t"])).toThrow(/only applies with --transport http/);
