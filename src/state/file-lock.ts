@@ -7,10 +7,10 @@
 // both take it.
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { link, mkdir, readdir, readFile, rename, rm, stat, utimes } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { mkdir, readdir, readFile, rename, rm, stat, utimes } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { writeFileAtomic } from "../fs/atomic.js";
+import { publishOnce, writeFileAtomic } from "../fs/atomic.js";
 import { LockBusy, type HeldLock } from "./backend.js";
 
 export interface LockTiming {
@@ -55,21 +55,6 @@ async function readLock(path: string): Promise<{ lock: LockFile; touchedAt: numb
 function isStale(found: { lock: LockFile; touchedAt: number }, leaseMs: number, now: number): boolean {
   if (found.lock.host === hostname() && !processAlive(found.lock.pid)) return true;
   return now - found.touchedAt > leaseMs;
-}
-
-/** Writes `content` to a temporary file and links it to `path`: false when `path` exists. */
-async function publishOnce(path: string, content: string): Promise<boolean> {
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
-  await writeFileAtomic(temp, content, 0o600);
-  try {
-    await link(temp, path);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
-    throw error;
-  } finally {
-    await rm(temp, { force: true });
-  }
 }
 
 async function sweepTakeoverMarkers(dir: string, now: number): Promise<void> {

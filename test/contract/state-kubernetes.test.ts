@@ -3,31 +3,22 @@
 // plan records are "first writer wins" between replicas; the Role allows exactly that and nothing
 // outside the namespace; when the API cannot be reached, changes are refused and reads still work.
 import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
-import { createServer, connect, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KubeApiError, KubeClient } from "../../src/kubernetes/client.js";
+import { KubeClient } from "../../src/kubernetes/client.js";
 import { LockBusy, StateUnavailable } from "../../src/state/backend.js";
 import { KubernetesStateBackend, microTime } from "../../src/state/kubernetes-backend.js";
 import type { PlanRecord } from "../../src/server/approval-store.js";
 import { mirrorTokensSecret } from "../../src/state/tokens-secret.js";
 import { eventually } from "../helpers/wait.js";
+import { tcpHop, type TcpHop } from "../helpers/tcp-hop.js";
 import { chartIdentity } from "../../src/sim/kubernetes/chart.js";
-import { useApiServer } from "../helpers/kubernetes.js";
+import { statusOf, useApiServer } from "../helpers/kubernetes.js";
 
 const NAMESPACE = "talos-mcp";
 
-async function status(promise: Promise<unknown>): Promise<number> {
-  try {
-    await promise;
-    return 200;
-  } catch (error) {
-    if (error instanceof KubeApiError) return error.status;
-    throw error;
-  }
-}
 
 function planRecord(id: string, overrides: Partial<PlanRecord> = {}): PlanRecord {
   const now = Date.now();
@@ -77,28 +68,28 @@ describe("kubernetes state backend, as the chart's ServiceAccount", () => {
     const ns = `/api/v1/namespaces/${NAMESPACE}`;
     const leases = `/apis/coordination.k8s.io/v1/namespaces/${NAMESPACE}/leases`;
     // allowed
-    expect(await status(identity.create(leases, { metadata: { name: "probe" }, spec: {} }))).toBe(200);
-    expect(await status(identity.get(`${leases}/probe`))).toBe(200);
-    expect(await status(identity.create(`${ns}/configmaps`, { metadata: { name: "probe" }, data: {} }))).toBe(200);
-    expect(await status(identity.list(`${ns}/secrets`))).toBe(200);
+    expect(await statusOf(identity.create(leases, { metadata: { name: "probe" }, spec: {} }))).toBe(200);
+    expect(await statusOf(identity.get(`${leases}/probe`))).toBe(200);
+    expect(await statusOf(identity.create(`${ns}/configmaps`, { metadata: { name: "probe" }, data: {} }))).toBe(200);
+    expect(await statusOf(identity.list(`${ns}/secrets`))).toBe(200);
     // denied: other verbs on its own objects
-    expect(await status(identity.delete(`${leases}/probe`))).toBe(403);
-    expect(await status(identity.list(leases))).toBe(403);
-    expect(await status(identity.list(`${ns}/configmaps`))).toBe(403);
-    expect(await status(identity.delete(`${ns}/configmaps/probe`))).toBe(403);
-    expect(await status(identity.request("GET", `${ns}/secrets`, { query: { watch: 1, timeoutSeconds: 1 } }))).toBe(403);
+    expect(await statusOf(identity.delete(`${leases}/probe`))).toBe(403);
+    expect(await statusOf(identity.list(leases))).toBe(403);
+    expect(await statusOf(identity.list(`${ns}/configmaps`))).toBe(403);
+    expect(await statusOf(identity.delete(`${ns}/configmaps/probe`))).toBe(403);
+    expect(await statusOf(identity.request("GET", `${ns}/secrets`, { query: { watch: 1, timeoutSeconds: 1 } }))).toBe(403);
     // denied: other resources in its namespace
-    expect(await status(identity.list(`${ns}/pods`))).toBe(403);
-    expect(await status(identity.create(`${ns}/serviceaccounts/tm/token`, { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: {} }))).toBe(403);
-    expect(await status(identity.list(`/apis/rbac.authorization.k8s.io/v1/namespaces/${NAMESPACE}/roles`))).toBe(403);
+    expect(await statusOf(identity.list(`${ns}/pods`))).toBe(403);
+    expect(await statusOf(identity.create(`${ns}/serviceaccounts/tm/token`, { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: {} }))).toBe(403);
+    expect(await statusOf(identity.list(`/apis/rbac.authorization.k8s.io/v1/namespaces/${NAMESPACE}/roles`))).toBe(403);
     // denied: anything outside its namespace, and cluster-scoped objects
     for (const other of ["default", "kube-system"]) {
-      expect(await status(identity.list(`/api/v1/namespaces/${other}/secrets`))).toBe(403);
-      expect(await status(identity.get(`/apis/coordination.k8s.io/v1/namespaces/${other}/leases/x`))).toBe(403);
-      expect(await status(identity.create(`/api/v1/namespaces/${other}/configmaps`, { metadata: { name: "probe" }, data: {} }))).toBe(403);
+      expect(await statusOf(identity.list(`/api/v1/namespaces/${other}/secrets`))).toBe(403);
+      expect(await statusOf(identity.get(`/apis/coordination.k8s.io/v1/namespaces/${other}/leases/x`))).toBe(403);
+      expect(await statusOf(identity.create(`/api/v1/namespaces/${other}/configmaps`, { metadata: { name: "probe" }, data: {} }))).toBe(403);
     }
-    expect(await status(identity.list("/api/v1/namespaces"))).toBe(403);
-    expect(await status(identity.list("/api/v1/nodes"))).toBe(403);
+    expect(await statusOf(identity.list("/api/v1/namespaces"))).toBe(403);
+    expect(await statusOf(identity.list("/api/v1/nodes"))).toBe(403);
   });
 
   it("one lock per cluster: a second replica waits, gets LockBusy, and gets the lock once it is released", async () => {
@@ -197,31 +188,21 @@ describe("kubernetes state backend, as the chart's ServiceAccount", () => {
   });
 
   describe("when the API cannot be reached", () => {
-    let proxy: Server;
-    const sockets = new Set<Socket>();
+    let hop: TcpHop;
     let backend: KubernetesStateBackend;
 
     beforeAll(async () => {
       // A TCP hop between the replica and the API server that the test can cut.
       const target = new URL(server().url);
-      proxy = createServer((socket) => {
-        const upstream = connect(Number(target.port), target.hostname);
-        sockets.add(socket).add(upstream);
-        socket.pipe(upstream).pipe(socket);
-        const drop = () => (socket.destroy(), upstream.destroy());
-        socket.on("error", drop).on("close", drop);
-        upstream.on("error", drop).on("close", drop);
-      });
-      await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
-      const port = (proxy.address() as { port: number }).port;
-      backend = replica("replica-cut", { client: new KubeClient({ ...identity.credentials, server: `https://127.0.0.1:${port}` }, { timeoutMs: 1_500 }) });
+      hop = await tcpHop({ host: target.hostname, port: Number(target.port) });
+      backend = replica("replica-cut", { client: new KubeClient({ ...identity.credentials, server: `https://127.0.0.1:${hop.port}` }, { timeoutMs: 1_500 }) });
     });
 
     it("refuses locks, ledger writes and plan records (StateUnavailable), and still reads the endpoints it saw", async () => {
       const ledger = backend.ledger("context:cut", "");
       await ledger.update((state) => void (state.nodes["10.0.0.2"] = { role: "controlplane", appliedAt: "t" }));
       expect(await ledger.controlPlanes()).toEqual(["10.0.0.2"]);
-      await new Promise<void>((resolve) => proxy.close(() => resolve()) && sockets.forEach((socket) => socket.destroy()));
+      await hop.cut();
       for (const refused of [
         () => backend.lock("context:cut", { holder: "alice/apply", signal }),
         () => ledger.update(() => undefined),

@@ -8,7 +8,6 @@
 //   - a token revoked in the tokens Secret is refused by every replica within seconds;
 //   - the API cannot be reached: mutations are refused with a clear error, reads are served.
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { connect, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
@@ -23,6 +22,7 @@ import { hashToken } from "../../src/transports/tokens.js";
 import { chartIdentity } from "../../src/sim/kubernetes/chart.js";
 import { useApiServer } from "../helpers/kubernetes.js";
 import { addressOf } from "../helpers/sim.js";
+import { tcpHop, type TcpHop } from "../helpers/tcp-hop.js";
 import { CLI, resultText, startStdioServer, type StdioServer } from "../helpers/stdio-server.js";
 import { alive, eventually } from "../helpers/wait.js";
 
@@ -39,31 +39,18 @@ describe("replicas sharing state through the Kubernetes API", () => {
   const sims: SimHandle[] = [];
   const replicas: StdioServer[] = [];
   let token: string;
-  let proxy: Server;
-  let proxyPort: number;
-  const sockets = new Set<Socket>();
-
+  let hop: TcpHop;
   beforeAll(async () => {
     token = (await chartIdentity(api(), NAMESPACE)).token;
     // The replicas reach the API through a TCP hop the last test cuts (the API "goes away").
     const target = new URL(api().url);
-    proxy = createServer((socket) => {
-      const upstream = connect(Number(target.port), target.hostname);
-      sockets.add(socket).add(upstream);
-      socket.pipe(upstream).pipe(socket);
-      const drop = () => (socket.destroy(), upstream.destroy());
-      socket.on("error", drop).on("close", drop);
-      upstream.on("error", drop).on("close", drop);
-    });
-    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
-    proxyPort = (proxy.address() as { port: number }).port;
+    hop = await tcpHop({ host: target.hostname, port: Number(target.port) });
   }, 60_000);
 
   afterAll(async () => {
     for (const replica of replicas) await replica.close().catch(() => undefined);
     for (const sim of sims) await sim.stop();
-    proxy?.close();
-    for (const socket of sockets) socket.destroy();
+    await hop?.cut();
   });
 
   async function simulate(name: string, stage: "installed" | "running", nodes: { name: string; role: "controlplane" | "worker"; octet: number }[]): Promise<SimHandle> {
@@ -76,7 +63,7 @@ describe("replicas sharing state through the Kubernetes API", () => {
 
   function writeStateKubeconfig(): string {
     const kubeconfig = join(dir, "state.kubeconfig");
-    writeFileSync(kubeconfig, renderKubeconfig({ server: `https://127.0.0.1:${proxyPort}`, caPem: api().ca.certPem, token }, { cluster: "state", user: "talos-mcp" }), { mode: 0o600 });
+    writeFileSync(kubeconfig, renderKubeconfig({ server: `https://127.0.0.1:${hop.port}`, caPem: api().ca.certPem, token }, { cluster: "state", user: "talos-mcp" }), { mode: 0o600 });
     return kubeconfig;
   }
 
@@ -197,7 +184,7 @@ describe("replicas sharing state through the Kubernetes API", () => {
     ]);
     const a = await replica(sim, "plan");
     const worker = addressOf(sim, "w-1");
-    await new Promise<void>((resolve) => proxy.close(() => resolve()) && sockets.forEach((socket) => socket.destroy()));
+    await hop.cut();
     const refused = await a.client.callTool({ name: "reboot", arguments: { nodes: [worker] } });
     expect(refused.isError).toBe(true);
     expect(resultText(refused)).toMatch(/the shared state \(Kubernetes API https:\/\/127\.0\.0\.1:\d+, namespace talos-mcp\) cannot be reached or used, so no change is made/);
