@@ -2,12 +2,13 @@
 // Helm chart's ServiceAccount (a real token, only the chart's Role): the lock, the ledger and the
 // plan records are "first writer wins" between replicas; the Role allows exactly that and nothing
 // outside the namespace; when the API cannot be reached, changes are refused and reads still work.
-import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KubeClient } from "../../src/kubernetes/client.js";
+import { inClusterCredentials } from "../../src/kubernetes/kubeconfig.js";
 import { LockBusy, StateUnavailable } from "../../src/state/backend.js";
 import { KubernetesStateBackend, microTime } from "../../src/state/kubernetes-backend.js";
 import type { PlanRecord } from "../../src/server/approval-store.js";
@@ -164,6 +165,26 @@ describe("kubernetes state backend, as the chart's ServiceAccount", () => {
     expect(await a.approvals.redeem("plan-zzzzzzzzzzzzzzzz", "t")).toBe(false);
     expect(await a.approvals.get("../../etc")).toBeUndefined();
   });
+
+  it("in a pod: the service account's token, CA and namespace (the token file re-read as it rotates)", async () => {
+    const mount = mkdtempSync(join(tmpdir(), "talos-mcp-sa-"));
+    const { token } = await chartIdentity(server(), NAMESPACE);
+    writeFileSync(join(mount, "token"), "expired-token-from-an-earlier-rotation");
+    writeFileSync(join(mount, "ca.crt"), server().ca.certPem);
+    writeFileSync(join(mount, "namespace"), NAMESPACE);
+    const url = new URL(server().url);
+    const env = { KUBERNETES_SERVICE_HOST: url.hostname, KUBERNETES_SERVICE_PORT: url.port };
+    const credentials = inClusterCredentials(env, mount);
+    expect(credentials).toMatchObject({ server: server().url, namespace: NAMESPACE, tokenFile: join(mount, "token") });
+    const client = new KubeClient(credentials);
+    expect(await statusOf(client.get(`/api/v1/namespaces/${NAMESPACE}/configmaps/none`))).toBe(401);
+    // The kubelet rotates the file; the client picks the new token up (within its re-read interval).
+    writeFileSync(join(mount, "token"), token);
+    await eventually(async () => expect(await statusOf(client.get(`/api/v1/namespaces/${NAMESPACE}/configmaps/none`))).toBe(404), 15_000);
+    await client.close();
+    expect(() => inClusterCredentials({}, mount)).toThrow(/not running in a Kubernetes pod \(KUBERNETES_SERVICE_HOST\/PORT are unset\): give a kubeconfig/);
+    expect(() => inClusterCredentials(env, join(mount, "missing"))).toThrow(/cannot read .*token \(ENOENT\); is automountServiceAccountToken on\?/);
+  }, 30_000);
 
   it("mirrors the tokens Secret into a file: refuses to start without a valid one, then follows changes", async () => {
     const dir = mkdtempSync(join(tmpdir(), "talos-mcp-tokens-"));
