@@ -43,7 +43,7 @@ import { openWorkspace } from "./workspace.js";
 import { SERVER_VERSION } from "./package-info.js";
 import type { StateBackend } from "../state/backend.js";
 import { openStateBackend } from "../state/open.js";
-import { consentStateCodec, loadRequestStateKey, parseConsentState } from "./request-state.js";
+import { consentStateCodec, parseConsentState } from "./request-state.js";
 
 export interface FactoryOptions {
   /** Role of the Talos credential in use (from the talosconfig); caps every session. */
@@ -144,7 +144,15 @@ export function createSessionServerFactory(config: Config, options: FactoryOptio
   const page = new ApprovalPage(store);
   const links = new ServerApprovalLinks(page, approvalStateFlags(config));
   let codec: Promise<RequestStateCodec<ConsentState>> | undefined;
-  const stateCodec = () => (codec ??= loadRequestStateKey(config.stateDir).then((key) => consentStateCodec(key, config.planTtlMs / 1000)));
+  // A failure to reach the shared state is not remembered: the next question tries again.
+  const stateCodec = () =>
+    (codec ??= state.requestStateKey().then(
+      (key) => consentStateCodec(key, config.planTtlMs / 1000),
+      (error: unknown) => {
+        codec = undefined;
+        throw error;
+      },
+    ));
   const deps: GuardDeps = {
     config,
     audit,

@@ -45,6 +45,12 @@ export interface StateBackend {
    * backend cannot be reached.
    */
   lock(scope: string, request: LockRequest): Promise<HeldLock>;
+  /**
+   * The key that signs MCP 2026-07-28 consent state (request-state.ts): created once by whichever
+   * process asks first and the same for every process sharing this state, so any replica can
+   * verify a question another one asked.
+   */
+  requestStateKey(): Promise<Uint8Array>;
   close(): Promise<void>;
 }
 

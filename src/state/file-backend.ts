@@ -4,6 +4,7 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { FileApprovalStore } from "../server/approval-store.js";
+import { loadRequestStateKey } from "../server/request-state.js";
 import { ClusterStateStore } from "../talos/cluster-state.js";
 import type { HeldLock, LockRequest, StateBackend } from "./backend.js";
 import { acquireFileLock, type LockTiming } from "./file-lock.js";
@@ -35,6 +36,10 @@ export class FileStateBackend implements StateBackend {
 
   lock(scope: string, request: LockRequest): Promise<HeldLock> {
     return acquireFileLock(join(this.stateDir, "locks", `${scopeFileName(scope)}.lock`), scope, request.holder, this.timing, request.signal);
+  }
+
+  requestStateKey(): Promise<Uint8Array> {
+    return loadRequestStateKey(this.stateDir);
   }
 
   async close(): Promise<void> {}

@@ -10,6 +10,7 @@
 // Names carry a hash of the cluster's id; the id itself is kept in an annotation for people.
 import { createHash, randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
+import { REQUEST_STATE_KEY_BYTES } from "../server/request-state.js";
 import { isPlanId, type ApprovalStore, type PlanDecision, type PlanRecord, type PlanState } from "../server/approval-store.js";
 import { KubeApiError, type KubeClient, type KubeObject } from "../kubernetes/client.js";
 import { EMPTY_CLUSTER_STATE, controlPlanesOf, parseClusterState, type ClusterLedger, type ClusterState } from "../talos/cluster-state.js";
@@ -214,6 +215,34 @@ export class KubernetesStateBackend implements StateBackend {
         await this.client.replace(path, { ...current, spec: { ...spec, renewTime: microTime(this.now()) } }).catch(() => undefined);
       },
     };
+  }
+
+  /** A create-once Secret: the first replica's random key wins, every replica reads that one. */
+  requestStateKey(): Promise<Uint8Array> {
+    const name = "talos-mcp-request-state-key";
+    const path = `${this.base}/secrets/${name}`;
+    return reaching(this.where, async () => {
+      const read = async () => {
+        const data = (await getOrUndefined(this.client.get<Secret>(path)))?.data?.key;
+        return data === undefined ? undefined : new Uint8Array(Buffer.from(data, "base64"));
+      };
+      const existing = await read();
+      if (existing) return existing;
+      await this.client
+        .create(`${this.base}/secrets`, {
+          apiVersion: "v1",
+          kind: "Secret",
+          type: "Opaque",
+          metadata: { name, labels: { ...MANAGED_BY, [KIND_LABEL]: "request-state-key" } },
+          data: { key: randomBytes(REQUEST_STATE_KEY_BYTES).toString("base64") },
+        })
+        .catch((error: unknown) => {
+          if (!isStatus(error, 409)) throw error;
+        });
+      const key = await read();
+      if (!key || key.length !== REQUEST_STATE_KEY_BYTES) throw new Error(`the Secret ${name} holds no ${REQUEST_STATE_KEY_BYTES}-byte key: delete it (a new one is created)`);
+      return key;
+    });
   }
 
   async close(): Promise<void> {

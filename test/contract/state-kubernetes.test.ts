@@ -166,6 +166,14 @@ describe("kubernetes state backend, as the chart's ServiceAccount", () => {
     expect(await a.approvals.get("../../etc")).toBeUndefined();
   });
 
+  it("the MCP 2026-07-28 request-state key is created once and is the same on every replica", async () => {
+    const [a, b, c] = [replica("replica-a"), replica("replica-b"), replica("replica-c")];
+    const keys = await Promise.all([a, b, c].map((backend) => backend.requestStateKey()));
+    expect(keys[0]).toHaveLength(32);
+    expect(keys.map((key) => Buffer.from(key).toString("hex"))).toEqual(Array(3).fill(Buffer.from(keys[0]!).toString("hex")));
+    expect(Buffer.from(await replica("replica-d").requestStateKey()).equals(Buffer.from(keys[0]!))).toBe(true);
+  });
+
   it("in a pod: the service account's token, CA and namespace (the token file re-read as it rotates)", async () => {
     const mount = mkdtempSync(join(tmpdir(), "talos-mcp-sa-"));
     const { token } = await chartIdentity(server(), NAMESPACE);
