@@ -9,9 +9,9 @@ import { discoverBinary } from "./backends/binaries.js";
 import { isSupportedVersion } from "./backends/versions.js";
 import { readTalosconfig, resolveTalosconfigPath } from "./backends/talosconfig.js";
 import { createSessionServerFactory } from "./server/create-server.js";
+import type { StateBackend } from "./state/backend.js";
+import { openStateBackend, stateApiClient } from "./state/open.js";
 import { roleFromTalosRoles, type Role } from "./server/roles.js";
-import { startHttpServer } from "./transports/http.js";
-import { serveStdio } from "./transports/stdio.js";
 import type { CliBinary } from "./server/tool-spec.js";
 
 /** The role of the talosconfig context in use, or undefined when there is no usable credential. */
@@ -60,9 +60,8 @@ async function withSimulation(config: Config, log: Logger): Promise<{ config: Co
 async function withTokensSecret(config: Config, log: Logger): Promise<{ config: Config; stop(): Promise<void> }> {
   const name = config.http.tokensSecret;
   if (!name) return { config, stop: async () => undefined };
-  const { stateApiClient } = await import("./state/open.js");
   const { mirrorTokensSecret } = await import("./state/tokens-secret.js");
-  const { client, namespace } = stateApiClient(config.state);
+  const { client, namespace } = await stateApiClient(config.state);
   try {
     const mirror = await mirrorTokensSecret({ client, namespace, name, file: join(config.stateDir, "tokens-from-secret.yaml"), onProblem: (message) => log.warn(message) });
     return {
@@ -79,18 +78,25 @@ async function withTokensSecret(config: Config, log: Logger): Promise<{ config: 
 }
 
 export async function runServe(initial: Config, log: Logger): Promise<number> {
-  await warnAboutBinaries(initial, log);
+  // The version probe spawns talosctl and omnictl: it runs beside the handshake rather than before
+  // it, and warms discoverBinary's cache for the first call.
+  const binariesChecked = warnAboutBinaries(initial, log);
   const { config: simulated, sim } = await withSimulation(initial, log);
   let tokens: Awaited<ReturnType<typeof withTokensSecret>> | undefined;
+  let state: StateBackend | undefined;
   try {
     tokens = await withTokensSecret(simulated, log);
     const config = tokens.config;
     const role = await credentialRole(config, log);
-    const factory = createSessionServerFactory(config, { credentialRole: role, sim });
+    state = await openStateBackend(config);
+    const factory = createSessionServerFactory(config, { credentialRole: role, sim, state });
     if (config.transport === "stdio") {
+      const { serveStdio } = await import("./transports/stdio.js");
       await serveStdio(factory, config.role, log);
       return 0;
     }
+    // Loaded only for HTTP: a stdio server never pays for the HTTP/SSE transports.
+    const { startHttpServer } = await import("./transports/http.js");
     const http = await startHttpServer(config, factory, log);
     // Graceful shutdown: stop accepting, let running calls finish up to the grace period,
     // cancel the rest, flush the audit log.
@@ -102,7 +108,9 @@ export async function runServe(initial: Config, log: Logger): Promise<number> {
     await http.close();
     return 0;
   } finally {
+    await state?.close();
     await tokens?.stop();
+    await binariesChecked;
     await sim?.stop();
   }
 }

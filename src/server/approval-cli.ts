@@ -84,7 +84,7 @@ export async function runApprovalCli(verb: "approve" | "reject", argv: string[],
   }
   let state;
   try {
-    state = openStateBackend(
+    state = await openStateBackend(
       {
         stateDir: resolve(values["state-dir"] ?? defaultStateDir(env)),
         state: { backend, kubeconfig: values["state-kubeconfig"] && resolve(values["state-kubeconfig"]), namespace: values["state-namespace"], leaseSeconds: 15, lockWaitMs: 0 },

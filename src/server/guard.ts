@@ -48,12 +48,12 @@ export const consentFields = {
     .string()
     .regex(PLAN_ID_PATTERN, "must be the plan id a previous call of this tool returned, e.g. plan-abcdefghijklmnop")
     .optional()
-    .describe("The plan id a previous call with the same arguments returned; it runs only once the plan was approved (by a person, unless the server lets the agent approve its own plans)."),
+    .describe("Plan id from an earlier call with the same arguments; runs once approved."),
   confirm: z
     .string()
     .max(200)
     .optional()
-    .describe("Only where the agent approves its own plans (--consent plan): the value a destructive plan asks to type back (e.g. the node)."),
+    .describe("The value a destructive plan asks to type back (--consent plan only)."),
 };
 
 /** The input schema a tool publishes: its own, plus the consent fields for mutations. */

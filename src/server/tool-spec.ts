@@ -176,12 +176,18 @@ export interface ToolSpec<S extends z.ZodObject = z.ZodObject, O extends Record<
   openWorld: boolean;
   /** Repeating the call with the same input has no further effect. */
   idempotent?: boolean;
-  /** Rules this tool is subject to (shown in its description and audit lines). */
+  /** Rules this tool is subject to (named in its audit lines and denials). */
   rules: readonly RuleId[];
   /** `z.object({...}).strict()`: unknown fields are rejected, with the field named. */
   input: S;
-  /** For reads: the shape of `structuredContent`. */
+  /** For reads: the shape of `structuredContent` (the guard checks every result against it). */
   output?: z.ZodObject;
+  /**
+   * Publish `output` as the tool's outputSchema in tools/list: only for tools whose structured
+   * result programs read (graders, CI). Models read the text copy; an unused schema costs tokens
+   * on every turn.
+   */
+  publishOutputSchema?: boolean;
   /**
    * Where the text this tool returns comes from when the server does not control it (node logs,
    * resources nodes report, docs pages, CLI output). Set, the guard marks the result as untrusted

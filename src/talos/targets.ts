@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { readTalosconfig, resolveTalosconfigPath, type TalosContextInfo } from "../backends/talosconfig.js";
 import { PolicyDenied, ToolError } from "../server/errors.js";
-import { clusterName, nodeAddress } from "../server/schemas.js";
+import { clusterName, nodeAddressItem } from "../server/schemas.js";
 import { omniEnvFor } from "../omni/run.js";
 import type { CliTarget, ToolContext } from "../server/tool-spec.js";
 import { clusterPaths } from "./cluster-files.js";
@@ -17,21 +17,21 @@ import type { ClusterLedger } from "./cluster-state.js";
 export const contextName = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$/, "must be a talosconfig context name (letters, digits, '_', '.', '@', '-')")
-  .describe("A context of the server's talosconfig (only the current one unless the operator allowlisted others).");
+  .describe("talosconfig context (default: current).");
 
 /** Fields every live tool takes to choose its cluster. */
 export const targetFields = {
-  cluster: clusterName.optional().describe("A cluster generated in the workspace by gen-config (uses its talosconfig)."),
+  cluster: clusterName.optional().describe("Workspace cluster (from gen-config)."),
   context: contextName.optional(),
 };
 
 export const nodeList = (max: number) =>
   z
-    .array(nodeAddress)
+    .array(nodeAddressItem)
     .min(1, "name at least one node: no default targets are used")
     .max(max, `at most ${max} node(s) per call`)
     .refine((nodes) => new Set(nodes).size === nodes.length, "nodes must not repeat")
-    .describe(max === 1 ? "The one node this call acts on (IP or hostname)." : "Nodes to act on (IP or hostname).");
+    .describe(max === 1 ? "The one node (IP or hostname)." : "Nodes (IPs or hostnames).");
 
 export interface LiveTarget {
   /** Stable id for the ledger: workspace:<name> or context:<name>. */
