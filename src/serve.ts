@@ -9,6 +9,8 @@ import { discoverBinary } from "./backends/binaries.js";
 import { isSupportedVersion } from "./backends/versions.js";
 import { readTalosconfig, resolveTalosconfigPath } from "./backends/talosconfig.js";
 import { createSessionServerFactory } from "./server/create-server.js";
+import type { StateBackend } from "./state/backend.js";
+import { openStateBackend, stateApiClient } from "./state/open.js";
 import { roleFromTalosRoles, type Role } from "./server/roles.js";
 import type { CliBinary } from "./server/tool-spec.js";
 
@@ -75,15 +77,41 @@ function stopSignal(): Promise<void> {
   });
 }
 
+/** With --tokens-secret: the tokens come from a Secret, mirrored into a file the transport watches. */
+async function withTokensSecret(config: Config, log: Logger): Promise<{ config: Config; stop(): Promise<void> }> {
+  const name = config.http.tokensSecret;
+  if (!name) return { config, stop: async () => undefined };
+  const { mirrorTokensSecret } = await import("./state/tokens-secret.js");
+  const { client, namespace } = await stateApiClient(config.state);
+  try {
+    const mirror = await mirrorTokensSecret({ client, namespace, name, file: join(config.stateDir, "tokens-from-secret.yaml"), onProblem: (message) => log.warn(message) });
+    return {
+      config: Object.freeze({ ...config, http: Object.freeze({ ...config.http, tokensFile: mirror.file }) }),
+      async stop() {
+        mirror.stop();
+        await client.close();
+      },
+    };
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
+}
+
 export async function runServe(initial: Config, log: Logger): Promise<number> {
   const stop = stopSignal();
   // The version probe spawns talosctl and omnictl: it runs beside the handshake rather than before
   // it, and warms discoverBinary's cache for the first call.
   const binariesChecked = warnAboutBinaries(initial, log);
-  const { config, sim, release } = await withSimulation(initial, log);
+  const { config: simulated, sim, release } = await withSimulation(initial, log);
+  let tokens: Awaited<ReturnType<typeof withTokensSecret>> | undefined;
+  let state: StateBackend | undefined;
   try {
+    tokens = await withTokensSecret(simulated, log);
+    const config = tokens.config;
     const role = await credentialRole(config, log);
-    const factory = createSessionServerFactory(config, { credentialRole: role, sim });
+    state = await openStateBackend(config);
+    const factory = createSessionServerFactory(config, { credentialRole: role, sim, state });
     if (config.transport === "stdio") {
       const { serveStdio } = await import("./transports/stdio.js");
       await serveStdio(factory, config.role, log, stop);
@@ -99,6 +127,8 @@ export async function runServe(initial: Config, log: Logger): Promise<number> {
     await http.close();
     return 0;
   } finally {
+    await state?.close();
+    await tokens?.stop();
     await binariesChecked;
     await release();
   }

@@ -19,7 +19,6 @@ import {
   type RequestStateCodec,
   type ServerContext,
 } from "@modelcontextprotocol/server";
-import { join } from "node:path";
 import { createAuditLog, type AuditLog } from "../audit/audit.js";
 import type { Config } from "../config-types.js";
 import { ruleById } from "../policy/rules.js";
@@ -29,9 +28,8 @@ import { registerPrompts } from "../../prompts/index.js";
 import { promptCompletions } from "./prompt-completions.js";
 import { guardedCall, type CallSession, type GuardDeps } from "./guard.js";
 import { describeTool } from "./tool-description.js";
-import { ServerApprovalLinks } from "./approval-links.js";
+import { approvalStateFlags, ServerApprovalLinks } from "./approval-links.js";
 import { ApprovalPage } from "./approval-page.js";
-import { FileApprovalStore } from "./approval-store.js";
 import type { ConsentChannel, ConsentRound, ConsentState } from "./consent.js";
 import { hiddenBy, toolsetEnabled, visibleTools } from "./registry.js";
 import { lowestRole, requiredRole, type Role } from "./roles.js";
@@ -42,7 +40,9 @@ import { Toolchain } from "./toolchain.js";
 import type { AnyToolSpec, Caller, Workspace } from "./tool-spec.js";
 import { openWorkspace } from "./workspace.js";
 import { SERVER_VERSION } from "./package-info.js";
-import { consentStateCodec, loadRequestStateKey, parseConsentState } from "./request-state.js";
+import type { StateBackend } from "../state/backend.js";
+import { fileStateBackend } from "../state/open.js";
+import { consentStateCodec, parseConsentState } from "./request-state.js";
 
 export interface FactoryOptions {
   /** Role of the Talos credential in use (from the talosconfig); caps every session. */
@@ -52,6 +52,8 @@ export interface FactoryOptions {
   audit?: AuditLog;
   /** The simulator, in --sim mode (its nodes and events become resources). */
   sim?: SimView;
+  /** Shared state, opened by serve (openStateBackend); without it, the file backend (only if configured). */
+  state?: StateBackend;
 }
 
 /**
@@ -97,16 +99,26 @@ export function createSessionServerFactory(config: Config, options: FactoryOptio
   const toolchain = new Toolchain(config);
   const running = new Set<AbortController>();
   let workspace: Promise<Workspace> | undefined;
-  const store = new FileApprovalStore(join(config.stateDir, "approvals"));
+  const state = options.state ?? fileStateBackend(config);
+  const store = state.approvals;
   const page = new ApprovalPage(store);
-  const links = new ServerApprovalLinks(page, config.stateDir);
+  const links = new ServerApprovalLinks(page, approvalStateFlags(config));
   let codec: Promise<RequestStateCodec<ConsentState>> | undefined;
-  const stateCodec = () => (codec ??= loadRequestStateKey(config.stateDir).then((key) => consentStateCodec(key, config.planTtlMs / 1000)));
+  // A failure to reach the shared state is not remembered: the next question tries again.
+  const stateCodec = () =>
+    (codec ??= state.requestStateKey().then(
+      (key) => consentStateCodec(key, config.planTtlMs / 1000),
+      (error: unknown) => {
+        codec = undefined;
+        throw error;
+      },
+    ));
   const deps: GuardDeps = {
     config,
     audit,
     toolchain,
     approvals: { store, links },
+    state,
     workspace: () => (workspace ??= openWorkspace(config.workspace)),
     track(controller) {
       running.add(controller);
@@ -222,6 +234,7 @@ export function createSessionServerFactory(config: Config, options: FactoryOptio
     async close() {
       await links.close();
       await audit.flush();
+      if (!options.state) await state.close();
     },
     cancelAll(reason: string) {
       for (const controller of running) controller.abort(new Error(reason));

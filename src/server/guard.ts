@@ -24,6 +24,8 @@ import { requiredRole, type Role } from "./roles.js";
 import type { Toolchain } from "./toolchain.js";
 import { frameUntrusted, untrustedMeta } from "./untrusted.js";
 import { VERDICT_META_KEY } from "./verdict.js";
+import type { HeldLock, StateBackend } from "../state/backend.js";
+import { lockScope } from "../state/scope.js";
 import type {
   AnyToolSpec,
   Caller,
@@ -65,6 +67,8 @@ export interface GuardDeps {
   toolchain: Toolchain;
   /** Pending plans and people's decisions, and where people make them. */
   approvals: { store: ApprovalStore; links: ApprovalLinks };
+  /** Shared state: cluster ledgers and the per-cluster mutation lock. */
+  state: StateBackend;
   workspace(): Promise<Workspace>;
   /** Registers a running call so shutdown can cancel it; returns the unregister function. */
   track(controller: AbortController): () => void;
@@ -217,6 +221,7 @@ export async function guardedCall(
   const untrack = deps.track(controller);
   let loggedArgs: unknown = rawArgs;
   let checkedRules: RuleId[] = [...spec.rules];
+  let held: HeldLock | undefined;
 
   const audit = (decision: "allowed" | "denied" | "consent-refused" | "error", rules: readonly string[], message?: string) =>
     deps.audit.record({
@@ -260,6 +265,7 @@ export async function guardedCall(
       workspace,
       cli: makeCliRunner(deps, spec, workspace, controller.signal, record),
       signal: controller.signal,
+      state: deps.state,
       commandTree: (binary) => deps.toolchain.commandTree(binary),
       async progress(message, progress, total) {
         progressCount = progress ?? progressCount + 1;
@@ -268,6 +274,14 @@ export async function guardedCall(
     };
 
     const { args, planId, confirm } = splitConsentFields(input);
+    if (isMutation(spec.risk)) {
+      // One mutation per cluster at a time, across replicas: its checks and its change happen under
+      // the lock, so a second bootstrap sees the first one's ledger entry. A lost lock stops the call.
+      const scope = await lockScope(spec.toolset, args, deps.config);
+      held = await deps.state.lock(scope, { holder: `${session.caller.name}/${spec.name}`, signal: controller.signal });
+      const lost = held.lost;
+      lost.addEventListener("abort", () => controller.abort(lost.reason), { once: true });
+    }
     await spec.preflight?.(args, ctx);
 
     let consentVia: string | undefined;
@@ -345,11 +359,16 @@ export async function guardedCall(
       const cliOutput = cliMessage ? frameUntrusted("the CLI's own output", `CLI said: ${cliMessage}`) : undefined;
       return textResult([error.message, cliOutput, next ? `Next: ${next}` : undefined].filter(Boolean).join("\n"), true, cliMessage ? untrustedMeta("the CLI's own output") : undefined);
     }
-    const message = controller.signal.aborted ? "the call was cancelled; any child process was stopped" : (error as Error).message;
+    const message = held?.lost.aborted
+      ? `the call was stopped because its cluster lock was lost (${(held.lost.reason as Error)?.message ?? "unknown"}); any child process was stopped`
+      : controller.signal.aborted
+        ? "the call was cancelled; any child process was stopped"
+        : (error as Error).message;
     audit("error", checkedRules, message);
     return textResult(`${spec.name} failed: ${message}`, true);
   } finally {
     requestSignal.removeEventListener("abort", onAbort);
+    await held?.release();
     untrack();
   }
 }

@@ -6,6 +6,7 @@ import type { z } from "zod";
 import type { RuleId } from "../policy/rule-ids.js";
 import type { RequiredRole, Role } from "./roles.js";
 import type { Config } from "../config-types.js";
+import type { StateBackend } from "../state/backend.js";
 import type { CommandTreeData } from "../backends/command-tree-types.js";
 import type { ToolError } from "./errors.js";
 
@@ -119,6 +120,8 @@ export interface ToolContext {
   readonly workspace: Workspace;
   readonly cli: CliRunner;
   readonly signal: AbortSignal;
+  /** Shared state: the per-cluster ledgers (file or Kubernetes backend). */
+  readonly state: Pick<StateBackend, "ledger">;
   /** The pinned binary's command tree (real-commands-only); undefined when the binary is missing. */
   commandTree(binary: CliBinary): Promise<CommandTreeData | undefined>;
   /** Sends a progress notification when the client asked for it (no-op otherwise). */

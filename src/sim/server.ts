@@ -12,7 +12,7 @@ import { generateCa, issueClientCert, issueServerCert, loadCa, unb64 } from "./p
 import { toEntries, type LoadedApi } from "./protos.js";
 import { authorized, canReadSensitive, MAINTENANCE_METHODS } from "./rbac.js";
 import { serveWatch, type WatchRequest } from "./cosi-watch.js";
-import { renderKubeconfig } from "./kubernetes/kubeconfig.js";
+import { renderKubeconfig } from "../kubernetes/kubeconfig.js";
 import type { Stamp } from "./resource-versions.js";
 import { definitionOf, KINDS, NAMESPACES, RD_TYPE, stampedResources, yamlSpec } from "./resources.js";
 import { bootedFrom } from "./extensions.js";

@@ -12,7 +12,7 @@ import { clusterName, nodeAddressItem } from "../server/schemas.js";
 import { omniEnvFor } from "../omni/run.js";
 import type { CliTarget, ToolContext } from "../server/tool-spec.js";
 import { clusterPaths } from "./cluster-files.js";
-import { ClusterStateStore } from "./cluster-state.js";
+import type { ClusterLedger } from "./cluster-state.js";
 
 export const contextName = z
   .string()
@@ -38,7 +38,7 @@ export interface LiveTarget {
   id: string;
   /** Flags the runner adds (talosconfig, context, endpoints); nodes are per call. */
   cli: CliTarget;
-  state: ClusterStateStore;
+  state: ClusterLedger;
   /** The talosconfig context in use (for the Omni guard). */
   context: TalosContextInfo;
 }
@@ -61,11 +61,12 @@ async function workspaceTarget(cluster: string, ctx: ToolContext): Promise<LiveT
   const info = await readTalosconfig(paths.talosconfig);
   const context = info.contexts.find((candidate) => candidate.name === (info.current ?? cluster)) ?? info.contexts[0];
   if (!context) throw new ToolError(`the talosconfig of cluster '${cluster}' has no context`, { field: "cluster" });
-  const state = new ClusterStateStore(join(paths.dir, "cluster-state.json"));
+  const id = `workspace:${cluster}`;
+  const state = ctx.state.ledger(id, join(paths.dir, "cluster-state.json"));
   // An Omni-issued talosconfig (omni-talosconfig) carries its endpoint, the Omni URL.
-  if (context.auth === "siderov1") return { id: `workspace:${cluster}`, cli: { talosconfig: paths.talosconfig, context: context.name, ...(await omniAuth(context, ctx)) }, state, context };
+  if (context.auth === "siderov1") return { id, cli: { talosconfig: paths.talosconfig, context: context.name, ...(await omniAuth(context, ctx)) }, state, context };
   const endpoints = await state.controlPlanes();
-  return { id: `workspace:${cluster}`, cli: { talosconfig: paths.talosconfig, context: context.name, endpoints }, state, context };
+  return { id, cli: { talosconfig: paths.talosconfig, context: context.name, endpoints }, state, context };
 }
 
 async function contextTarget(requested: string | undefined, ctx: ToolContext): Promise<LiveTarget> {
@@ -86,8 +87,9 @@ async function contextTarget(requested: string | undefined, ctx: ToolContext): P
   const context = info.contexts.find((candidate) => candidate.name === name);
   if (!context) throw new ToolError(`the talosconfig has no context '${name}'`, { field: "context" });
   const key = createHash("sha256").update(`${path}\0${name}`).digest("hex").slice(0, 16);
-  const state = new ClusterStateStore(join(ctx.config.stateDir, "clusters", `${name.replace(/[^A-Za-z0-9_.-]/g, "_")}-${key}.json`));
-  return { id: `context:${name}`, cli: { talosconfig: path, context: name, ...(await omniAuth(context, ctx)) }, state, context };
+  const id = `context:${name}`;
+  const state = ctx.state.ledger(id, join(ctx.config.stateDir, "clusters", `${name.replace(/[^A-Za-z0-9_.-]/g, "_")}-${key}.json`));
+  return { id, cli: { talosconfig: path, context: name, ...(await omniAuth(context, ctx)) }, state, context };
 }
 
 /**
