@@ -46,6 +46,8 @@ export interface Config {
   tools?: string[];
   disableTools: string[];
   auditLog?: string;
+  /** Rotate the audit log before it grows past this many bytes (0 = never). */
+  auditRotateBytes: number;
   /** Talos client configuration. */
   talosconfig?: string;
   context?: string;

@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import type { Config } from "./config-types.js";
+import { DEFAULT_AUDIT_ROTATE_BYTES } from "./audit/audit.js";
 import { DEFAULT_FACTORY_URL } from "./factory/client.js";
 import { ROLES } from "./server/roles.js";
 import { TOOLSETS, type Toolset } from "./server/tool-spec.js";
@@ -107,6 +108,7 @@ const fileSchema = z
     tools: csv,
     disableTools: csv,
     auditLog: z.string(),
+    auditRotateBytes: z.number().int().nonnegative(),
     talosconfig: z.string(),
     context: z.string(),
     allowedContexts: csv,
@@ -231,6 +233,7 @@ export function buildConfig({ flags, env, cwd, knownTools }: BuildConfigInput): 
     tools,
     disableTools,
     auditLog: path(str("audit-log") ?? file.auditLog),
+    auditRotateBytes: file.auditRotateBytes ?? DEFAULT_AUDIT_ROTATE_BYTES,
     talosconfig: path(str("talosconfig") ?? file.talosconfig),
     context: str("context") ?? file.context,
     allowedContexts: file.allowedContexts,

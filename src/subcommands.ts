@@ -7,5 +7,6 @@ export interface Subcommand {
 export const SUBCOMMANDS: Record<string, Subcommand> = {
   sim: { summary: "simulated Talos cluster: up | events | scenarios", run: async (argv) => (await import("./sim/index.js")).runSimCli(argv) },
   docs: { summary: "offline docs index: index | search", run: async (argv) => (await import("./docs/cli.js")).runDocsCli(argv) },
+  audit: { summary: "audit log: verify FILE… (hash chain)", run: async (argv) => (await import("./audit/cli.js")).runAuditCli(argv) },
   token: { summary: "HTTP bearer tokens: add | list", run: async (argv) => (await import("./transports/tokens.js")).runTokenCli(argv) },
 };

@@ -20,13 +20,13 @@ export interface StdioServer {
 }
 
 export async function startStdioServer(
-  options: { args?: string[]; env?: Record<string, string>; capabilities?: ClientCapabilities; workspace?: string } = {},
+  options: { args?: string[]; env?: Record<string, string>; capabilities?: ClientCapabilities; workspace?: string; auditLog?: string } = {},
 ): Promise<StdioServer> {
   if (!existsSync(CLI)) throw new Error("dist/ is missing: run `npm run build` first (npm test does it)");
   const root = mkdtempSync(join(tmpdir(), "talos-mcp-it-"));
   const workspace = options.workspace ?? join(root, "workspace");
   const stateDir = join(root, "state");
-  const auditLog = join(root, "audit.jsonl");
+  const auditLog = options.auditLog ?? join(root, "audit.jsonl");
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [CLI, "serve", "--workspace", workspace, "--state-dir", stateDir, "--audit-log", auditLog, "--log-level", "warn", ...(options.args ?? [])],
