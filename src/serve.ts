@@ -9,6 +9,7 @@ import { discoverBinary } from "./backends/binaries.js";
 import { isSupportedVersion } from "./backends/versions.js";
 import { readTalosconfig, resolveTalosconfigPath } from "./backends/talosconfig.js";
 import { createSessionServerFactory } from "./server/create-server.js";
+import { sweepStaleTemps } from "./fs/atomic.js";
 import { roleFromTalosRoles, type Role } from "./server/roles.js";
 import { startHttpServer } from "./transports/http.js";
 import { serveStdio } from "./transports/stdio.js";
@@ -60,6 +61,9 @@ export async function runServe(initial: Config, log: Logger): Promise<number> {
   await warnAboutBinaries(initial, log);
   const { config, sim } = await withSimulation(initial, log);
   try {
+    // A server killed mid-write (kill -9, OOM) leaves temp files; their final paths are intact.
+    const swept = await sweepStaleTemps([config.workspace, config.stateDir]);
+    if (swept.length > 0) log.warn({ removed: swept }, "removed temp files left by a server that stopped while writing");
     const role = await credentialRole(config, log);
     const factory = createSessionServerFactory(config, { credentialRole: role, sim });
     if (config.transport === "stdio") {

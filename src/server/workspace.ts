@@ -2,7 +2,7 @@
 // resolveInsideWorkspace (rule workspace-paths) and every write is atomic with owner-only mode.
 import { access, mkdir, mkdtemp, realpath, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { writeFileAtomic } from "../fs/atomic.js";
+import { SCRATCH_PARENT, scratchPrefix, writeFileAtomic } from "../fs/atomic.js";
 import { resolveInsideWorkspace } from "../policy/paths.js";
 import { PolicyDenied, ToolError } from "./errors.js";
 import type { Workspace } from "./tool-spec.js";
@@ -33,9 +33,9 @@ export async function openWorkspace(path: string): Promise<Workspace> {
       await mkdir(abs, { recursive: true, mode: 0o700 });
     },
     async withScratchDir(work) {
-      const parent = join(root, ".talos-mcp-tmp");
+      const parent = join(root, SCRATCH_PARENT);
       await mkdir(parent, { recursive: true, mode: 0o700 });
-      const dir = await mkdtemp(join(parent, "call-"));
+      const dir = await mkdtemp(join(parent, scratchPrefix()));
       try {
         return await work(dir);
       } finally {
