@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { EnvHttpProxyAgent, fetch as undiciFetch } from "undici";
+import { limitResponse } from "../net/limit-response.js";
 import { writeFileAtomic } from "../fs/atomic.js";
 import type { DocsResult } from "./offline.js";
 
@@ -35,6 +36,9 @@ export function parseSearchText(text: string): DocsResult[] {
   });
 }
 
+/** Far above a docs page or a search answer; an endless stream fails here, not in memory. */
+const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
+
 export class LiveDocs {
   private tools?: Promise<{ client: Client; search: string; filesystem?: string }>;
   private readonly memory = new Map<string, { at: number; value: unknown }>();
@@ -47,7 +51,7 @@ export class LiveDocs {
     this.fetch = (async (input: string | URL, init?: RequestInit) => {
       for (let attempt = 0; ; attempt += 1) {
         const signal = init?.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
-        const response = (await undiciFetch(input as string, { ...(init as object), signal, dispatcher } as never)) as unknown as Response;
+        const response = limitResponse((await undiciFetch(input as string, { ...(init as object), signal, dispatcher } as never)) as unknown as Response, MAX_ANSWER_BYTES, "the docs site");
         if (response.status !== 429 || attempt >= maxRetries) return response;
         const retryAfter = Number(response.headers.get("retry-after") ?? "1");
         await new Promise((resolve) => setTimeout(resolve, Math.min(10_000, (Number.isFinite(retryAfter) ? retryAfter : 1) * 1000)));

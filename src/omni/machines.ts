@@ -13,7 +13,7 @@ const stripPrefix = (address: string) => address.replace(/\/\d+$/, "");
 export function machinesFromJson(stdout: string): OmniMachines {
   const ids: string[] = [];
   const addresses: string[] = [];
-  for (const item of parseJsonStream(stdout) as { metadata?: { id?: string }; spec?: { managementaddress?: string; network?: { addresses?: string[] } | null } }[]) {
+  for (const item of parseJsonStream(stdout, "omnictl get machinestatus") as { metadata?: { id?: string }; spec?: { managementaddress?: string; network?: { addresses?: string[] } | null } }[]) {
     if (item.metadata?.id) ids.push(item.metadata.id);
     if (item.spec?.managementaddress) addresses.push(stripPrefix(item.spec.managementaddress));
     for (const address of item.spec?.network?.addresses ?? []) addresses.push(stripPrefix(address));

@@ -16,6 +16,7 @@ const faults = z
     slowMs: z.number().int().min(0).max(60_000).optional().describe("delay added to every answer"),
     etcdDown: z.boolean().optional().describe("the node's etcd member is down"),
     timeNotSynced: z.boolean().optional().describe("the node's clock is not synchronised"),
+    flapping: z.boolean().optional().describe("every other call that reaches the node fails as unreachable (a flapping link)"),
   })
   .strict();
 

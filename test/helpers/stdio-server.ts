@@ -11,6 +11,8 @@ export const CLI = join(REPO_ROOT, "dist/src/cli.js");
 
 export interface StdioServer {
   client: Client;
+  /** The server process. */
+  pid: number;
   workspace: string;
   stateDir: string;
   auditLog: string;
@@ -39,6 +41,7 @@ export async function startStdioServer(
   await client.connect(transport);
   return {
     client,
+    pid: transport.pid!,
     workspace,
     stateDir,
     auditLog,
