@@ -3,7 +3,7 @@
 // argv it is given. Both answer the version probe as the pinned build, and a private cache holds
 // the real command trees, so the server checks argv against the real CLI's commands and flags
 // and never walks a stub's --help into the shared cache.
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cacheDir, discoverBinary } from "../../src/backends/binaries.js";
@@ -13,19 +13,26 @@ import type { CliBinary } from "../../src/server/tool-spec.js";
 
 export const BINARIES: CliBinary[] = ["talosctl", "omnictl"];
 
-/** The pinned, real binary in the shared build cache. */
-export const realBinary = (binary: CliBinary) => join(cacheDir(), "bin", `${binary}-${PINNED[binary]}`);
+/** The shared build cache, as it was before a test pointed TALOS_MCP_CACHE elsewhere. */
+const SHARED_CACHE = cacheDir();
 
-/** A fresh cache directory holding the real command trees (set TALOS_MCP_CACHE to it). */
+/** The pinned, real binary in the shared build cache. */
+export const realBinary = (binary: CliBinary) => join(SHARED_CACHE, "bin", `${binary}-${PINNED[binary]}`);
+
+/**
+ * A fresh cache directory (set TALOS_MCP_CACHE to it) with copies of the real command trees, and
+ * the shared API definitions the simulators load.
+ */
 export async function privateCache(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), "talos-mcp-stub-cache-"));
   mkdirSync(join(dir, "command-tree"));
+  symlinkSync(join(SHARED_CACHE, "protos"), join(dir, "protos"));
   for (const binary of BINARIES) {
     const info = await discoverBinary(binary, { explicitPath: realBinary(binary) });
     if (!info) throw new Error(`${binary} is not built: run npm run clis`);
-    await readCommandTree(info, { cacheDir: cacheDir() });
+    await readCommandTree(info, { cacheDir: SHARED_CACHE });
     const name = `${binary}-${info.version}.json`;
-    copyFileSync(join(cacheDir(), "command-tree", name), join(dir, "command-tree", name));
+    copyFileSync(join(SHARED_CACHE, "command-tree", name), join(dir, "command-tree", name));
   }
   return dir;
 }
@@ -84,7 +91,7 @@ export function recordingStub(dir: string, binary: CliBinary, recordDir: string)
     path,
     `#!/bin/sh
 ${versionProbe(binary, PINNED[binary])}
-printf '%s\\0' "$PWD" "$#" "$@" > "$(mktemp '${recordDir}/call.XXXXXXXX')"
+printf '%s\\0' "$PWD" "$#" "$@" > '${recordDir}/call.'$$
 echo "recording stub: not a real ${binary}" >&2
 exit 1
 `,
