@@ -3,6 +3,7 @@
 // the test can wait for every process it started (talosctl, omnictl) to be gone after a kill.
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { CLI } from "./stdio-server.js";
+import { recordOutput } from "./test-run.js";
 
 export interface RawServerOptions {
   workspace: string;
@@ -35,7 +36,10 @@ export class RawServer {
   private constructor(readonly child: ChildProcessWithoutNullStreams) {
     child.stdout.setEncoding("utf8");
     child.stdout.on("data", (chunk: string) => this.onData(chunk));
-    child.stderr.on("data", (chunk: Buffer) => (this.stderr += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => {
+      this.stderr += chunk.toString();
+      recordOutput("server stderr", chunk.toString());
+    });
     child.on("exit", () => {
       for (const { reject } of this.pending.values()) reject(new Error("server exited"));
       this.pending.clear();
@@ -83,6 +87,7 @@ export class RawServer {
       return;
     }
     if (message.id === undefined || message.method) return;
+    if (message.result !== undefined) recordOutput("result", JSON.stringify(message.result));
     const pending = this.pending.get(message.id);
     if (!pending) return;
     this.pending.delete(message.id);

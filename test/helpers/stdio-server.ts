@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { ClientCapabilities } from "@modelcontextprotocol/sdk/types.js";
+import { recordOutput } from "./test-run.js";
 
 export const REPO_ROOT = resolve(import.meta.dirname, "../..");
 export const CLI = join(REPO_ROOT, "dist/src/cli.js");
@@ -36,7 +37,10 @@ export async function startStdioServer(
     stderr: "pipe",
   });
   let stderr = "";
-  transport.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  transport.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+    recordOutput("server stderr", chunk.toString());
+  });
   const client = new Client({ name: "talos-mcp-tests", version: "1.0.0" }, { capabilities: options.capabilities ?? {} });
   await client.connect(transport);
   return {

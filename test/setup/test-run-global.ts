@@ -1,0 +1,25 @@
+// Global setup: one run directory per `vitest run`, shared by every project and worker through
+// the environment; the suite's temp files go under it (TMPDIR) so the secrets scan can find the
+// key material they hold and the audit logs the servers wrote. Removed at the end when the scan
+// ran and passed; kept (and named) otherwise.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { RUN_ENV } from "../helpers/test-run.js";
+
+export const SCAN_PASSED = "scan-passed";
+
+export default function setup(): () => void {
+  // Root config and each project run this; the first one makes the directory.
+  if (!process.env[RUN_ENV]) {
+    const run = mkdtempSync(join(tmpdir(), "talos-mcp-test-run-"));
+    mkdirSync(join(run, "tmp"));
+    process.env[RUN_ENV] = run;
+    process.env.TMPDIR = join(run, "tmp");
+  }
+  const run = process.env[RUN_ENV]!;
+  return () => {
+    if (!existsSync(run)) return;
+    if (existsSync(join(run, SCAN_PASSED))) rmSync(run, { recursive: true, force: true });
+  };
+}
