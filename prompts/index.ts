@@ -1,5 +1,5 @@
 // Loads the workflow prompts (one Markdown file per workflow, YAML frontmatter: name, title,
-// description, arguments) and registers them. `{{arg}}` placeholders are filled from arguments;
+// description, tools, arguments) and registers the ones whose tools the session can use. `{{arg}}` placeholders are filled from arguments;
 // arguments whose values are knowable (workspace clusters and templates, Talos versions, contexts
 // and nodes) get completion.
 import { existsSync, readdirSync, readFileSync, type Dirent } from "node:fs";
@@ -23,6 +23,8 @@ export interface WorkflowPrompt {
   name: string;
   title: string;
   description: string;
+  /** The tools the workflow needs; the prompt is offered only to sessions that see all of them. */
+  tools: string[];
   arguments: PromptArgument[];
   body: string;
 }
@@ -49,12 +51,16 @@ export function parsePrompt(file: string, text: string): WorkflowPrompt {
   const match = /^---\r?\n([\s\S]*?)\r?\n---\r?\n([\s\S]*)$/.exec(text);
   if (!match) throw new PromptError(`${file}: missing YAML frontmatter (--- name, title, description, arguments ---)`);
   const meta = (parseYaml(match[1]!) ?? {}) as Record<string, unknown>;
-  const unknownKeys = Object.keys(meta).filter((key) => !["name", "title", "description", "arguments"].includes(key));
+  const unknownKeys = Object.keys(meta).filter((key) => !["name", "title", "description", "tools", "arguments"].includes(key));
   if (unknownKeys.length > 0) throw new PromptError(`${file}: unknown frontmatter field(s) ${unknownKeys.join(", ")}`);
   for (const field of ["name", "title", "description"] as const) {
     if (typeof meta[field] !== "string" || meta[field] === "") throw new PromptError(`${file}: frontmatter field '${field}' is required`);
   }
   if (!NAME.test(meta.name as string)) throw new PromptError(`${file}: name '${meta.name}' must be kebab-case`);
+  const tools = meta.tools;
+  if (!Array.isArray(tools) || tools.length === 0 || !tools.every((tool) => typeof tool === "string" && NAME.test(tool))) {
+    throw new PromptError(`${file}: 'tools' must list the tools the workflow needs (kebab-case names), e.g. [gen-config, apply]`);
+  }
   const rawArgs = meta.arguments ?? [];
   if (!Array.isArray(rawArgs)) throw new PromptError(`${file}: 'arguments' must be a list of {name, description, required}`);
   const args = rawArgs.map((arg: Record<string, unknown>, index): PromptArgument => {
@@ -67,7 +73,7 @@ export function parsePrompt(file: string, text: string): WorkflowPrompt {
   const declared = new Set(args.map((a) => a.name));
   const undeclared = [...body.matchAll(PLACEHOLDER)].map((m) => m[1]!).filter((name) => !declared.has(name));
   if (undeclared.length > 0) throw new PromptError(`${file}: placeholder(s) {{${[...new Set(undeclared)].join("}}, {{")}}} have no argument`);
-  return { name: meta.name as string, title: meta.title as string, description: meta.description as string, arguments: args, body };
+  return { name: meta.name as string, title: meta.title as string, description: meta.description as string, tools: tools as string[], arguments: args, body };
 }
 
 /**
@@ -159,8 +165,13 @@ export function completerFor(argument: string, workspaceRoot: string, completion
   }
 }
 
-export function registerPrompts(server: McpServer, deps: { config: Config; workspaceRoot: string; completions?: PromptCompletions }): void {
-  for (const prompt of loadPrompts()) {
+export function registerPrompts(
+  server: McpServer,
+  deps: { config: Config; workspaceRoot: string; completions?: PromptCompletions; toolVisible?: (name: string) => boolean },
+): void {
+  const toolVisible = deps.toolVisible ?? (() => true);
+  // A workflow the session cannot run is not offered, and neither are its completions.
+  for (const prompt of loadPrompts().filter((candidate) => candidate.tools.every(toolVisible))) {
     const shape = Object.fromEntries(
       prompt.arguments.map((arg) => {
         const base = arg.required ? z.string().describe(arg.description) : z.string().optional().describe(arg.description);

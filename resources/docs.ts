@@ -3,6 +3,9 @@ import { ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { DEFAULT_DOCS_VERSION, docsService } from "../src/docs/service.js";
 import type { RegisterResources } from "../src/server/resource-types.js";
+import { frameUntrusted, untrustedMeta } from "../src/server/untrusted.js";
+
+const DOCS_SOURCE = "documentation pages";
 
 /** A docs page path: letters, digits, '.', '_', '-' and '/', never '.' or '..' segments. */
 export function docsPagePath(raw: string): string | undefined {
@@ -30,7 +33,7 @@ export const registerDocsResources: RegisterResources = (server, deps) => {
       const query = decodeURIComponent(String(variables.query)).trim();
       if (!query || query.length > 500) throw new McpError(ErrorCode.InvalidParams, "query must be 1-500 characters");
       const outcome = await docs().search({ query, version: String(variables.version), limit: 8 });
-      return { contents: [{ uri: uri.href, mimeType: "application/json", text: JSON.stringify(outcome, null, 2) }] };
+      return { contents: [{ uri: uri.href, mimeType: "application/json", text: JSON.stringify(outcome, null, 2), _meta: untrustedMeta(DOCS_SOURCE) }] };
     },
   );
   server.registerResource(
@@ -43,7 +46,7 @@ export const registerDocsResources: RegisterResources = (server, deps) => {
       const page = await docs().page(path).catch((error: Error) => {
         throw new McpError(ErrorCode.InvalidParams, error.message);
       });
-      return { contents: [{ uri: uri.href, mimeType: "text/markdown", text: `<!-- ${page.url} -->\n${page.markdown}` }] };
+      return { contents: [{ uri: uri.href, mimeType: "text/markdown", text: frameUntrusted(`${DOCS_SOURCE} (${page.url})`, page.markdown), _meta: untrustedMeta(DOCS_SOURCE) }] };
     },
   );
 };

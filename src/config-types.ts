@@ -24,6 +24,8 @@ export interface HttpConfig {
   /** Concurrent tool calls per token. */
   maxConcurrentCalls: number;
   maxSessions: number;
+  /** Open sessions per token, across /mcp and /sse. */
+  maxSessionsPerToken: number;
   /** Idle session expiry, ms. */
   sessionIdleMs: number;
   /** Per-request timeout, ms. */

@@ -6,7 +6,8 @@ import { z } from "zod";
 import { PolicyDenied, ToolError } from "../src/server/errors.js";
 import { cliMessage } from "../src/server/cli-errors.js";
 import { defineTool, type ToolContext } from "../src/server/tool-spec.js";
-import { assertNotOmniManaged, controlPlaneNodes, etcdIsUp, etcdServiceEvidence, machineType } from "../src/talos/live-checks.js";
+import { describeMachine, describeTarget } from "../src/talos/identity.js";
+import { assertNotOmniManaged, controlPlaneMachines, etcdIsUp, machineEtcdEvidence, machineType } from "../src/talos/live-checks.js";
 import { nodeList, requireEndpoints, resolveTarget, targetFields, type LiveTarget } from "../src/talos/targets.js";
 
 const input = z.object({ ...targetFields, nodes: nodeList(1).describe("The ONE control-plane node to bootstrap.") }).strict();
@@ -22,21 +23,23 @@ export async function assertNeverBootstrapped(ctx: ToolContext, target: LiveTarg
   }
   const type = await machineType(ctx, target, node);
   if (type === "worker") throw new PolicyDenied("bootstrap-once", `${node} is a worker; bootstrap runs on a control-plane node`, "pick a control-plane node");
-  const controlPlanes = await controlPlaneNodes(ctx, target, node);
-  const evidence = await etcdServiceEvidence(ctx, target, [...new Set([node, ...controlPlanes])]);
-  const running = evidence.filter(etcdIsUp);
+  // Machines, not names: a control plane listed under two names is checked (and counted) once.
+  const { self, machines } = await controlPlaneMachines(ctx, target, node);
+  const evidence = await machineEtcdEvidence(ctx, target, machines);
+  const running = evidence.filter((item) => item.up);
   if (running.length > 0) {
+    const up = (item: (typeof evidence)[number]) => item.answers.find(etcdIsUp)!;
     throw new PolicyDenied(
       "bootstrap-once",
-      `etcd already runs on ${running.map((e) => `${e.node} (STATE ${e.state}, HEALTH ${e.health})`).join(", ")}: the cluster is bootstrapped${running.some((e) => e.node !== node) ? `; bootstrapping ${node} would start a second, split etcd cluster` : ""}`,
+      `etcd already runs on ${running.map((item) => `${describeMachine(item.machine)} (STATE ${up(item).state}, HEALTH ${up(item).health})`).join(", ")}: the cluster is bootstrapped${running.some((item) => item.machine !== self) ? `; bootstrapping ${describeTarget(node, self)} would start a second, split etcd cluster` : ""}`,
       "do not bootstrap again; check etcd-status and health",
     );
   }
-  const unknown = evidence.filter((e) => e.error !== undefined);
+  const unknown = evidence.filter((item) => item.answers.every((answer) => answer.error !== undefined));
   if (unknown.length > 0) {
     throw new PolicyDenied(
       "bootstrap-once",
-      `cannot verify etcd on ${unknown.map((e) => `${e.node} (${e.error})`).join(", ")}; bootstrap needs every control-plane node checked`,
+      `cannot verify etcd on ${unknown.map((item) => `${describeMachine(item.machine)} (${item.answers[0]?.error ?? "no answer"})`).join(", ")}; bootstrap needs every control-plane node checked`,
       "make those nodes reachable (or correct the node list), then try once",
     );
   }

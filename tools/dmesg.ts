@@ -1,6 +1,7 @@
 // dmesg: the kernel log of one node (talosctl dmesg), last N lines.
 import { z } from "zod";
 import { defineTool } from "../src/server/tool-spec.js";
+import { untrustedLines, untrustedLinesSchema } from "../src/server/untrusted.js";
 import { talos } from "../src/talos/live.js";
 import { nodeList, requireEndpoints, resolveTarget, targetFields } from "../src/talos/targets.js";
 
@@ -12,6 +13,7 @@ export default defineTool({
   risk: "read",
   minRole: "reader",
   openWorld: true,
+  untrustedSource: "the node's kernel log (talosctl dmesg)",
   idempotent: true,
   rules: ["no-ssh"],
   input: z
@@ -22,7 +24,7 @@ export default defineTool({
       grep: z.string().max(200).optional().describe("Only lines containing this text (case-insensitive)."),
     })
     .strict(),
-  output: z.object({ node: z.string(), lines: z.array(z.string()), totalLines: z.number(), truncated: z.boolean() }),
+  output: z.object({ node: z.string(), log: untrustedLinesSchema, totalLines: z.number(), truncated: z.boolean() }),
   async run(args, ctx) {
     const target = await resolveTarget(args, ctx);
     requireEndpoints(target);
@@ -30,7 +32,7 @@ export default defineTool({
     const needle = args.grep?.toLowerCase();
     const all = result.stdout.split("\n").filter((line) => line !== "" && (!needle || line.toLowerCase().includes(needle)));
     const lines = all.slice(-args.tail);
-    const structured = { node: args.nodes[0]!, lines, totalLines: all.length, truncated: result.truncated || all.length > lines.length };
+    const structured = { node: args.nodes[0]!, log: untrustedLines(`kernel log of ${args.nodes[0]!}`, lines), totalLines: all.length, truncated: result.truncated || all.length > lines.length };
     return { structured, text: lines.join("\n") || "(no matching lines)" };
   },
 });

@@ -32,6 +32,7 @@ export default defineTool({
   risk: "read",
   minRole: "none",
   openWorld: true,
+  untrustedSource: "documentation pages (docs search)",
   idempotent: true,
   rules: ["real-commands-only"],
   timeoutMs: 30_000,

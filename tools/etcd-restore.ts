@@ -6,7 +6,8 @@ import { PolicyDenied } from "../src/server/errors.js";
 import { requireSuccess } from "../src/server/cli-errors.js";
 import { workspacePath } from "../src/server/schemas.js";
 import { defineTool } from "../src/server/tool-spec.js";
-import { assertNotOmniManaged, controlPlaneNodes, etcdIsUp, etcdServiceEvidence } from "../src/talos/live-checks.js";
+import { describeMachine } from "../src/talos/identity.js";
+import { assertNotOmniManaged, controlPlaneMachines, machineEtcdEvidence } from "../src/talos/live-checks.js";
 import { nodeList, requireEndpoints, resolveTarget, targetFields } from "../src/talos/targets.js";
 
 export default defineTool({
@@ -33,12 +34,12 @@ export default defineTool({
     requireEndpoints(target);
     await ctx.workspace.resolve(args.snapshot, "snapshot");
     const node = args.nodes[0]!;
-    const evidence = await etcdServiceEvidence(ctx, target, [...new Set([node, ...(await controlPlaneNodes(ctx, target, node))])]);
-    const healthy = evidence.filter(etcdIsUp);
+    const { machines } = await controlPlaneMachines(ctx, target, node);
+    const healthy = (await machineEtcdEvidence(ctx, target, machines)).filter((item) => item.up);
     if (healthy.length > 0) {
       throw new PolicyDenied(
         "bootstrap-once",
-        `etcd is healthy on ${healthy.map((e) => e.node).join(", ")}: a restore would fork the cluster's state`,
+        `etcd is healthy on ${healthy.map((item) => describeMachine(item.machine)).join(", ")}: a restore would fork the cluster's state`,
         "restore only after losing etcd quorum for good (every control-plane etcd down or reset); use etcd-status to check",
       );
     }

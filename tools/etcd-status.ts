@@ -13,6 +13,7 @@ export default defineTool({
   risk: "read",
   minRole: "reader",
   openWorld: true,
+  untrustedSource: "etcd state the nodes report (talosctl etcd)",
   idempotent: true,
   rules: ["quorum"],
   input: z.object({ ...targetFields, nodes: nodeList(9).describe("Control-plane nodes to ask.") }).strict(),

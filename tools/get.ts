@@ -17,6 +17,7 @@ export default defineTool({
   risk: "read",
   minRole: "reader",
   openWorld: true,
+  untrustedSource: "resources the nodes report (talosctl get)",
   idempotent: true,
   rules: ["role-ceiling"],
   input: z

@@ -14,6 +14,7 @@ export default defineTool({
   risk: "read",
   minRole: "reader",
   openWorld: true,
+  untrustedSource: "talosctl health output",
   idempotent: true,
   rules: [],
   timeoutMs: 11 * 60_000,

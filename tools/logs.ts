@@ -1,6 +1,7 @@
 // logs: the tail of a Talos service's log on one node (talosctl logs) — never SSH.
 import { z } from "zod";
 import { defineTool } from "../src/server/tool-spec.js";
+import { untrustedLines, untrustedLinesSchema } from "../src/server/untrusted.js";
 import { talos } from "../src/talos/live.js";
 import { nodeList, requireEndpoints, resolveTarget, targetFields } from "../src/talos/targets.js";
 
@@ -12,6 +13,7 @@ export default defineTool({
   risk: "read",
   minRole: "reader",
   openWorld: true,
+  untrustedSource: "node logs (talosctl logs)",
   idempotent: true,
   rules: ["no-ssh"],
   input: z
@@ -23,13 +25,13 @@ export default defineTool({
       kubernetes: z.boolean().optional().describe("Read a container from the k8s.io namespace instead of a Talos service."),
     })
     .strict(),
-  output: z.object({ node: z.string(), service: z.string(), lines: z.array(z.string()), truncated: z.boolean() }),
+  output: z.object({ node: z.string(), service: z.string(), log: untrustedLinesSchema, truncated: z.boolean() }),
   async run(args, ctx) {
     const target = await resolveTarget(args, ctx);
     requireEndpoints(target);
     const result = await talos(ctx, target, ["logs", args.service, `--tail=${args.tail}`, ...(args.kubernetes ? ["--kubernetes"] : [])], args.nodes, `talosctl logs ${args.service}`);
     const lines = result.stdout.split("\n").filter((line) => line !== "");
-    const structured = { node: args.nodes[0]!, service: args.service, lines, truncated: result.truncated };
+    const structured = { node: args.nodes[0]!, service: args.service, log: untrustedLines(`${args.service} log of ${args.nodes[0]!}`, lines), truncated: result.truncated };
     return { structured, text: lines.join("\n") || "(no log lines)" };
   },
 });

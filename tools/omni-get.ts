@@ -16,6 +16,7 @@ export default defineTool({
   risk: "read",
   minRole: "reader",
   openWorld: true,
+  untrustedSource: "Omni resources (omnictl get)",
   idempotent: true,
   rules: [],
   input: z

@@ -13,6 +13,7 @@ export default defineTool({
   risk: "read",
   minRole: "reader",
   openWorld: true,
+  untrustedSource: "service states the nodes report (talosctl service)",
   idempotent: true,
   rules: ["no-cert-systemd-changes"],
   input: z

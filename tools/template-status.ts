@@ -21,6 +21,7 @@ export default defineTool({
   risk: "read",
   minRole: "reader",
   openWorld: true,
+  untrustedSource: "Omni cluster status (omnictl cluster template status)",
   idempotent: true,
   rules: ["workspace-paths"],
   timeoutMs: 35 * 60_000,

@@ -20,6 +20,7 @@ export default defineTool({
   risk: "read",
   minRole: "none",
   openWorld: false,
+  untrustedSource: "omnictl cluster template validate output",
   idempotent: true,
   rules: ["omni-reconcile", "workspace-paths"],
   input: z

@@ -16,6 +16,7 @@ export default defineTool({
   risk: "read",
   minRole: "none",
   openWorld: false,
+  untrustedSource: "talosctl validate output",
   idempotent: true,
   rules: ["workspace-paths", "argv-guard"],
   input: z

@@ -13,6 +13,7 @@ export default defineTool({
   risk: "read",
   minRole: "reader",
   openWorld: true,
+  untrustedSource: "versions the nodes report (talosctl version)",
   idempotent: true,
   rules: [],
   input: z.object({ ...targetFields, nodes: nodeList(50) }).strict(),

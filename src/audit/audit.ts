@@ -10,7 +10,7 @@
 // every line is written with one synchronous call, so concurrent calls cannot interleave or fork it.
 import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, statSync, existsSync, writeSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
-import { redactText, redactValue } from "../exec/redact.js";
+import { redactLines, redactText, redactValue } from "../exec/redact.js";
 import { GENESIS, headOf, RECOVER_KIND, ROTATE_KIND, sealLine } from "./chain.js";
 
 export interface AuditEntry {
@@ -226,7 +226,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       const safe: AuditEntry = {
         ...entry,
         args: capStrings(redactValue(entry.args)),
-        argv: entry.argv.map((argv) => argv.map(redactText)),
+        argv: entry.argv.map(redactLines),
         message: entry.message === undefined ? undefined : (capStrings(redactText(entry.message)) as string),
       };
       ring.push(safe);

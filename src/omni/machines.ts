@@ -1,7 +1,7 @@
 // The third test of rule omni-reconcile: do the nodes of a talosctl write appear in Omni's machine
 // list? Asked only when an Omni is configured (a service-account key and a URL); Omni's
-// MachineStatus resources carry each machine's UUID, its SideroLink address and the addresses its
-// interfaces report (the ones a talosconfig would name).
+// MachineStatus resources carry each machine's UUID, its SideroLink address, the addresses its
+// interfaces report (the ones a talosconfig would name) and its hostname.
 import type { ToolContext } from "../server/tool-spec.js";
 import { parseJsonStream } from "../talos/outputs.js";
 import type { OmniMachines } from "./managed.js";
@@ -13,12 +13,14 @@ const stripPrefix = (address: string) => address.replace(/\/\d+$/, "");
 export function machinesFromJson(stdout: string): OmniMachines {
   const ids: string[] = [];
   const addresses: string[] = [];
-  for (const item of parseJsonStream(stdout, "omnictl get machinestatus") as { metadata?: { id?: string }; spec?: { managementaddress?: string; network?: { addresses?: string[] } | null } }[]) {
+  const hostnames: string[] = [];
+  for (const item of parseJsonStream(stdout, "omnictl get machinestatus") as { metadata?: { id?: string }; spec?: { managementaddress?: string; network?: { hostname?: string; addresses?: string[] } | null } }[]) {
     if (item.metadata?.id) ids.push(item.metadata.id);
+    if (item.spec?.network?.hostname) hostnames.push(item.spec.network.hostname);
     if (item.spec?.managementaddress) addresses.push(stripPrefix(item.spec.managementaddress));
     for (const address of item.spec?.network?.addresses ?? []) addresses.push(stripPrefix(address));
   }
-  return { ids, addresses };
+  return { ids, addresses, hostnames };
 }
 
 export type OmniMachineLookup = { machines: OmniMachines } | { unavailable: string };

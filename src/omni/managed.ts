@@ -12,6 +12,7 @@ export interface ContextFacts {
 export interface OmniMachines {
   addresses: string[];
   ids: string[];
+  hostnames: string[];
 }
 
 function omniEndpointReason(endpoint: string): string | undefined {
@@ -28,7 +29,7 @@ export function omniManagedReason(context: ContextFacts, omniMachines?: OmniMach
     if (reason) return reason;
   }
   if (context.omni) return "its talosconfig context points at Omni";
-  const known = new Set([...(omniMachines?.addresses ?? []), ...(omniMachines?.ids ?? [])].map((value) => value.toLowerCase()));
+  const known = new Set([...(omniMachines?.addresses ?? []), ...(omniMachines?.ids ?? []), ...(omniMachines?.hostnames ?? [])].map((value) => value.toLowerCase()));
   const listed = (context.nodes ?? []).filter((node) => known.has(node.toLowerCase()));
   if (listed.length) return `Omni lists ${listed.join(", ")} among its machines`;
   return undefined;

@@ -1,6 +1,6 @@
 // Call-time policy: the static checks every call passes before any preflight. Rules as data —
 // each check is an entry with its rule id — so adding one is an entry plus its tests.
-import { roleAllows, type RequiredRole, type Role } from "../server/roles.js";
+import { requiredRole, roleAllows, type RequiredRole, type Role } from "../server/roles.js";
 import type { Risk } from "../server/tool-spec.js";
 import type { RuleId } from "./rule-ids.js";
 import { ruleById } from "./rules.js";
@@ -25,10 +25,12 @@ interface CallCheck {
 const CALL_CHECKS: readonly CallCheck[] = [
   {
     rule: "role-ceiling",
-    deny: (f) =>
-      roleAllows(f.effectiveRole, f.minRole)
+    deny: (f) => {
+      const needed = requiredRole(f);
+      return roleAllows(f.effectiveRole, needed)
         ? undefined
-        : { reason: `${f.tool} needs role ${f.minRole}; this session's role is ${f.effectiveRole}`, fix: "use a read tool, or a credential/token with the needed role" },
+        : { reason: `${f.tool} needs role ${needed} (a ${f.risk} tool); this session's role is ${f.effectiveRole}`, fix: "use a read tool, or a credential/token with the needed role" };
+    },
   },
   {
     rule: "role-ceiling",

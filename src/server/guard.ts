@@ -22,6 +22,7 @@ import type { PlanTokenStore } from "./plan-tokens.js";
 import { isMutation } from "./registry.js";
 import type { Role } from "./roles.js";
 import type { Toolchain } from "./toolchain.js";
+import { frameUntrusted, untrustedMeta } from "./untrusted.js";
 import type {
   AnyToolSpec,
   Caller,
@@ -282,10 +283,12 @@ export async function guardedCall(
       if (!valid.success) throw new Error(`tool ${spec.name} returned output that does not match its schema: ${describeInputIssues(valid.error.issues)}`);
     }
     audit("allowed", checkedRules, [consentVia ? `consent: ${consentVia}` : undefined, reveal ? "revealed unredacted output" : undefined].filter(Boolean).join("; ") || undefined);
-    const text = outcome.text ?? JSON.stringify(structured, null, 2);
+    const raw = outcome.text ?? JSON.stringify(structured, null, 2);
+    const text = capText(reveal ? raw : redactText(raw));
     return {
-      content: [{ type: "text", text: capText(reveal ? text : redactText(text)) }],
+      content: [{ type: "text", text: spec.untrustedSource ? frameUntrusted(spec.untrustedSource, text) : text }],
       ...(structured !== undefined ? { structuredContent: structured } : {}),
+      ...(spec.untrustedSource ? { _meta: untrustedMeta(spec.untrustedSource) } : {}),
     };
   } catch (error) {
     if (error instanceof PolicyDenied) {
@@ -303,7 +306,8 @@ export async function guardedCall(
     if (error instanceof ToolError) {
       audit("error", checkedRules, error.message);
       const { next, cliMessage } = error.details;
-      return textResult([error.message, cliMessage ? `CLI said: ${cliMessage}` : undefined, next ? `Next: ${next}` : undefined].filter(Boolean).join("\n"), true);
+      const cliOutput = cliMessage ? frameUntrusted("the CLI's own output", `CLI said: ${cliMessage}`) : undefined;
+      return textResult([error.message, cliOutput, next ? `Next: ${next}` : undefined].filter(Boolean).join("\n"), true, cliMessage ? untrustedMeta("the CLI's own output") : undefined);
     }
     const message = controller.signal.aborted ? "the call was cancelled; any child process was stopped" : (error as Error).message;
     audit("error", checkedRules, message);

@@ -1,9 +1,11 @@
 // Which tools a session sees. Filters apply in a fixed order — toolsets → tools → disable-tools →
-// role ceiling → read-only — and read-only always wins. A tool that is filtered out is neither
-// listed nor callable (the guard looks tools up in the filtered list only).
+// role ceiling (the role the tool's risk implies, or its Talos role if higher) → read-only — and
+// read-only always wins. A tool that is filtered out is neither listed nor callable (the guard
+// looks tools up in the filtered list only). Resources follow the toolset filters
+// (resources/index.ts); prompts are listed only when every tool they need is.
 import type { Config } from "../config-types.js";
-import { roleAllows, type Role } from "./roles.js";
-import type { AnyToolSpec, Caller, Risk } from "./tool-spec.js";
+import { requiredRole, roleAllows, type Role } from "./roles.js";
+import type { AnyToolSpec, Caller, Risk, Toolset } from "./tool-spec.js";
 
 /** Risks that change a live cluster or Omni and therefore need consent. */
 export const MUTATING_RISKS: readonly Risk[] = ["mutate", "destructive", "irreversible"];
@@ -20,13 +22,17 @@ export interface FilterInput {
 
 export type FilterStage = "toolsets" | "tools" | "disable-tools" | "role-ceiling" | "read-only";
 
+/** Whether the server's and the caller's toolsets both include `toolset`. */
+export function toolsetEnabled(toolset: Toolset, { config, caller }: Pick<FilterInput, "config" | "caller">): boolean {
+  return (!config.toolsets || config.toolsets.includes(toolset)) && (!caller.toolsets || caller.toolsets.includes(toolset));
+}
+
 /** Why a tool is hidden, or undefined when it is visible. */
 export function hiddenBy(spec: AnyToolSpec, { config, caller, effectiveRole }: FilterInput): FilterStage | undefined {
-  if (config.toolsets && !config.toolsets.includes(spec.toolset)) return "toolsets";
-  if (caller.toolsets && !caller.toolsets.includes(spec.toolset)) return "toolsets";
+  if (!toolsetEnabled(spec.toolset, { config, caller })) return "toolsets";
   if (config.tools && !config.tools.includes(spec.name)) return "tools";
   if (config.disableTools.includes(spec.name)) return "disable-tools";
-  if (!roleAllows(effectiveRole, spec.minRole)) return "role-ceiling";
+  if (!roleAllows(effectiveRole, requiredRole(spec))) return "role-ceiling";
   if (config.readOnly && spec.risk !== "read") return "read-only";
   return undefined;
 }

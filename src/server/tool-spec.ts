@@ -169,6 +169,12 @@ export interface ToolSpec<S extends z.ZodObject = z.ZodObject, O extends Record<
   input: S;
   /** For reads: the shape of `structuredContent`. */
   output?: z.ZodObject;
+  /**
+   * Where the text this tool returns comes from when the server does not control it (node logs,
+   * resources nodes report, docs pages, CLI output). Set, the guard marks the result as untrusted
+   * data (`_meta`) and frames its text copy, so the model reads it as data, never as instructions.
+   */
+  untrustedSource?: string;
   /** Child-process timeout for this tool (default from config). */
   timeoutMs?: number;
   /**

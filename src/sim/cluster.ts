@@ -1,7 +1,7 @@
 // The simulated machines and their etcd, as plain state with the transitions real Talos goes
 // through: maintenance → (apply-config) installed → (bootstrap, or joining a bootstrapped etcd)
 // running; reset goes back to maintenance. Every API call and state change is recorded.
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { EventLog, type SimEvent } from "./events.js";
 import { boltDatabase, etcdKeyValue, revisionKey } from "./bbolt.js";
 import type { Scenario, ScenarioNode } from "./scenario.js";
@@ -12,7 +12,14 @@ export type EtcdState = "none" | "waiting" | "running" | "down";
 
 export interface SimNode {
   name: string;
+  /** The address the node is reached at (its Talos API listens there). */
   address: string;
+  /** A second address (another interface), as real nodes have: reported, routed by the endpoint, not listened on. */
+  secondaryAddress: string;
+  /** Cluster identity (Identities.cluster.talos.dev nodeId): random, kept across reboots, new after a wipe. */
+  nodeId: string;
+  /** SMBIOS system UUID (SystemInformation): the hardware's, never changes. */
+  uuid: string;
   /** Declared by the scenario; the applied config decides once installed. */
   plannedRole: "controlplane" | "worker";
   role?: "controlplane" | "worker";
@@ -33,6 +40,21 @@ export interface SimNode {
   dmesg: string[];
 }
 
+/**
+ * A node's second address: the same host part on a private network (127.A.B.L → 10.A.B.L), so it is
+ * unique within the simulated cluster and never collides with a loopback listener.
+ */
+export function secondaryAddressOf(address: string): string {
+  const [, ...rest] = address.split(".");
+  return ["10", ...rest].join(".");
+}
+
+/** A node id in the shape Talos generates (base62, 43 characters). */
+function newNodeId(): string {
+  const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  return [...randomBytes(43)].map((byte) => alphabet[byte % alphabet.length]).join("");
+}
+
 export class SimCluster {
   readonly nodes: SimNode[];
 
@@ -51,6 +73,9 @@ export class SimCluster {
     this.nodes = scenario.nodes.map((n) => ({
       name: n.name,
       address: n.address,
+      secondaryAddress: secondaryAddressOf(n.address),
+      nodeId: newNodeId(),
+      uuid: randomUUID(),
       plannedRole: n.role,
       stage: "maintenance",
       talosVersion: scenario.talosVersion,
@@ -62,8 +87,9 @@ export class SimCluster {
     for (const node of this.nodes) this.kernelLog(node, `Linux version 6.18.0-talos, Talos ${scenario.talosVersion}`);
   }
 
+  /** The node a target names: its address, its second address or its hostname (as apid resolves them). */
   byAddress(address: string): SimNode | undefined {
-    return this.nodes.find((node) => node.address === address || node.name === address);
+    return this.nodes.find((node) => node.address === address || node.secondaryAddress === address || node.name === address);
   }
 
   get events(): SimEvent[] {
@@ -148,6 +174,7 @@ export class SimCluster {
     node.etcd = "none";
     node.etcdCluster = undefined;
     node.etcdMemberId = undefined;
+    node.nodeId = newNodeId();
     node.bootedAt = new Date();
     node.dmesg = [];
     this.etcdRevision += 1;

@@ -56,7 +56,7 @@ export const KINDS: ResourceKind[] = [
         : Object.fromEntries(
             cluster.peersOf(node).map((peer) => [
               peer.name,
-              { nodeId: peer.name, addresses: [peer.address], hostname: peer.name, machineType: peer.role, operatingSystem: `Talos (${peer.talosVersion})` },
+              { nodeId: peer.nodeId, addresses: [peer.address, peer.secondaryAddress], hostname: peer.name, machineType: peer.role, operatingSystem: `Talos (${peer.talosVersion})` },
             ]),
           ),
   },
@@ -89,6 +89,35 @@ export const KINDS: ResourceKind[] = [
       { name: "Domainname", jsonPath: "{.domainname}" },
     ],
     list: (node) => ({ hostname: { hostname: node.name, domainname: "" } }),
+  },
+  {
+    type: "NodeAddresses.net.talos.dev",
+    namespace: "network",
+    printColumns: [{ name: "Addresses", jsonPath: "{.addresses}" }],
+    list: (node) => ({
+      accumulative: { addresses: [`${node.address}/24`, `${node.secondaryAddress}/24`] },
+      current: { addresses: [`${node.address}/24`, `${node.secondaryAddress}/24`] },
+      default: { addresses: [`${node.address}/24`] },
+      routed: { addresses: [`${node.address}/24`, `${node.secondaryAddress}/24`] },
+    }),
+  },
+  {
+    type: "Identities.cluster.talos.dev",
+    namespace: "cluster",
+    printColumns: [{ name: "ID", jsonPath: "{.nodeId}" }],
+    // The identity lives on the STATE partition: none in maintenance mode.
+    list: (node) => (node.stage === "maintenance" ? {} : { local: { nodeId: node.nodeId } }),
+  },
+  {
+    type: "SystemInformations.hardware.talos.dev",
+    namespace: "hardware",
+    aliases: ["systeminformation"],
+    printColumns: [
+      { name: "Manufacturer", jsonPath: "{.manufacturer}" },
+      { name: "ProductName", jsonPath: "{.productName}" },
+      { name: "UUID", jsonPath: "{.uuid}" },
+    ],
+    list: (node) => ({ systeminformation: { manufacturer: "Talos simulator", productName: "simulated machine", uuid: node.uuid } }),
   },
   {
     type: "MachineConfigs.config.talos.dev",

@@ -1,19 +1,24 @@
 // Live facts the rules need before a mutation runs: a node's machine type and Talos version, the
-// etcd service on every control-plane node (bootstrap-once), etcd membership (quorum), and
-// whether Omni manages the cluster (omni-reconcile). Every check reads through the guarded CLI
-// runner, so it is audited like any other call, and a node that cannot be checked blocks the
-// mutation rather than being assumed safe.
+// etcd service on every control-plane machine (bootstrap-once), etcd membership (quorum), and
+// whether Omni manages the cluster (omni-reconcile). Nodes are resolved to machine identities
+// first (identity.ts): the rules count machines, not the strings a call used for them. Every check
+// reads through the guarded CLI runner, so it is audited like any other call, and a node that
+// cannot be checked blocks the mutation rather than being assumed safe.
 import { PolicyDenied, ToolError } from "../server/errors.js";
 import type { ToolContext } from "../server/tool-spec.js";
 import { omniMachineList } from "../omni/machines.js";
 import { omniManagedReason } from "../omni/managed.js";
+import { describeMachine, describeTarget, groupMachines, identitiesFromResources, machineAliases, type MachineIdentity } from "./identity.js";
 import { parseJsonStream, parseNodeErrors, parseServiceInfo, parseTable } from "./outputs.js";
 import { requireEndpoints, resolveTarget, type LiveTarget } from "./targets.js";
 
 type Resource = { node?: string; metadata?: { id?: string; type?: string }; spec?: unknown };
 
-async function getResources(ctx: ToolContext, target: LiveTarget, type: string, nodes: string[]): Promise<{ items: Resource[]; errors: { node: string; message: string }[] }> {
-  const result = await ctx.cli.run("talosctl", ["get", type, "--output", "json"], { target: { ...target.cli, nodes } });
+/** Identity lookups of nodes that do not answer must not hold a preflight for minutes. */
+const IDENTITY_TIMEOUT_MS = 20_000;
+
+async function getResources(ctx: ToolContext, target: LiveTarget, type: string, nodes: string[], timeoutMs?: number): Promise<{ items: Resource[]; errors: { node: string; message: string }[] }> {
+  const result = await ctx.cli.run("talosctl", ["get", type, "--output", "json"], { target: { ...target.cli, nodes }, timeoutMs });
   const errors = parseNodeErrors(result.stderr);
   if (result.exitCode !== 0 && errors.length === 0) {
     throw new ToolError(`could not read ${type} from ${nodes.join(", ")}`, { cliMessage: result.stderr.trim().split("\n").slice(-5).join("\n") });
@@ -28,18 +33,42 @@ export async function machineType(ctx: ToolContext, target: LiveTarget, node: st
   return spec;
 }
 
-/** Control-plane nodes: those the server applied configs to, plus those discovery lists. */
-export async function controlPlaneNodes(ctx: ToolContext, target: LiveTarget, via: string): Promise<string[]> {
-  const known = new Set(await target.state.controlPlanes());
-  const { items } = await getResources(ctx, target, "members", [via]).catch(() => ({ items: [] as Resource[] }));
+/**
+ * Each name resolved to the machine that answers to it, through the Talos API: hostname, every
+ * node address, the cluster identity and the SMBIOS UUID. A name that does not answer keeps only
+ * itself (it is then compared as what it is: an address, a hostname or a UUID).
+ */
+export async function resolveIdentities(ctx: ToolContext, target: LiveTarget, names: string[]): Promise<Map<string, MachineIdentity>> {
+  const read = (type: string) => getResources(ctx, target, type, names, IDENTITY_TIMEOUT_MS).then(({ items }) => items, () => [] as Resource[]);
+  const [hostnames, nodeAddresses, identities, systemInformation] = await Promise.all([
+    read("HostnameStatuses.net.talos.dev"),
+    read("NodeAddresses.net.talos.dev"),
+    read("Identities.cluster.talos.dev"),
+    read("SystemInformations.hardware.talos.dev"),
+  ]);
+  return identitiesFromResources(names, { hostnames, nodeAddresses, identities, systemInformation });
+}
+
+/**
+ * The cluster's control-plane machines — those the server applied configs to, those discovery
+ * lists (with the node id, hostname and addresses discovery knows) and `node` itself — each with
+ * every name it is known by; `self` is the machine `node` denotes.
+ */
+export async function controlPlaneMachines(ctx: ToolContext, target: LiveTarget, node: string): Promise<{ self: MachineIdentity; machines: MachineIdentity[] }> {
+  const names = new Set(await target.state.controlPlanes());
+  const discovered: MachineIdentity[] = [];
+  const { items } = await getResources(ctx, target, "members", [node]).catch(() => ({ items: [] as Resource[] }));
   for (const item of items) {
-    const spec = item.spec as { machineType?: string; addresses?: string[] } | undefined;
-    if (spec?.machineType === "controlplane" || spec?.machineType === "init") {
-      const address = spec.addresses?.[0];
-      if (address) known.add(address);
-    }
+    const spec = item.spec as { machineType?: string; addresses?: string[]; hostname?: string; nodeId?: string } | undefined;
+    if (spec?.machineType !== "controlplane" && spec?.machineType !== "init") continue;
+    const address = spec.addresses?.[0];
+    if (address) names.add(address);
+    discovered.push({ names: address ? [address] : [], hostname: spec.hostname || undefined, addresses: spec.addresses ?? [], nodeId: spec.nodeId || undefined });
   }
-  return [...known];
+  names.add(node);
+  const resolved = await resolveIdentities(ctx, target, [...names]);
+  const machines = groupMachines([...resolved.values(), ...discovered]).filter((machine) => machine.names.length > 0);
+  return { self: machines.find((machine) => machine.names.includes(node))!, machines };
 }
 
 export interface EtcdEvidence {
@@ -50,7 +79,7 @@ export interface EtcdEvidence {
 }
 
 /** `talosctl service etcd` on each node; unreachable nodes come back with `error`. */
-export async function etcdServiceEvidence(ctx: ToolContext, target: LiveTarget, nodes: string[]): Promise<EtcdEvidence[]> {
+async function etcdServiceEvidence(ctx: ToolContext, target: LiveTarget, nodes: string[]): Promise<EtcdEvidence[]> {
   const result = await ctx.cli.run("talosctl", ["service", "etcd"], { target: { ...target.cli, nodes } });
   const services = parseServiceInfo(result.stdout);
   const errors = parseNodeErrors(result.stderr);
@@ -64,6 +93,15 @@ export async function etcdServiceEvidence(ctx: ToolContext, target: LiveTarget, 
 
 export function etcdIsUp(evidence: EtcdEvidence): boolean {
   return evidence.state === "Running" || evidence.health === "OK";
+}
+
+/** etcd on each machine, asked under every name it is known by: up when any answer says so. */
+export async function machineEtcdEvidence(ctx: ToolContext, target: LiveTarget, machines: MachineIdentity[]): Promise<{ machine: MachineIdentity; up: boolean; answers: EtcdEvidence[] }[]> {
+  const evidence = await etcdServiceEvidence(ctx, target, machines.flatMap((machine) => machine.names));
+  return machines.map((machine) => {
+    const answers = evidence.filter((item) => machine.names.includes(item.node));
+    return { machine, up: answers.some(etcdIsUp), answers };
+  });
 }
 
 /**
@@ -89,6 +127,11 @@ export async function assertNotOmniManaged(ctx: ToolContext, target: LiveTarget 
       );
     }
     reason = lookup ? omniManagedReason(facts, lookup.machines) : undefined;
+    // Named otherwise than Omni lists it (a second address, a hostname): ask the nodes who they are.
+    if (lookup && !reason && target) {
+      const identities = await resolveIdentities(ctx, target, nodes);
+      reason = omniManagedReason({ ...facts, nodes: [...identities.values()].flatMap(machineAliases) }, lookup.machines);
+    }
   }
   if (reason) throw new PolicyDenied("omni-reconcile", `this cluster is managed by Omni (${reason}); a talosctl change would be reverted by Omni or bypass its reconciliation`, route);
 }
@@ -108,21 +151,22 @@ export async function etcdMembers(ctx: ToolContext, target: LiveTarget, via: str
 
 /**
  * Denies taking `node` down when the remaining healthy etcd members would not be a majority
- * (rule quorum). Workers never affect quorum.
+ * (rule quorum). Members are counted as machines: the node is never one of the "others", whatever
+ * name the call used for it. Workers never affect quorum.
  */
 export async function assertQuorumSurvives(ctx: ToolContext, target: LiveTarget, node: string, action: string): Promise<void> {
   if ((await machineType(ctx, target, node)) === "worker") return;
-  const controlPlanes = await controlPlaneNodes(ctx, target, node);
-  const evidence = await etcdServiceEvidence(ctx, target, [...new Set([...controlPlanes, node])]);
+  const { self, machines } = await controlPlaneMachines(ctx, target, node);
+  const others = (await machineEtcdEvidence(ctx, target, machines)).filter((item) => item.machine !== self);
   const members = await etcdMembers(ctx, target, node).catch(() => undefined);
-  const voting = members ? members.filter((member) => !member.learner).length : controlPlanes.length;
-  const healthyOthers = evidence.filter((item) => item.node !== node && etcdIsUp(item)).length;
+  const voting = members ? members.filter((member) => !member.learner).length : machines.length;
+  const healthyOthers = others.filter((item) => item.up).length;
   const needed = Math.floor(voting / 2) + 1;
   if (healthyOthers < needed) {
-    const down = evidence.filter((item) => item.node !== node && !etcdIsUp(item)).map((item) => `${item.node} (${item.error ?? item.state ?? "unknown"})`);
+    const down = others.filter((item) => !item.up).map(({ machine, answers }) => `${describeMachine(machine)} (${answers.map((a) => a.error ?? a.state ?? "unknown").find(Boolean) ?? "unknown"})`);
     throw new PolicyDenied(
       "quorum",
-      `${action} ${node} would leave ${healthyOthers} healthy etcd member(s) of ${voting}; quorum needs ${needed}${down.length ? `; not healthy: ${down.join(", ")}` : ""}`,
+      `${action} ${describeTarget(node, self)} would leave ${healthyOthers} healthy etcd member(s) of ${voting}; quorum needs ${needed}${down.length ? `; not healthy: ${down.join(", ")}` : ""}`,
       "restore the unhealthy control-plane nodes first (etcd-status, health), then act on one node at a time",
     );
   }

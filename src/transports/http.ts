@@ -1,27 +1,41 @@
 // Remote agents over HTTP: Streamable HTTP at /mcp (stateful sessions) and legacy SSE at
 // GET /sse + POST /messages, sharing one session map and one auth layer; /healthz for probes.
 // Every request passes, in order: Host and Origin checks (403), bearer auth (401), rate limit
-// (429), body limit (413); sessions belong to the token that created them.
+// (429), body limit (413); sessions belong to the token (and the grant: role, toolsets, expiry)
+// that created them. Both transports share the per-token limits: concurrent tool calls (a call
+// over /messages holds its slot until its answer goes out on the SSE stream) and open sessions.
+// The tokens file is re-read when it changes; sessions of a token that was removed, changed or
+// expired are closed.
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { SSEServerTransport } from "@modelcontextprotocol/sdk/server/sse.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "pino";
 import type { Config } from "../config-types.js";
 import type { SessionServerFactory } from "../server/session-types.js";
 import type { Caller } from "../server/tool-spec.js";
 import { allowedHostNames, checkHost, checkOrigin, isLoopback } from "./host-origin.js";
 import { ConcurrencyLimiter, RateLimiter } from "./limits.js";
-import { loadTokens, verifyToken, type TokenEntry } from "./tokens.js";
+import { grantOf, TokenFile, verifyToken } from "./tokens.js";
+
+/** How often the tokens file and token expiry are checked when no request arrives. */
+const TOKEN_RECHECK_MS = 2_000;
 
 interface Session {
   kind: "streamable" | "sse";
   owner: string;
+  /** The token grant the session was built for (grantOf); another grant never reaches it. */
+  grant: string;
   transport: StreamableHTTPServerTransport | SSEServerTransport;
   server: McpServer;
   lastSeen: number;
+  /** SSE: the concurrency slot of each tool call still waiting for its answer, by request id. */
+  pendingCalls?: Map<string | number, () => void>;
 }
+
+type HttpCaller = Caller & { grant: string };
 
 export interface HttpHandle {
   url: string;
@@ -75,7 +89,7 @@ export async function startHttpServer(config: Config, factory: SessionServerFact
   if (!http.tokensFile && !http.insecureNoAuth) {
     throw new Error("HTTP needs --tokens FILE (see `talos-mcp token add`), or --insecure-no-auth on loopback");
   }
-  const tokens: TokenEntry[] = http.tokensFile ? loadTokens(http.tokensFile) : [];
+  const tokens = http.tokensFile ? new TokenFile(http.tokensFile, (message) => log.error({ file: http.tokensFile }, message)) : undefined;
   const hosts = allowedHostNames(http.host, http.allowedHosts);
   const rate = new RateLimiter(http.rateLimitPerMinute);
   const concurrency = new ConcurrencyLimiter(http.maxConcurrentCalls);
@@ -83,47 +97,75 @@ export async function startHttpServer(config: Config, factory: SessionServerFact
   /** The server's own origins (same-origin requests), known once the port is. */
   let selfOrigins: string[] = [];
 
-  const authenticate = (req: IncomingMessage): Caller & { toolsets?: TokenEntry["toolsets"] } => {
-    if (!http.tokensFile) return { transport: "http", name: "anonymous", role: config.role };
+  /** Closes the sessions whose token was removed, changed (role, toolsets, hash) or expired. */
+  const revokeStaleSessions = () => {
+    if (!tokens) return;
+    const now = Date.now();
+    const current = new Map(tokens.entries().map((entry) => [entry.name, entry]));
+    for (const [id, s] of sessions) {
+      const entry = current.get(s.owner);
+      if (entry && grantOf(entry) === s.grant && (entry.expiresAt === undefined || entry.expiresAt > now)) continue;
+      sessions.delete(id);
+      log.info({ token: s.owner, session: id }, "token revoked, changed or expired: session closed");
+      void s.transport.close().catch(() => undefined);
+    }
+  };
+  const recheckTokens = () => {
+    if (tokens?.refresh()) revokeStaleSessions();
+  };
+
+  const authenticate = (req: IncomingMessage): HttpCaller => {
+    if (!tokens) return { transport: "http", name: "anonymous", role: config.role, grant: "anonymous" };
+    recheckTokens();
     const header = req.headers.authorization;
     const presented = header?.startsWith("Bearer ") ? header.slice(7).trim() : undefined;
-    const check = verifyToken(tokens, presented);
+    const check = verifyToken(tokens.entries(), presented);
     if (!check.ok) {
       const description = { missing: "a bearer token is required", invalid: "the bearer token is not valid", expired: "the bearer token has expired" }[check.reason];
       throw new HttpError(401, description, { "www-authenticate": `Bearer realm="talos-mcp"${check.reason === "missing" ? "" : `, error="invalid_token", error_description="${description}"`}` });
     }
-    return { transport: "http", name: check.entry.name, role: check.entry.role, toolsets: check.entry.toolsets };
+    return { transport: "http", name: check.entry.name, role: check.entry.role, toolsets: check.entry.toolsets, grant: grantOf(check.entry) };
   };
 
-  const openSession = (caller: Caller, kind: Session["kind"], transport: Session["transport"]) => {
+  const openSession = (caller: HttpCaller, kind: Session["kind"]) => {
     if (sessions.size >= http.maxSessions) throw new HttpError(503, `session limit (${http.maxSessions}) reached`, { "retry-after": "30" });
-    const server = factory.create({ ...caller, transport: kind === "sse" ? "sse" : "http" });
-    return server;
+    const held = [...sessions.values()].filter((s) => s.owner === caller.name).length;
+    if (held >= http.maxSessionsPerToken) {
+      throw new HttpError(429, `at most ${http.maxSessionsPerToken} sessions per token: close one (DELETE /mcp, or end the SSE stream) first`, { "retry-after": "30" });
+    }
+    const { grant: _grant, ...sessionCaller } = caller;
+    return factory.create({ ...sessionCaller, transport: kind === "sse" ? "sse" : "http" });
   };
 
-  const session = (id: string, caller: Caller, kind: Session["kind"]): Session => {
+  const session = (id: string, caller: HttpCaller, kind: Session["kind"]): Session => {
     const found = sessions.get(id);
-    // Another token presenting a session id learns nothing: the same answer as a stale id.
-    if (!found || found.owner !== caller.name) throw new HttpError(404, "unknown or expired session");
+    // Another token (or this token after its grant changed) learns nothing: the same answer as a stale id.
+    if (!found || found.owner !== caller.name || found.grant !== caller.grant) throw new HttpError(404, "unknown or expired session");
     if (found.kind !== kind) throw new HttpError(400, `session ${id} belongs to the ${found.kind} transport`);
     found.lastSeen = Date.now();
     return found;
   };
 
-  async function handleMcp(req: IncomingMessage, res: ServerResponse, caller: Caller): Promise<void> {
+  /** One concurrency slot per tool call in `body`, or 429 (and none) when the token is at its limit. */
+  const acquireCallSlots = (caller: Caller, ids: (string | number)[]): (() => void)[] => {
+    const releases = ids.map(() => concurrency.acquire(caller.name));
+    if (releases.some((release) => release === undefined)) {
+      releases.forEach((release) => release?.());
+      throw new HttpError(429, `at most ${http.maxConcurrentCalls} tool calls at once per token`, { "retry-after": "5" });
+    }
+    return releases as (() => void)[];
+  };
+
+  async function handleMcp(req: IncomingMessage, res: ServerResponse, caller: HttpCaller): Promise<void> {
     const body = req.method === "POST" ? await readBody(req, http.bodyLimit) : undefined;
     const sessionId = req.headers["mcp-session-id"];
     if (typeof sessionId === "string") {
       const found = session(sessionId, caller, "streamable");
       const transport = found.transport as StreamableHTTPServerTransport;
       const ids = toolCallIds(body);
-      const releases = ids.map(() => concurrency.acquire(caller.name));
-      if (releases.some((release) => release === undefined)) {
-        releases.forEach((release) => release?.());
-        throw new HttpError(429, `at most ${http.maxConcurrentCalls} tool calls at once per token`, { "retry-after": "5" });
-      }
+      const releases = acquireCallSlots(caller, ids);
       res.on("close", () => {
-        releases.forEach((release) => release?.());
+        releases.forEach((release) => release());
         // A client that vanished mid-call must not pin a child process: cancel its calls.
         if (!res.writableFinished) for (const id of ids) transport.onmessage?.({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: id, reason: "client disconnected" } });
       });
@@ -134,31 +176,55 @@ export async function startHttpServer(config: Config, factory: SessionServerFact
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
-        sessions.set(id, { kind: "streamable", owner: caller.name, transport, server, lastSeen: Date.now() });
+        sessions.set(id, { kind: "streamable", owner: caller.name, grant: caller.grant, transport, server, lastSeen: Date.now() });
       },
     });
     transport.onclose = () => {
       if (transport.sessionId) sessions.delete(transport.sessionId);
     };
-    const server = openSession(caller, "streamable", transport);
+    const server = openSession(caller, "streamable");
     await server.connect(transport);
     await transport.handleRequest(req, res, body);
   }
 
-  async function handleSse(req: IncomingMessage, res: ServerResponse, caller: Caller): Promise<void> {
+  async function handleSse(req: IncomingMessage, res: ServerResponse, caller: HttpCaller): Promise<void> {
+    const server = openSession(caller, "sse");
     const transport = new SSEServerTransport("/messages", res);
-    const server = openSession(caller, "sse", transport);
-    sessions.set(transport.sessionId, { kind: "sse", owner: caller.name, transport, server, lastSeen: Date.now() });
-    transport.onclose = () => sessions.delete(transport.sessionId);
+    // A call posted to /messages is answered on the stream: its slot is released when the answer
+    // goes out, or when the stream ends (the call is then aborted).
+    const pendingCalls = new Map<string | number, () => void>();
+    const settle = (id: string | number) => {
+      pendingCalls.get(id)?.();
+      pendingCalls.delete(id);
+    };
+    const send = transport.send.bind(transport);
+    transport.send = async (message: JSONRPCMessage) => {
+      if ("id" in message && message.id !== undefined && ("result" in message || "error" in message)) settle(message.id);
+      return send(message);
+    };
+    sessions.set(transport.sessionId, { kind: "sse", owner: caller.name, grant: caller.grant, transport, server, lastSeen: Date.now(), pendingCalls });
+    transport.onclose = () => {
+      sessions.delete(transport.sessionId);
+      for (const id of [...pendingCalls.keys()]) settle(id);
+    };
     await server.connect(transport);
   }
 
-  async function handleMessages(req: IncomingMessage, res: ServerResponse, caller: Caller, url: URL): Promise<void> {
+  async function handleMessages(req: IncomingMessage, res: ServerResponse, caller: HttpCaller, url: URL): Promise<void> {
     const id = url.searchParams.get("sessionId");
     if (!id) throw new HttpError(400, "sessionId query parameter is required");
     const found = session(id, caller, "sse");
     const body = await readBody(req, http.bodyLimit);
+    const ids = toolCallIds(body);
+    const releases = acquireCallSlots(caller, ids);
+    const pending = found.pendingCalls!;
+    ids.forEach((callId, index) => {
+      pending.get(callId)?.();
+      pending.set(callId, releases[index]!);
+    });
     await (found.transport as SSEServerTransport).handlePostMessage(req, res, body);
+    // Not accepted (not connected, invalid message): no answer will come for these calls.
+    if (res.statusCode !== 202) for (const callId of ids) pending.get(callId)?.(), pending.delete(callId);
   }
 
   const server: Server = createServer(async (req, res) => {
@@ -193,6 +259,11 @@ export async function startHttpServer(config: Config, factory: SessionServerFact
   server.requestTimeout = http.requestTimeoutMs;
   server.headersTimeout = Math.min(60_000, http.requestTimeoutMs);
 
+  const tokenWatch = setInterval(() => {
+    recheckTokens();
+    revokeStaleSessions();
+  }, TOKEN_RECHECK_MS).unref();
+
   const sweeper = setInterval(() => {
     const idleBefore = Date.now() - http.sessionIdleMs;
     for (const [id, s] of sessions) {
@@ -214,6 +285,7 @@ export async function startHttpServer(config: Config, factory: SessionServerFact
     url,
     async close() {
       clearInterval(sweeper);
+      clearInterval(tokenWatch);
       server.close();
       const deadline = Date.now() + http.shutdownGraceMs;
       while (factory.inFlight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));

@@ -1,7 +1,8 @@
 // Bearer tokens for the HTTP transport: a YAML/JSON file of {name, token: "sha256:<hex>", role,
 // expires?, toolsets?}. Only hashes are stored; a token is shown once, when `token add` makes it.
+// The server re-reads the file when it changes (TokenFile), so revoking a token needs no restart.
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { parse as parseYaml, stringify } from "yaml";
 import { z } from "zod";
@@ -60,6 +61,57 @@ export function verifyToken(entries: readonly TokenEntry[], presented: string | 
 
 export function loadTokens(path: string): TokenEntry[] {
   return parseTokensFile(readFileSync(path, "utf8"), path);
+}
+
+/** What a session was granted: a change to any of it (new hash, role, toolsets, expiry) revokes the session. */
+export function grantOf(entry: TokenEntry): string {
+  return [entry.name, entry.hash.toString("hex"), entry.role, entry.expiresAt ?? "", entry.toolsets?.join(",") ?? "*"].join("|");
+}
+
+/** Identity of the file's current version: a rename-into-place or an edit changes it. */
+function fileStamp(path: string): string {
+  try {
+    const info = statSync(path);
+    return `${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}`;
+  } catch (error) {
+    return `missing:${(error as NodeJS.ErrnoException).code ?? "?"}`;
+  }
+}
+
+/**
+ * The tokens file, re-read when it changes. An unreadable or invalid file at start-up fails
+ * start-up; later it fails closed — no token is accepted until the file is valid again — and
+ * `onInvalid` says why.
+ */
+export class TokenFile {
+  private current: TokenEntry[];
+  private stamp: string;
+
+  constructor(
+    readonly path: string,
+    private readonly onInvalid: (message: string) => void = () => undefined,
+  ) {
+    this.stamp = fileStamp(path);
+    this.current = loadTokens(path);
+  }
+
+  entries(): readonly TokenEntry[] {
+    return this.current;
+  }
+
+  /** Re-reads the file if it changed since the last look; true when it did. */
+  refresh(): boolean {
+    const stamp = fileStamp(this.path);
+    if (stamp === this.stamp) return false;
+    this.stamp = stamp;
+    try {
+      this.current = loadTokens(this.path);
+    } catch (error) {
+      this.current = [];
+      this.onInvalid(`${(error as Error).message}; every token is refused until the file is fixed`);
+    }
+    return true;
+  }
 }
 
 const HELP = `Usage:

@@ -4,18 +4,23 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { ElicitRequestSchema, type ElicitResult } from "@modelcontextprotocol/sdk/types.js";
 import { pino } from "pino";
-import { createAuditLog } from "../../src/audit/audit.js";
+import { createAuditLog, type AuditLog } from "../../src/audit/audit.js";
 import { buildConfig, parseServeFlags, type Config } from "../../src/config.js";
 import { createSessionServerFactory } from "../../src/server/create-server.js";
 import { credentialRole } from "../../src/serve.js";
+import type { AnyToolSpec, Caller } from "../../src/server/tool-spec.js";
 import { ALL_TOOLS } from "../../tools/index.js";
 
 export type Elicit = (message: string, properties: string[]) => ElicitResult;
 export const silent = pino({ level: "silent" });
 
-export async function session(config: Config, options: { elicit?: Elicit; role?: "reader" | "operator" | "admin" } = {}) {
-  const factory = createSessionServerFactory(config, { credentialRole: await credentialRole(config, silent), audit: createAuditLog({}) });
-  const server = factory.create({ transport: "memory", name: "agent", role: options.role ?? "admin" });
+export async function session(
+  config: Config,
+  options: { elicit?: Elicit; role?: "reader" | "operator" | "admin"; tools?: readonly AnyToolSpec[]; caller?: Partial<Caller>; audit?: AuditLog } = {},
+) {
+  const audit = options.audit ?? createAuditLog({});
+  const factory = createSessionServerFactory(config, { credentialRole: await credentialRole(config, silent), audit, tools: options.tools });
+  const server = factory.create({ transport: "memory", name: "agent", role: options.role ?? "admin", ...options.caller });
   const client = new Client({ name: "t", version: "1" }, { capabilities: options.elicit ? { elicitation: { form: {} } } : {} });
   if (options.elicit) {
     const elicit = options.elicit;
@@ -25,7 +30,7 @@ export async function session(config: Config, options: { elicit?: Elicit; role?:
   await Promise.all([server.connect(a), client.connect(b)]);
   const call = async (name: string, args: Record<string, unknown>, opts: { signal?: AbortSignal; onprogress?: () => void } = {}) =>
     client.callTool({ name, arguments: args }, undefined, { timeout: 120_000, signal: opts.signal, onprogress: opts.onprogress, resetTimeoutOnProgress: true });
-  return { client, call, factory };
+  return { client, call, factory, audit };
 }
 
 export const text = (result: { content?: unknown }) => ((result.content ?? []) as { text?: string }[]).map((c) => c.text ?? "").join("\n");

@@ -13,7 +13,7 @@ import { buildConfig, parseServeFlags } from "../../src/config.js";
 import { createAuditLog } from "../../src/audit/audit.js";
 import { createSessionServerFactory } from "../../src/server/create-server.js";
 import { isMutation } from "../../src/server/registry.js";
-import type { Role } from "../../src/server/roles.js";
+import { requiredRole, roleAllows, type Role } from "../../src/server/roles.js";
 import { defineTool, type AnyToolSpec } from "../../src/server/tool-spec.js";
 import { ALL_TOOLS } from "../../tools/index.js";
 
@@ -235,8 +235,9 @@ describe("invariants over the real tool registry", () => {
         const spec = ALL_TOOLS.find((s) => s.name === tool.name)!;
         expect(tool.annotations?.readOnlyHint, tool.name).toBe(spec.risk === "read");
         expect(tool.annotations?.destructiveHint, tool.name).toBe(spec.risk === "destructive" || spec.risk === "irreversible");
-        if (role === "reader") expect(["none", "reader"], tool.name).toContain(spec.minRole);
-        if (role === "operator") expect(spec.minRole, tool.name).not.toBe("admin");
+        if (role === "reader") expect(tool.annotations?.readOnlyHint, `${tool.name} is listed to a reader`).toBe(true);
+        if (role === "operator") expect(tool.annotations?.destructiveHint, `${tool.name} is listed to an operator`).toBe(false);
+        expect(roleAllows(role, requiredRole(spec)), tool.name).toBe(true);
       }
     }
   });

@@ -6,10 +6,6 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -20,32 +16,11 @@ import { defineTool, type AnyToolSpec } from "../../src/server/tool-spec.js";
 import { startHttpServer, type HttpHandle } from "../../src/transports/http.js";
 import { hashToken } from "../../src/transports/tokens.js";
 import { ALL_TOOLS } from "../../tools/index.js";
+import { waitingTool } from "../helpers/fake-tools.js";
+import { connectHttp } from "../helpers/http-client.js";
 
 const TOKENS = { admin: "tmcp_admin_token_value_1", reader: "tmcp_reader_token_value_2", old: "tmcp_expired_token_value_3" };
-let cancelled = 0;
-const slow = defineTool({
-  name: "fake-slow",
-  title: "Slow",
-  description: "waits until cancelled",
-  toolset: "talos",
-  risk: "read",
-  minRole: "reader",
-  openWorld: false,
-  rules: [],
-  input: z.object({ seconds: z.number().describe("s") }).strict(),
-  async run(args, ctx) {
-    await ctx.progress("started", 1, 2);
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, args.seconds * 1000);
-      ctx.signal.addEventListener("abort", () => {
-        cancelled += 1;
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-    return { structured: { done: true } };
-  },
-});
+const { tool: slow, stats } = waitingTool();
 const mutate = defineTool({
   name: "fake-mutate",
   title: "Mutate",
@@ -87,17 +62,7 @@ beforeAll(async () => {
 });
 afterAll(async () => handle?.close());
 
-async function connect(token: string, kind: "streamable" | "sse" = "streamable", elicit = false) {
-  const headers = { Authorization: `Bearer ${token}` };
-  const transport =
-    kind === "streamable"
-      ? new StreamableHTTPClientTransport(new URL(`${handle.url}/mcp`), { requestInit: { headers } })
-      : new SSEClientTransport(new URL(`${handle.url}/sse`), { requestInit: { headers }, eventSourceInit: { fetch: (url, init) => fetch(url, { ...init, headers: { ...(init?.headers as object), ...headers } }) } });
-  const client = new Client({ name: "t", version: "1" }, { capabilities: elicit ? { elicitation: { form: {} } } : {} });
-  if (elicit) client.setRequestHandler(ElicitRequestSchema, async () => ({ action: "accept", content: { confirm: true } }));
-  await client.connect(transport);
-  return { client, transport };
-}
+const connect = (token: string, kind: "streamable" | "sse" = "streamable", elicit = false) => connectHttp(handle.url, token, kind, elicit);
 
 const post = (headers: Record<string, string>, body: unknown = { jsonrpc: "2.0", id: 1, method: "ping" }) =>
   fetch(`${handle.url}/mcp`, { method: "POST", headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
@@ -137,12 +102,12 @@ describe("Streamable HTTP and SSE", () => {
 
   it("a client that disconnects mid-call cancels it", async () => {
     const { client, transport } = await connect(TOKENS.admin);
-    const before = cancelled;
+    const before = stats.cancelled;
     void client.callTool({ name: "fake-slow", arguments: { seconds: 30 } }).catch(() => undefined);
     await new Promise((r) => setTimeout(r, 300));
     await transport.close();
     await new Promise((r) => setTimeout(r, 500));
-    expect(cancelled).toBe(before + 1);
+    expect(stats.cancelled).toBe(before + 1);
   });
 });
 

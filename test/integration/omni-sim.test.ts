@@ -166,6 +166,15 @@ describe("Omni tools against the simulated Omni, through MCP", () => {
     expect(text(insecure)).toMatch(/Denied by rule omni-reconcile[\s\S]*among its machines/);
   });
 
+  it("omni-reconcile: a node named by its hostname is recognised as Omni's machine, not compared as a string", async () => {
+    const machine = sim.omni.machines[1]!;
+    const plain = join(dir, "plain-talosconfig");
+    writeFileSync(plain, stringify({ context: "direct", contexts: { direct: { endpoints: ["10.5.0.2"], nodes: [], ca: "", crt: "", key: "" } } }));
+    const { call } = await session(Object.freeze({ ...config, talosconfig: plain }), { elicit: accept });
+    const result = track(await call("reboot", { nodes: [machine.name.toUpperCase()] }));
+    expect(text(result)).toMatch(new RegExp(`Denied by rule omni-reconcile: this cluster is managed by Omni \\(Omni lists ${machine.name.toUpperCase()} among its machines\\)`));
+  });
+
   it("omni-reconcile: with an Omni configured but unreachable, talosctl writes are refused (unknown is not allowed)", async () => {
     const unreachable = join(dir, "unreachable-omniconfig");
     writeFileSync(unreachable, stringify({ context: "gone", contexts: { gone: { url: "http://127.0.0.1:9" } } }));

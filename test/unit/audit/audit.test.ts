@@ -38,6 +38,20 @@ describe("audit log", () => {
     await log.close();
   });
 
+  it("redacts secret flag values in argv and secrets in array arguments", () => {
+    const log = createAuditLog({});
+    log.record(
+      entry("get", {
+        args: { lines: ["-----BEGIN ED25519 PRIVATE KEY-----", "c2VjcmV0LWtleS1ib2R5LWxpbmUtb25l", "-----END ED25519 PRIVATE KEY-----"] },
+        argv: [["omnictl", "--token", "abcdef0123456789xyz", "get", "machines"]],
+        message: "kernel args siderolink.api=https://omni.example.com/?jointoken=c2VjcmV0am9pbnRva2Vu",
+      }),
+    );
+    const [recorded] = log.recent();
+    expect(JSON.stringify(recorded)).not.toMatch(/abcdef0123456789xyz|c2VjcmV0LWtleS1ib2R5|c2VjcmV0am9pbnRva2Vu/);
+    expect(recorded!.argv[0]).toEqual(["omnictl", "--token", "[REDACTED:token]", "get", "machines"]);
+  });
+
   it("keeps a bounded ring of recent entries", () => {
     const log = createAuditLog({ ringSize: 3 });
     for (const tool of ["a", "b", "c", "d"]) log.record(entry(tool));

@@ -4,7 +4,7 @@ import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { redactText, redactValue } from "../../../src/exec/redact.js";
+import { redactLines, redactText, redactValue } from "../../../src/exec/redact.js";
 import { fakePemPrivateKey, fakeServiceAccountKey } from "../../fixtures/fake-keys.js";
 
 const TALOSCTL = join(process.env.TALOS_MCP_CACHE ?? join(homedir(), ".cache/talos-mcp"), "bin/talosctl");
@@ -65,5 +65,101 @@ describe("redaction", () => {
       list: [{ key: "[REDACTED:key]" }],
       planToken: "plan_1",
     });
+  });
+});
+
+describe("redaction of lines returned as arrays and of cut PEM blocks", () => {
+  const body = ["MC4CAQAwBQYDK2VwBCIEIMbodyLineOne0123456789abcdefABCDEF", "Zm9vYmFyYmF6cXV4c2Vjb25kTGluZU9mVGhlS2V5MDEyMzQ1Njc4OQ=="];
+  const begin = "-----BEGIN ED25519 PRIVATE KEY-----";
+  const end = "-----END ED25519 PRIVATE KEY-----";
+  const leaks = (value: unknown) => body.some((line) => JSON.stringify(value).includes(line.slice(0, 24)));
+
+  it("redacts a PEM block whose lines are separate array items (logs, dmesg), keeping the other lines and the count", () => {
+    const lines = ["etcd: starting", `cp-1: ${begin}`, ...body.map((line) => `cp-1: ${line}`), `cp-1: ${end}`, "etcd: ready"];
+    const redacted = redactValue({ node: "10.0.0.2", lines });
+    expect(leaks(redacted)).toBe(false);
+    expect(redacted.lines).toHaveLength(lines.length);
+    expect(redacted.lines[0]).toBe("etcd: starting");
+    expect(redacted.lines[1]).toBe("cp-1: [REDACTED:pem]");
+    expect(redacted.lines.at(-1)).toBe("etcd: ready");
+    expect(redactLines(lines)).toEqual(redacted.lines);
+  });
+
+  it("redacts a block cut by the output cap (BEGIN without END) to the end, in text and in arrays", () => {
+    expect(redactText(`config follows\n${begin}\n${body[0]}\n${body[1]}`)).toBe("config follows\n[REDACTED:pem]");
+    expect(redactLines(["config follows", begin, body[0]!, body[1]!])).toEqual(["config follows", "[REDACTED:pem]", "[REDACTED:pem]", "[REDACTED:pem]"]);
+    expect(leaks(redactText(`{"crt": "${begin}\\n${body[0]}`))).toBe(false);
+  });
+
+  it("redacts a block cut by --tail (END without BEGIN) back over its body lines", () => {
+    expect(leaks(redactText(`${body[0]}\n${body[1]}\n${end}\nnext line`))).toBe(false);
+    expect(redactText(`${body[0]}\n${body[1]}\n${end}\nnext line`)).toMatch(/next line$/);
+    const lines = redactLines(["service started", `machined: ${body[0]}`, `machined: ${body[1]}`, `machined: ${end}`, "machined: done"]);
+    expect(leaks(lines)).toBe(false);
+    expect(lines[0]).toBe("service started");
+    expect(lines.at(-1)).toBe("machined: done");
+  });
+
+  it("redacts the value item after a bare secret-bearing flag in an argv array", () => {
+    expect(redactLines(["talosctl", "--token", "abcdef0123456789", "--nodes", "10.0.0.2"])).toEqual(["talosctl", "--token", "[REDACTED:token]", "--nodes", "10.0.0.2"]);
+    expect(redactLines(["omnictl", "--client-secret", "--debug"])).toEqual(["omnictl", "--client-secret", "--debug"]);
+  });
+
+  it("applies to every array of strings in structured data, at any depth", () => {
+    const redacted = redactValue({ nodes: [{ node: "a", lines: [begin, body[0], end] }], argv: [["talosctl", "--token=abcdef0123456789"]] });
+    expect(leaks(redacted)).toBe(false);
+    expect(JSON.stringify(redacted)).not.toContain("abcdef0123456789");
+  });
+});
+
+describe("redaction of tokens and secrets that are not PEM", () => {
+  it.each([
+    // Omni join tokens: on the kernel command line and in Omni's join configuration.
+    [
+      "BOOT_IMAGE=/vmlinuz talos.platform=metal siderolink.api=https://omni.example.com:8090/?jointoken=Wk9PbmV4dEpvaW5Ub2tlbjAxMjM0NTY3 talos.events.sink=[fdae::1]:8090",
+      "BOOT_IMAGE=/vmlinuz talos.platform=metal siderolink.api=https://omni.example.com:8090/?jointoken=[REDACTED:join-token] talos.events.sink=[fdae::1]:8090",
+    ],
+    ["  joinToken: Wk9PbmV4dEpvaW5Ub2tlbjAxMjM0NTY3", '  joinToken: "[REDACTED:jointoken]"'],
+    // JWTs (Kubernetes service-account tokens, OIDC id tokens).
+    [
+      "token eyJhbGciOiJSUzI1NiIsImtpZCI6ImFiYyJ9.eyJpc3MiOiJrdWJlcm5ldGVzL3NlcnZpY2VhY2NvdW50In0.c2lnbmF0dXJlLWJ5dGVzLWhlcmU here",
+      "token [REDACTED:jwt] here",
+    ],
+    // Secret-bearing flags, with = or a space.
+    ["talosctl --token=abcdef0123456789 get members", "talosctl --token=[REDACTED:token] get members"],
+    ["omnictl --client-secret=s3cr3t-value-here", "omnictl --client-secret=[REDACTED:secret]"],
+    ["kubeadm join --discovery-token abcdef.0123456789abcdef", "kubeadm join --discovery-token [REDACTED:token]"],
+    ["--registry-password hunter2hunter2", "--registry-password [REDACTED:password]"],
+    // HTTP basic credentials and credentials in URLs.
+    ["Authorization: Basic dXNlcjpwYXNzd29yZA==", "Authorization: Basic [REDACTED:credentials]"],
+    ['{"authorization":"Basic dXNlcjpwYXNzd29yZA=="}', '{"authorization":"Basic [REDACTED:credentials]"}'],
+    ["pull from https://robot:hunter2hunter2@registry.example.com/v2/", "pull from https://robot:[REDACTED:password]@registry.example.com/v2/"],
+    // YAML secrets that are not PEM.
+    ["    secret: c2VjcmV0LXZhbHVlLWJhc2U2NA==", '    secret: "[REDACTED:secret]"'],
+    ["  bootstraptoken: 0123456789abcdef0123456789abcdef", '  bootstraptoken: "[REDACTED:bootstraptoken]"'],
+    ["    aescbcEncryptionSecret: 9Xo1uTY5dWqoAK0ZbH2lQDzpMu2fqA0zUQyF7T04lh8=", '    aescbcEncryptionSecret: "[REDACTED:aescbcencryptionsecret]"'],
+    ["      key: c2VjcmV0LWtleS1tYXRlcmlhbA==", '      key: "[REDACTED:key]"'],
+  ])("redacts %s", (input, expected) => {
+    expect(redactText(input)).toBe(expected);
+  });
+
+  it("redacts the indented lines of a YAML block scalar under a secret key", () => {
+    const yaml = ["cluster:", "  secret: |", "    c2VjcmV0LWxpbmUtb25lLXZhbHVl", "    c2VjcmV0LWxpbmUtdHdvLXZhbHVl", "  id: abc"].join("\n");
+    const redacted = redactText(yaml);
+    expect(redacted).not.toMatch(/c2VjcmV0LWxpbmU/);
+    expect(redacted).toMatch(/^cluster:\n {2}secret: "\[REDACTED:secret\]"\n/);
+    expect(redacted).toMatch(/\n {2}id: abc$/);
+  });
+
+  it.each([
+    "talosctl logs etcd --tail=200",
+    "talosctl gen config demo https://10.0.0.2:6443 --with-secrets=demo/secrets.yaml",
+    "Basic setup is done; see https://docs.siderolabs.com/talos/v1.12/getting-started",
+    "key rotation is done with talosctl rotate-ca",
+    "https://factory.talos.dev/image/376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba/v1.12.6/metal-amd64.iso",
+    "siderolink.api=https://omni.example.com:8090/ talos.events.sink=[fdae::1]:8090",
+    "the node eyes the ejection and keeps the token count at 3",
+  ])("keeps %s", (input) => {
+    expect(redactText(input)).toBe(input);
   });
 });

@@ -17,19 +17,23 @@ describe("Omni-managed detection (omni-reconcile)", () => {
     expect(omniManagedReason(context)).toMatch(reason);
   });
   it("flags nodes that Omni lists as machines", () => {
-    expect(omniManagedReason(plain, { addresses: ["10.0.0.2"], ids: [] })).toMatch(/Omni lists 10\.0\.0\.2/);
-    expect(omniManagedReason({ ...plain, nodes: ["4c4c"] }, { addresses: [], ids: ["4c4c"] })).toMatch(/Omni lists 4c4c/);
+    expect(omniManagedReason(plain, { addresses: ["10.0.0.2"], ids: [], hostnames: [] })).toMatch(/Omni lists 10\.0\.0\.2/);
+    expect(omniManagedReason({ ...plain, nodes: ["4c4c"] }, { addresses: [], ids: ["4c4c"], hostnames: [] })).toMatch(/Omni lists 4c4c/);
+  });
+  it("flags a node named by the hostname Omni lists for a machine, case-insensitively", () => {
+    expect(omniManagedReason({ ...plain, nodes: ["CP-1"] }, { addresses: [], ids: [], hostnames: ["cp-1"] })).toBe("Omni lists CP-1 among its machines");
+    expect(omniManagedReason({ ...plain, nodes: ["cp-10"] }, { addresses: [], ids: [], hostnames: ["cp-1"] })).toBeUndefined();
   });
   it("matches machine UUIDs case-insensitively and names only the listed nodes", () => {
     const context = { ...plain, nodes: ["10.0.0.2", "4C4C4544-0039"] };
-    expect(omniManagedReason(context, { addresses: [], ids: ["4c4c4544-0039"] })).toBe("Omni lists 4C4C4544-0039 among its machines");
+    expect(omniManagedReason(context, { addresses: [], ids: ["4c4c4544-0039"], hostnames: [] })).toBe("Omni lists 4C4C4544-0039 among its machines");
   });
   it("leaves plain talosctl clusters alone", () => {
     expect(omniManagedReason(plain)).toBeUndefined();
     expect(omniManagedReason({ ...plain, endpoints: ["omnibus.example", "10.0.0.2:50000", "my-omni.example"] })).toBeUndefined();
-    expect(omniManagedReason({ ...plain, nodes: undefined }, { addresses: ["10.0.0.2"], ids: [] })).toBeUndefined();
-    expect(omniManagedReason(plain, { addresses: [], ids: [] })).toBeUndefined();
-    expect(omniManagedReason(plain, { addresses: ["10.9.9.9"], ids: [] })).toBeUndefined();
+    expect(omniManagedReason({ ...plain, nodes: undefined }, { addresses: ["10.0.0.2"], ids: [], hostnames: [] })).toBeUndefined();
+    expect(omniManagedReason(plain, { addresses: [], ids: [], hostnames: [] })).toBeUndefined();
+    expect(omniManagedReason(plain, { addresses: ["10.9.9.9"], ids: [], hostnames: [] })).toBeUndefined();
   });
 });
 

@@ -11,6 +11,7 @@ import { findCommands } from "../../../src/policy/shell-words.js";
 import { lintText } from "../../../src/policy/text-lint.js";
 import { RESOURCE_TYPE_NAMES } from "../../../src/talos/resource-types.js";
 import { loadPrompts, parsePrompt, PromptError, promptsDir, renderPrompt, type WorkflowPrompt } from "../../../prompts/index.js";
+import { ALL_TOOLS } from "../../../tools/index.js";
 
 const prompts = loadPrompts();
 const cacheDir = process.env.TALOS_MCP_CACHE ?? join(homedir(), ".cache/talos-mcp");
@@ -76,6 +77,18 @@ describe("workflow prompts", () => {
   });
 });
 
+describe("the tools a workflow needs", () => {
+  it("are real tools of this server, each named in the workflow's text", () => {
+    const registered = new Set(ALL_TOOLS.map((tool) => tool.name));
+    for (const prompt of prompts) {
+      for (const tool of prompt.tools) {
+        expect(registered.has(tool), `${prompt.name} needs ${tool}, which is not a registered tool`).toBe(true);
+        expect(prompt.body, `${prompt.name} needs ${tool} but never names it`).toContain(`\`${tool}\``);
+      }
+    }
+  });
+});
+
 describe("commands in prompts exist in the pinned CLIs and break no rule", () => {
   const trees: Partial<Record<"talosctl" | "omnictl", CommandTreeData>> = {};
   beforeAll(async () => {
@@ -106,7 +119,7 @@ describe("commands in prompts exist in the pinned CLIs and break no rule", () =>
   });
 
   it("the check would catch the skill's invented commands", () => {
-    const invented = parsePrompt("bad.md", "---\nname: bad\ntitle: Bad\ndescription: d\narguments: []\n---\nRun `talosctl etcd backup` then `omnictl cluster create`.");
+    const invented = parsePrompt("bad.md", "---\nname: bad\ntitle: Bad\ndescription: d\ntools: [cli-help]\narguments: []\n---\nRun `talosctl etcd backup` then `omnictl cluster create`.");
     const verdicts = findCommands(invented.body).map((c) => checkCommand(c.words[0] as "talosctl" | "omnictl", c.words.slice(1), trees[c.words[0] as "talosctl" | "omnictl"]!));
     expect(verdicts.map((v) => v.ok)).toEqual([false, false]);
   });
@@ -127,7 +140,10 @@ describe("prompt file format", () => {
     expect(parseError("# just markdown")).toMatch(/missing YAML frontmatter/);
     expect(parseError("---\nname: x\ntitle: X\n---\nbody")).toMatch(/'description' is required/);
     expect(parseError("---\nname: x\ntitle: X\ndescription: d\nauthor: me\n---\nbody")).toMatch(/unknown frontmatter field\(s\) author/);
-    expect(parseError("---\nname: x\ntitle: X\ndescription: d\narguments:\n  - name: a\n---\nbody")).toMatch(/\(a\) needs a description/);
-    expect(parseError("---\nname: x\ntitle: X\ndescription: d\n---\nUse {{node}}")).toMatch(/\{\{node\}\} have no argument/);
+    expect(parseError("---\nname: x\ntitle: X\ndescription: d\ntools: [health]\narguments:\n  - name: a\n---\nbody")).toMatch(/\(a\) needs a description/);
+    expect(parseError("---\nname: x\ntitle: X\ndescription: d\ntools: [health]\n---\nUse {{node}}")).toMatch(/\{\{node\}\} have no argument/);
+    expect(parseError("---\nname: x\ntitle: X\ndescription: d\n---\nbody")).toMatch(/'tools' must list the tools the workflow needs/);
+    expect(parseError("---\nname: x\ntitle: X\ndescription: d\ntools: []\n---\nbody")).toMatch(/'tools' must list/);
+    expect(parseError("---\nname: x\ntitle: X\ndescription: d\ntools: [Health Check]\n---\nbody")).toMatch(/'tools' must list/);
   });
 });

@@ -24,11 +24,14 @@ describe("simulated COSI resource definitions", () => {
     expect(KINDS.map((k) => `${k.type}@${k.namespace}`).sort()).toEqual([
       "EtcdMembers.etcd.talos.dev@etcd",
       "HostnameStatuses.net.talos.dev@network",
+      "Identities.cluster.talos.dev@cluster",
       "MachineConfigs.config.talos.dev@config",
       "MachineStatuses.runtime.talos.dev@runtime",
       "MachineTypes.config.talos.dev@config",
       "Members.cluster.talos.dev@cluster",
+      "NodeAddresses.net.talos.dev@network",
       "Services.v1alpha1.talos.dev@runtime",
+      "SystemInformations.hardware.talos.dev@hardware",
     ]);
   });
 });
