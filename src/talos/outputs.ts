@@ -58,7 +58,7 @@ export function parseJsonStream(text: string, what = "the CLI"): unknown[] {
       }
     }
   }
-  if (depth !== 0) throw new Error("truncated JSON stream");
+  if (depth !== 0) throw outputNotUnderstood(what, "a stream of JSON objects; it ends inside one, truncated", text);
   return values;
 }
 
