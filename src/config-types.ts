@@ -19,8 +19,10 @@ export interface HttpConfig {
   allowedOrigins: string[];
   /** Bytes. */
   bodyLimit: number;
-  /** Requests per minute per token. */
+  /** Tool calls per minute per token, sustained (protocol traffic is not counted). */
   rateLimitPerMinute: number;
+  /** Tool calls per token that may come at once after a quiet time. */
+  rateLimitBurst: number;
   /** Concurrent tool calls per token. */
   maxConcurrentCalls: number;
   maxSessions: number;

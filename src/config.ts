@@ -87,6 +87,7 @@ const httpFileSchema = z
     allowedOrigins: csv,
     bodyLimit: z.number().int().positive(),
     rateLimitPerMinute: z.number().int().positive(),
+    rateLimitBurst: z.number().int().positive(),
     maxConcurrentCalls: z.number().int().positive(),
     maxSessions: z.number().int().positive(),
     maxSessionsPerToken: z.number().int().positive(),
@@ -265,6 +266,8 @@ export function buildConfig({ flags, env, cwd, knownTools }: BuildConfigInput): 
       allowedOrigins: splitList(flags["allowed-origins"]) ?? fh.allowedOrigins ?? [],
       bodyLimit: fh.bodyLimit ?? 1_048_576,
       rateLimitPerMinute: fh.rateLimitPerMinute ?? 120,
+      // From test/reliability/load-http.test.ts: a client's burst of 200 calls goes through.
+      rateLimitBurst: fh.rateLimitBurst ?? 240,
       maxConcurrentCalls: fh.maxConcurrentCalls ?? 4,
       maxSessions: fh.maxSessions ?? 64,
       maxSessionsPerToken: fh.maxSessionsPerToken ?? 8,

@@ -1,7 +1,8 @@
 // Remote agents over HTTP: Streamable HTTP at /mcp (stateful sessions) and legacy SSE at
 // GET /sse + POST /messages, sharing one session map and one auth layer; /healthz for probes.
-// Every request passes, in order: Host and Origin checks (403), bearer auth (401), rate limit
-// (429), body limit (413); sessions belong to the token (and the grant: role, toolsets, expiry)
+// Every request passes, in order: Host and Origin checks (403), bearer auth (401), body limit
+// (413); tool calls then meet the token's rate (a burst, then a sustained rate) and concurrency
+// limits (429 with Retry-After) — protocol traffic is not rate-counted; sessions belong to the token (and the grant: role, toolsets, expiry)
 // that created them. Both transports share the per-token limits: concurrent tool calls (a call
 // over /messages holds its slot until its answer goes out on the SSE stream) and open sessions.
 // The tokens file is re-read when it changes; sessions of a token that was removed, changed or
@@ -91,7 +92,7 @@ export async function startHttpServer(config: Config, factory: SessionServerFact
   }
   const tokens = http.tokensFile ? new TokenFile(http.tokensFile, (message) => log.error({ file: http.tokensFile }, message)) : undefined;
   const hosts = allowedHostNames(http.host, http.allowedHosts);
-  const rate = new RateLimiter(http.rateLimitPerMinute);
+  const rate = new RateLimiter(http.rateLimitPerMinute, http.rateLimitBurst);
   const concurrency = new ConcurrencyLimiter(http.maxConcurrentCalls);
   const sessions = new Map<string, Session>();
   /** The server's own origins (same-origin requests), known once the port is. */
@@ -129,8 +130,10 @@ export async function startHttpServer(config: Config, factory: SessionServerFact
 
   const openSession = (caller: HttpCaller, kind: Session["kind"]) => {
     if (sessions.size >= http.maxSessions) throw new HttpError(503, `session limit (${http.maxSessions}) reached`, { "retry-after": "30" });
+    // Per token: one token must not take every session from the others. Without tokens (a
+    // loopback server with --insecure-no-auth) there is one caller, bounded by maxSessions.
     const held = [...sessions.values()].filter((s) => s.owner === caller.name).length;
-    if (held >= http.maxSessionsPerToken) {
+    if (tokens && held >= http.maxSessionsPerToken) {
       throw new HttpError(429, `at most ${http.maxSessionsPerToken} sessions per token: close one (DELETE /mcp, or end the SSE stream) first`, { "retry-after": "30" });
     }
     const { grant: _grant, ...sessionCaller } = caller;
@@ -146,13 +149,20 @@ export async function startHttpServer(config: Config, factory: SessionServerFact
     return found;
   };
 
-  /** One concurrency slot per tool call in `body`, or 429 (and none) when the token is at its limit. */
+  /**
+   * Admits the tool calls in a request: one concurrency slot each, and as many calls from the
+   * token's rate — or 429 with Retry-After, and nothing taken, when over either limit.
+   */
   const acquireCallSlots = (caller: Caller, ids: (string | number)[]): (() => void)[] => {
     const releases = ids.map(() => concurrency.acquire(caller.name));
-    if (releases.some((release) => release === undefined)) {
+    const refuse = (message: string, retryAfter: string): never => {
       releases.forEach((release) => release?.());
-      throw new HttpError(429, `at most ${http.maxConcurrentCalls} tool calls at once per token`, { "retry-after": "5" });
-    }
+      throw new HttpError(429, message, { "retry-after": retryAfter });
+    };
+    if (releases.some((release) => release === undefined)) refuse(`at most ${http.maxConcurrentCalls} tool calls at once per token`, "5");
+    const wait = ids.length > 0 ? rate.take(caller.name, ids.length) : 0;
+    if (wait === Number.POSITIVE_INFINITY) refuse(`a batch of ${ids.length} tool calls is more than the burst of ${http.rateLimitBurst}: send fewer at once`, "60");
+    if (wait > 0) refuse(`rate limit exceeded: at most ${http.rateLimitPerMinute} tool calls a minute per token after a burst of ${http.rateLimitBurst}`, String(wait));
     return releases as (() => void)[];
   };
 
@@ -244,8 +254,6 @@ export async function startHttpServer(config: Config, factory: SessionServerFact
         res.setHeader("vary", "Origin");
       }
       const caller = authenticate(req);
-      const wait = rate.take(caller.name);
-      if (wait > 0) throw new HttpError(429, "rate limit exceeded", { "retry-after": String(wait) });
       if (url.pathname === "/mcp") await handleMcp(req, res, caller);
       else if (url.pathname === "/sse" && req.method === "GET") await handleSse(req, res, caller);
       else if (url.pathname === "/messages" && req.method === "POST") await handleMessages(req, res, caller, url);
