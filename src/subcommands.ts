@@ -9,4 +9,5 @@ export const SUBCOMMANDS: Record<string, Subcommand> = {
   docs: { summary: "offline docs index: index | search", run: async (argv) => (await import("./docs/cli.js")).runDocsCli(argv) },
   audit: { summary: "audit log: verify FILE… (hash chain)", run: async (argv) => (await import("./audit/cli.js")).runAuditCli(argv) },
   token: { summary: "HTTP bearer tokens: add | list", run: async (argv) => (await import("./transports/tokens.js")).runTokenCli(argv) },
+  "policy-check": { summary: "grade text or a chat transcript against the Talos rules: [FILE|-] [--json]", run: async (argv) => (await import("./policy/cli.js")).runPolicyCheckCli(argv) },
 };

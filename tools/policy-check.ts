@@ -1,5 +1,6 @@
-// policy-check: lint the commands (or a whole plan) an agent proposes against every Talos rule,
-// before anyone runs them. Prose that merely mentions a forbidden thing is not flagged.
+// policy-check: lint the commands (or a whole plan or answer) an agent proposes against every Talos
+// rule, before anyone runs them — prose and code alike. Text that names a forbidden thing only to
+// say it is forbidden ("Talos has no SSH") is not flagged. `talos-mcp policy-check` runs the same lint.
 import { z } from "zod";
 import { RULE_IDS } from "../src/policy/rule-ids.js";
 import { ruleById } from "../src/policy/rules.js";
@@ -19,13 +20,13 @@ export default defineTool({
   name: "policy-check",
   title: "Check commands against the Talos rules",
   description:
-    "Check shell commands, a runbook or an answer you are about to give against the Talos rules: no SSH, no file edits on nodes, no package managers, no kubeadm, no systemd/cert changes, no bootstrap retry loops, explicit warnings for reset, and only talosctl/omnictl commands and flags that exist in the pinned CLIs (with the real command as the fix). Returns findings with rule ids; empty when clean.",
+    "Check shell commands, a runbook or an answer you are about to give against the Talos rules, in prose and code alike: no SSH, no file edits or shells on nodes, no package managers, no kubeadm, no systemd/cert changes, bootstrap once (no retries, one node), explicit warnings for reset/wipe/delete, Omni-managed clusters changed only through Omni, and only talosctl/omnictl commands and flags that exist in the pinned CLIs (global flags like -n before the subcommand are fine; the real command is the fix). Returns findings with rule ids; empty when clean.",
   toolset: "policy",
   risk: "read",
   minRole: "none",
   openWorld: false,
   idempotent: true,
-  rules: ["no-ssh", "no-node-file-edits", "no-package-managers", "no-kubeadm", "bootstrap-once", "destructive-explicit", "no-cert-systemd-changes", "real-commands-only"],
+  rules: ["no-ssh", "no-node-file-edits", "no-package-managers", "no-kubeadm", "bootstrap-once", "destructive-explicit", "no-cert-systemd-changes", "omni-reconcile", "real-commands-only"],
   input: z.object({ text: z.string().min(1, "must not be empty").max(100_000).describe("Commands or text to check (Markdown with code blocks is fine).") }).strict(),
   output: z.object({ findings: z.array(finding), clean: z.boolean() }),
   async run(args, ctx) {

@@ -13,7 +13,11 @@ export interface CommandEntry {
    * short forms with `-` (`-n`).
    */
   flags: string[];
-  /** Flags that take no value (booleans), same notation; used to tell flag values from positionals. */
+  /**
+   * Flags that never take the next word as their value (booleans, and flags whose value is
+   * optional: `--flag[=value]`), same notation; every other flag consumes the next word unless
+   * written `--flag=value` or `-fvalue`. This tells flag values from subcommands and positionals.
+   */
   booleanFlags: string[];
   /** First line of the command's help text. */
   summary: string;

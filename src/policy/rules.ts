@@ -24,7 +24,7 @@ export const RULES: readonly Rule[] = [
     description: "Talos Linux is API-managed: there is no SSH daemon, no shell and no console login. Inspect nodes with talosctl logs, dmesg, service, get.",
     source: "seed gotcha 1",
     docs: `${DOCS}/talos/v1.12/learn-more/talos-for-linux-admins`,
-    enforcedBy: "no tool opens SSH; policy-check flags ssh/scp/sftp",
+    enforcedBy: "no tool opens SSH; policy-check flags ssh/scp/sftp commands and SSH in prose",
   },
   {
     id: "no-node-file-edits",
@@ -33,7 +33,7 @@ export const RULES: readonly Rule[] = [
     description: "Never edit files under /etc or /var on a node, open editors or shells there. Configuration changes go through the machine config (patch-config, apply).",
     source: "seed gotcha 2",
     docs: `${DOCS}/talos/v1.12/learn-more/philosophy`,
-    enforcedBy: "no tool writes node paths; policy-check flags editors, /etc, /var and shells on nodes",
+    enforcedBy: "no tool writes node paths; policy-check flags editors and writes under /etc, /var, … and shells or logins on nodes, in code and prose",
   },
   {
     id: "no-package-managers",
@@ -42,7 +42,7 @@ export const RULES: readonly Rule[] = [
     description: "Talos ships no package manager. Extra software comes as system extensions baked into the image (Image Factory schematics) or as Kubernetes workloads.",
     source: "seed gotcha 3",
     docs: `${DOCS}/talos/v1.12/build-and-extend-talos/custom-images-and-development/system-extensions`,
-    enforcedBy: "policy-check flags apt/apt-get/yum/dnf/apk/pacman/zypper and pip on nodes",
+    enforcedBy: "policy-check flags apt/yum/dnf/apk/pacman/zypper/emerge/nix-env/rpm/dpkg, and pip/npm/brew on a node, in code and prose (installing the clients on a workstation is fine)",
   },
   {
     id: "no-kubeadm",
@@ -51,7 +51,7 @@ export const RULES: readonly Rule[] = [
     description: "Talos does not use kubeadm for initialisation or upgrades: etcd starts with talosctl bootstrap and Kubernetes upgrades with talosctl upgrade-k8s.",
     source: "seed gotcha 4",
     docs: `${DOCS}/kubernetes-guides/advanced-guides/upgrading-kubernetes`,
-    enforcedBy: "policy-check flags kubeadm",
+    enforcedBy: "policy-check flags kubeadm, in code and prose",
   },
   {
     id: "bootstrap-once",
@@ -61,7 +61,7 @@ export const RULES: readonly Rule[] = [
       "talosctl bootstrap starts etcd on one control-plane node, once per cluster. Talos only checks the node it is asked, so bootstrapping another control plane splits etcd. The server checks every control-plane node live and its ledger first, reports 'already bootstrapped' instead of retrying, and restores only with bootstrap --recover-from.",
     source: "seed gotcha 6",
     docs: `${DOCS}/talos/v1.12/getting-started/getting-started`,
-    enforcedBy: "bootstrap/etcd-restore preflight (etcd service on every control plane, ledger); policy-check flags retry loops around bootstrap",
+    enforcedBy: "bootstrap/etcd-restore preflight (etcd service on every control plane, ledger); policy-check flags bootstrap retried, looped, on several nodes or on a second node",
   },
   {
     id: "destructive-explicit",
@@ -71,7 +71,7 @@ export const RULES: readonly Rule[] = [
       "Every change to a cluster shows its plan (commands, nodes, impact, dry-run diff) and runs only after the user agrees, through elicitation or a single-use plan token. reset, etcd-restore, forced upgrades and template teardowns need the target typed back.",
     source: "seed gotcha 7",
     docs: `${DOCS}/talos/v1.12/configure-your-talos-cluster/lifecycle-management/resetting-a-machine`,
-    enforcedBy: "consent step of the guard; policy-check flags talosctl reset without a warning",
+    enforcedBy: "consent step of the guard; policy-check flags talosctl reset/wipe and omnictl deletes without a warning",
   },
   {
     id: "no-cert-systemd-changes",
@@ -80,7 +80,7 @@ export const RULES: readonly Rule[] = [
     description: "Talos runs API-managed services, not systemd units, and manages its PKI itself. Never touch systemctl, unit files or the system certificate store; rotate CAs with talosctl rotate-ca.",
     source: "seed gotcha 8",
     docs: `${DOCS}/talos/v1.12/security/ca-rotation`,
-    enforcedBy: "patch-config refuses patches replacing machine.ca/cluster.ca; policy-check flags systemctl, unit files, update-ca-certificates",
+    enforcedBy: "patch-config refuses patches replacing machine.ca/cluster.ca; policy-check flags systemctl, unit files and OS trust stores (update-ca-certificates, trust anchor)",
   },
   {
     id: "omni-reconcile",
@@ -89,7 +89,7 @@ export const RULES: readonly Rule[] = [
     description: "When Omni manages a cluster, it reconciles machine configs continuously: talosctl writes would be reverted or fight Omni. Change the cluster template and sync it.",
     source: "seed gotcha 9",
     docs: `${DOCS}/omni/reference/cluster-templates`,
-    enforcedBy: "preflight of every talosctl mutation (siderov1 context, Omni endpoint, node listed by Omni)",
+    enforcedBy: "preflight of every talosctl mutation (siderov1 context, Omni endpoint, node listed by Omni); policy-check flags talosctl changes in text about an Omni-managed cluster",
   },
   {
     id: "real-commands-only",
@@ -98,7 +98,7 @@ export const RULES: readonly Rule[] = [
     description: "Never invent commands or integrations. `talosctl etcd backup` and `talosctl etcd restore` do not exist: the real commands are `talosctl etcd snapshot` and `talosctl bootstrap --recover-from`.",
     source: "seed gotcha 10",
     docs: `${DOCS}/talos/v1.12/reference/cli`,
-    enforcedBy: "argv checked against the pinned binaries' command tree; cli-help and policy-check",
+    enforcedBy: "argv checked against the pinned binaries' command tree (subcommands, global and per-command flags); cli-help and policy-check",
   },
   {
     id: "argv-guard",

@@ -1,23 +1,22 @@
-// Finds the shell commands in a piece of text an agent proposes (a plan, a runbook, an answer) and
-// splits them into words, so the rules judge what would run — not prose that merely mentions a
-// forbidden thing ("Talos has no SSH"). Commands are: lines of fenced code blocks, `$ ` prompt
-// lines, inline `code` spans, and bare lines that start with a known program.
+// Shell code for policy-check: splits a snippet (a code block, a `$ ` line, an inline `code` span)
+// into the simple commands that would run, with their words (quotes removed; sudo, env assignments
+// and wrappers such as watch dropped) and whether they sit in a loop or under a retrying wrapper.
 
-export interface CommandSpan {
-  /** The command's words (quotes removed; sudo/env assignments dropped). */
+export interface ShellCommand {
+  /** The program and its arguments. */
   words: string[];
-  /** Character offsets of the command in the original text. */
+  /** Character offsets of the command in the whole text. */
   start: number;
   end: number;
-  /** The whole logical line or block the command came from (for loop detection). */
-  context: string;
+  /** The logical line it came from (continuations joined), for `a || b` chains. */
+  line: string;
+  /** Inside a for/while/until loop, or its condition. */
+  inLoop: boolean;
+  /** Run under a wrapper that repeats it (watch, retry). */
+  repeated: boolean;
 }
 
-/** Programs whose appearance at the start of a bare line makes that line a command. */
-const KNOWN_PROGRAMS =
-  /^(talosctl|omnictl|kubectl|kubeadm|ssh|scp|sftp|apt|apt-get|yum|dnf|apk|pacman|zypper|pip|pip3|systemctl|update-ca-certificates|vi|vim|nano|sed|echo|cat|sudo|until|while|for|watch|retry|timeout|curl)\b/;
-
-/** Splits a line into simple commands at ;, &&, ||, |, and $( … ), keeping offsets. */
+/** Splits a line into simple commands at ;, &&, ||, |, &, and $( … ), keeping offsets. */
 function splitCommands(line: string, offset: number): { text: string; start: number }[] {
   const parts: { text: string; start: number }[] = [];
   let current = "";
@@ -36,7 +35,8 @@ function splitCommands(line: string, offset: number): { text: string; start: num
       continue;
     }
     const two = line.slice(i, i + 2);
-    const separator = two === "&&" || two === "||" || two === "$(" ? 2 : ch === ";" || ch === "|" || ch === "(" || ch === ")" || ch === "`" ? 1 : 0;
+    const redirect = ch === "&" && (line[i - 1] === ">" || line[i + 1] === ">");
+    const separator = two === "&&" || two === "||" || two === "$(" ? 2 : ch === ";" || ch === "|" || ch === "(" || ch === ")" || ch === "`" || (ch === "&" && !redirect) ? 1 : 0;
     if (separator) {
       if (current.trim()) parts.push({ text: current, start: offset + start });
       current = "";
@@ -50,11 +50,13 @@ function splitCommands(line: string, offset: number): { text: string; start: num
   return parts;
 }
 
-const WRAPPERS = new Set(["$", "#", "sudo", "do", "then", "else", "until", "while", "if", "!", "time", "watch", "exec", "nohup", "xargs", "retry", "timeout"]);
+const WRAPPERS = new Set(["$", "sudo", "doas", "env", "command", "do", "then", "else", "until", "while", "if", "elif", "!", "time", "watch", "exec", "nohup", "xargs", "retry", "timeout"]);
+/** Wrappers whose own options and counts come before the command: `watch -n 5 cmd`, `retry 3 cmd`, `timeout 30s cmd`. */
 const COUNTING_WRAPPERS = new Set(["watch", "retry", "timeout"]);
+const REPEATING_WRAPPERS = new Set(["watch", "retry"]);
 
 /** Shell-like word splitting of one simple command (quotes grouped and removed). */
-export function shellWords(command: string): string[] {
+function splitWords(command: string): string[] {
   const words: string[] = [];
   let word = "";
   let quote: string | undefined;
@@ -78,54 +80,83 @@ export function shellWords(command: string): string[] {
     }
   }
   if (inWord) words.push(word);
-  // Drop prompts, wrappers, shell keywords and environment assignments: judge the program itself
-  // (loops stay visible to the rules through the command's context).
-  while (words.length && (WRAPPERS.has(words[0]!) || /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[0]!))) {
-    const wrapper = words.shift()!;
-    // `watch -n 5 cmd`, `retry 3 cmd`, `timeout 30s cmd`: their own options and counts come first.
-    if (COUNTING_WRAPPERS.has(wrapper)) while (words.length && /^(-|\d+[smh]?$)/.test(words[0]!)) words.shift();
-  }
   return words;
 }
 
-export function findCommands(text: string): CommandSpan[] {
-  const spans: CommandSpan[] = [];
-  const add = (line: string, lineStart: number, context: string) => {
-    for (const part of splitCommands(line, lineStart)) {
-      const words = shellWords(part.text);
-      if (words.length) spans.push({ words, start: part.start, end: part.start + part.text.length, context });
-    }
-  };
-  let offset = 0;
-  let inFence = false;
-  let fence: { lines: { text: string; start: number }[] } | undefined;
-  for (const line of text.split("\n")) {
-    const lineStart = offset;
-    offset += line.length + 1;
-    if (/^\s*(```|~~~)/.test(line)) {
-      if (inFence && fence) {
-        const block = fence.lines.map((l) => l.text).join("\n");
-        for (const l of fence.lines) add(l.text.replace(/\\\s*$/, ""), l.start, block);
-      }
-      inFence = !inFence;
-      fence = inFence ? { lines: [] } : undefined;
-      continue;
-    }
-    if (inFence) {
-      fence!.lines.push({ text: line, start: lineStart });
-      continue;
-    }
-    const prompt = /^(\s*\$\s+)(.*)$/.exec(line);
-    if (prompt) {
-      add(prompt[2]!, lineStart + prompt[1]!.length, line);
-      continue;
-    }
-    const bare = line.replace(/^\s*(?:[-*]\s+|\d+\.\s+)?/, "");
-    if (KNOWN_PROGRAMS.test(bare) && !/^\w+\s+(is|are|was|has|have|does|do|should|must|can|will)\b/i.test(bare)) {
-      add(bare, lineStart + (line.length - bare.length), line);
-      continue;
-    }
-    for (const match of line.matchAll(/`([^`]+)`/g)) add(match[1]!, lineStart + match.index! + 1, line);
+/** The words of one simple command, with prompts, wrappers, keywords and environment assignments dropped (returned apart). */
+export function shellWords(command: string): { words: string[]; dropped: string[] } {
+  const words = splitWords(command);
+  const dropped: string[] = [];
+  while (words.length && (WRAPPERS.has(words[0]!) || /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[0]!))) {
+    const wrapper = words.shift()!;
+    dropped.push(wrapper);
+    if (COUNTING_WRAPPERS.has(wrapper)) while (words.length && /^(-|\d+[smh]?$)/.test(words[0]!)) words.shift();
   }
-  return spans;
+  return { words, dropped };
+}
+
+/** Blanks (same length, newlines kept) what is not shell to run: `\` line continuations and here-document bodies. */
+function runnableText(code: string): string {
+  const joined = code.replace(/\\\r?\n/g, (m) => " ".repeat(m.length));
+  const lines = joined.split("\n");
+  let tag: string | undefined;
+  return lines
+    .map((line) => {
+      if (tag !== undefined) {
+        if (line.trim() === tag) tag = undefined;
+        return " ".repeat(line.length);
+      }
+      tag = /<<-?\s*['"]?(\w+)['"]?/.exec(line)?.[1];
+      return line;
+    })
+    .join("\n");
+}
+
+/** Strips a trailing `# comment` (a # that starts a word, outside quotes). */
+function withoutComment(line: string): string {
+  let quote: string | undefined;
+  for (let i = 0; i < line.length; i += 1) {
+    const ch = line[i]!;
+    if (quote) {
+      if (ch === quote) quote = undefined;
+    } else if (ch === "'" || ch === '"') quote = ch;
+    else if (ch === "#" && (i === 0 || /\s/.test(line[i - 1]!))) return line.slice(0, i);
+  }
+  return line;
+}
+
+/** The simple commands of a shell snippet that starts at `offset` in the whole text. */
+export function parseShell(code: string, offset: number): ShellCommand[] {
+  const commands: ShellCommand[] = [];
+  let loops = 0;
+  let lineStart = 0;
+  for (const line of runnableText(code).split("\n")) {
+    const start = lineStart;
+    lineStart += line.length + 1;
+    const runnable = withoutComment(line);
+    for (const part of splitCommands(runnable, offset + start)) {
+      const first = splitWords(part.text)[0];
+      if (first === "done") {
+        loops = Math.max(0, loops - 1);
+        continue;
+      }
+      if (first === "for") {
+        loops += 1;
+        continue;
+      }
+      if (first === "while" || first === "until") loops += 1;
+      const { words, dropped } = shellWords(part.text);
+      if (!words.length || words[0] === "fi" || words[0] === "esac") continue;
+      const indent = part.text.length - part.text.trimStart().length;
+      commands.push({
+        words,
+        start: part.start + indent,
+        end: part.start + part.text.trimEnd().length,
+        line: line.trim(),
+        inLoop: loops > 0,
+        repeated: dropped.some((word) => REPEATING_WRAPPERS.has(word)),
+      });
+    }
+  }
+  return commands;
 }

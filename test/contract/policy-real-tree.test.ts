@@ -2,11 +2,15 @@
 // `talosctl <path> --help` recursively (the server's own reader lives in src/backends), so the lint
 // is checked against what the real binary accepts rather than a hand-made fixture.
 import { existsSync } from "node:fs";
-import { homedir } from "node:os";
+import { mkdtemp } from "node:fs/promises";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
+import { cacheDir, discoverBinary } from "../../src/backends/binaries.js";
 import type { CommandEntry, CommandTreeData } from "../../src/backends/command-tree-types.js";
+import { readCommandTree } from "../../src/backends/command-tree.js";
+import { checkCommand } from "../../src/policy/command-check.js";
 import { lintText } from "../../src/policy/text-lint.js";
 
 const TALOSCTL = join(homedir(), ".cache", "talos-mcp", "bin", "talosctl");
@@ -94,6 +98,11 @@ describe.runIf(existsSync(TALOSCTL))("policy-check against the real talosctl com
   });
 
   it.each([
+    "$ talosctl -n 10.5.0.2 etcd snapshot db.snapshot",
+    "$ talosctl -n 10.5.0.2 dmesg",
+    "$ talosctl --nodes=10.5.0.2 --endpoints 10.5.0.2 --talosconfig ./talosconfig --context demo version",
+    "$ talosctl -n10.5.0.2 logs kubelet --tail 50",
+    "$ talosctl etcd -n 10.5.0.2 members",
     "$ talosctl etcd snapshot x.db",
     "$ talosctl etcd snapshot x.db --nodes 10.0.0.2",
     "$ talosctl apply-config --insecure --nodes 10.0.0.2 --file cp.yaml",
@@ -111,4 +120,72 @@ describe.runIf(existsSync(TALOSCTL))("policy-check against the real talosctl com
     expect(finding?.message).toContain("--files");
     expect(finding?.fix).toContain("--file");
   });
+});
+
+// The server's own reader (src/backends) against what the binaries do: for every flag of a sample of
+// commands, `<bin> <path> --help <flag>` shows the help when the flag takes no value and fails with
+// "needs an argument" when it does — pflag's own answer, without running the command. And command
+// lines the binary refuses for an unknown flag are exactly those checkCommand reports as flags.
+const OMNICTL = join(homedir(), ".cache", "talos-mcp", "bin", "omnictl");
+
+describe.runIf(existsSync(TALOSCTL) && existsSync(OMNICTL))("the server's command tree agrees with the pinned binaries", () => {
+  const trees: Partial<Record<"talosctl" | "omnictl", CommandTreeData>> = {};
+  let cwd: string;
+  beforeAll(async () => {
+    cwd = await mkdtemp(join(tmpdir(), "talos-mcp-tree-"));
+    for (const binary of ["talosctl", "omnictl"] as const) {
+      const info = await discoverBinary(binary);
+      trees[binary] = await readCommandTree(info!, { cacheDir: cacheDir() });
+    }
+  }, 180_000);
+
+  const probe = (binary: "talosctl" | "omnictl", args: string[]) =>
+    execa(join(homedir(), ".cache", "talos-mcp", "bin", binary), args, { reject: false, cwd, stdin: "ignore", env: { HOME: cwd, PATH: process.env.PATH ?? "" }, extendEnv: false });
+
+  // Value names with spaces (--mode, --wipe-mode), ints, durations, booleans defaulting to true,
+  // shorthand clusters; the global connection flags come with every talosctl live command.
+  it.each([
+    ["talosctl", "apply-config"],
+    ["talosctl", "reset"],
+    ["talosctl", "logs"],
+    ["talosctl", "health"],
+    ["omnictl", ""],
+    ["omnictl", "cluster template sync"],
+  ] as const)("%s %s: which flags take a value", async (binary, path) => {
+    const entry = trees[binary]!.commands[path]!;
+    expect(entry.flags.length).toBeGreaterThan(0);
+    const takesNoValue: string[] = [];
+    for (let i = 0; i < entry.flags.length; i += 4) {
+      const batch = entry.flags.slice(i, i + 4);
+      const results = await Promise.all(batch.map((flag) => probe(binary, [...(path ? path.split(" ") : []), "--help", flag])));
+      results.forEach((result, j) => {
+        const output = `${result.stdout}\n${result.stderr}`;
+        if (result.exitCode === 0) takesNoValue.push(batch[j]!);
+        else expect(output, `${binary} ${path} ${batch[j]}`).toMatch(/needs an argument/);
+      });
+    }
+    expect(takesNoValue.sort()).toEqual([...entry.booleanFlags].sort());
+  }, 120_000);
+
+  it.each([
+    ["talosctl", "-n 10.5.0.2 dmesg"],
+    ["talosctl", "--nodes=10.5.0.2 etcd snapshot db"],
+    ["talosctl", "-n10.5.0.2 logs -fk kubelet"],
+    ["talosctl", "etcd -n 10.5.0.2 members"],
+    ["talosctl", "-n 10.5.0.2 apply-config --file cp.yaml --mode no-reboot"],
+    ["talosctl", "-n 10.5.0.2 logs kubelet --lines 5"],
+    ["talosctl", "-n 10.5.0.2 gen config demo https://10.5.0.2:6443"],
+    ["talosctl", "--insecure apply-config --file cp.yaml"],
+    ["talosctl", "-n 10.5.0.2 reboot --drain"],
+    ["talosctl", "-n 10.5.0.2 dmesg -x"],
+    ["omnictl", "--context prod get machines"],
+    ["omnictl", "cluster template sync -f cluster.yaml --prune"],
+    ["omnictl", "kubeconfig -c prod --merge=false"],
+  ] as const)("%s %s: refused for a flag by the binary exactly when checkCommand says so", async (binary, line) => {
+    const words = line.split(" ");
+    const result = await probe(binary, [...words, "--help"]);
+    const refusedForFlag = /unknown (?:shorthand )?flag/.test(`${result.stdout}\n${result.stderr}`);
+    const check = checkCommand(binary, words, trees[binary]!);
+    expect(!check.ok && check.kind === "flag", `${binary} ${line}`).toBe(refusedForFlag);
+  }, 60_000);
 });

@@ -16,7 +16,7 @@ describe("talos-mcp CLI", () => {
   it("--help lists every serve flag and subcommand; --version prints the version", async () => {
     const help = await run(["--help"]);
     expect(help.exitCode).toBe(0);
-    for (const word of ["--transport", "--workspace", "--role", "--read-only", "--toolsets", "--tools", "--disable-tools", "--audit-log", "--talosconfig", "--context", "--omniconfig", "--config", "doctor", "sim", "docs", "token"]) {
+    for (const word of ["--transport", "--workspace", "--role", "--read-only", "--toolsets", "--tools", "--disable-tools", "--audit-log", "--talosconfig", "--context", "--omniconfig", "--config", "doctor", "sim", "docs", "token", "policy-check"]) {
       expect(help.stdout, word).toContain(word);
     }
     expect((await run(["--version"])).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
