@@ -31,8 +31,10 @@ export async function privateCache(): Promise<string> {
     const info = await discoverBinary(binary, { explicitPath: realBinary(binary) });
     if (!info) throw new Error(`${binary} is not built: run npm run clis`);
     await readCommandTree(info, { cacheDir: SHARED_CACHE });
-    const name = `${binary}-${info.version}.json`;
-    copyFileSync(join(SHARED_CACHE, "command-tree", name), join(dir, "command-tree", name));
+    // Whatever name the cache gives this version's tree (it carries a format version).
+    for (const name of readdirSync(join(SHARED_CACHE, "command-tree")).filter((file) => file.startsWith(`${binary}-${info.version}.`))) {
+      copyFileSync(join(SHARED_CACHE, "command-tree", name), join(dir, "command-tree", name));
+    }
   }
   return dir;
 }
