@@ -24,6 +24,20 @@ function scenario(name: string, stage: string, nodes: string): string {
   return file;
 }
 
+/** A simulated cluster from `nodes` and a server on it, for the enclosing describe block. */
+function faultCluster(name: string, stage: string, nodes: string[]): { sim: SimHandle; server: StdioServer } {
+  const world = {} as { sim: SimHandle; server: StdioServer };
+  beforeAll(async () => {
+    world.sim = await startSimulation({ scenario: scenario(name, stage, nodes.map((node) => `  - ${node}`).join("\n")), dir: join(root, name) });
+    world.server = await serve(world.sim);
+  }, 120_000);
+  afterAll(async () => {
+    await world.server?.close();
+    await world.sim?.stop();
+  });
+  return world;
+}
+
 async function serve(sim: SimHandle): Promise<StdioServer> {
   const config = join(mkdtempSync(join(root, "config-")), "config.yaml");
   writeFileSync(config, `commandTimeoutMs: ${TIMEOUT_MS}\n`);
@@ -50,74 +64,47 @@ async function expectClearFailure(server: StdioServer, outcome: Awaited<ReturnTy
 }
 
 describe("a running cluster with unreachable, slow, flapping nodes and an etcd member down", () => {
-  let sim: SimHandle;
-  let server: StdioServer;
-  const version = (node: string) => call(server, "version", { nodes: [addressOf(sim, node)] });
-
-  beforeAll(async () => {
-    const file = scenario(
-      "reliability-faults",
-      "running",
-      [
-        "  - { name: cp-1, address: 127.0.0.11, role: controlplane }",
-        "  - { name: cp-2, address: 127.0.0.12, role: controlplane, faults: { etcdDown: true } }",
-        "  - { name: cp-3, address: 127.0.0.13, role: controlplane }",
-        "  - { name: w-1, address: 127.0.0.21, role: worker, faults: { unreachable: true } }",
-        "  - { name: w-2, address: 127.0.0.22, role: worker, faults: { slowMs: 30000 } }",
-        "  - { name: w-3, address: 127.0.0.23, role: worker, faults: { flapping: true } }",
-      ].join("\n"),
-    );
-    sim = await startSimulation({ scenario: file, dir: join(root, "running") });
-    server = await serve(sim);
-  }, 120_000);
-  afterAll(async () => {
-    await server?.close();
-    await sim?.stop();
-  });
+  const world = faultCluster("reliability-faults", "running", [
+    "{ name: cp-1, address: 127.0.0.11, role: controlplane }",
+    "{ name: cp-2, address: 127.0.0.12, role: controlplane, faults: { etcdDown: true } }",
+    "{ name: cp-3, address: 127.0.0.13, role: controlplane }",
+    "{ name: w-1, address: 127.0.0.21, role: worker, faults: { unreachable: true } }",
+    "{ name: w-2, address: 127.0.0.22, role: worker, faults: { slowMs: 30000 } }",
+    "{ name: w-3, address: 127.0.0.23, role: worker, faults: { flapping: true } }",
+  ]);
+  const version = (node: string) => call(world.server, "version", { nodes: [addressOf(world.sim, node)] });
 
   it("unreachable node: connection refused, with the next step", async () => {
-    await expectClearFailure(server, await version("w-1"), /connection refused[\s\S]*Next: the node is not reachable on the Talos API/, () => version("cp-1"));
+    await expectClearFailure(world.server, await version("w-1"), /connection refused[\s\S]*Next: the node is not reachable on the Talos API/, () => version("cp-1"));
   });
 
   it("slow node: stopped at the timeout, said so", async () => {
-    await expectClearFailure(server, await version("w-2"), /timed out after 4000 ms; the process was stopped[\s\S]*did not finish in time/, () => version("cp-1"));
+    await expectClearFailure(world.server, await version("w-2"), /timed out after 4000 ms; the process was stopped[\s\S]*did not finish in time/, () => version("cp-1"));
   });
 
   it("flapping node: each call answers or fails clearly, and the server keeps serving", async () => {
     const first = await version("w-3");
     expect(first.result.isError, first.text).toBeFalsy();
-    await expectClearFailure(server, await version("w-3"), /connection refused/, () => version("w-3"));
+    await expectClearFailure(world.server, await version("w-3"), /connection refused/, () => version("w-3"));
   });
 
   it("etcd member down: a reboot that would lose quorum is refused before anything runs", async () => {
-    const outcome = await call(server, "reboot", { nodes: [addressOf(sim, "cp-1")] });
-    await expectClearFailure(server, outcome, /Denied by rule quorum[\s\S]*Nothing was run/, () => version("cp-1"));
-    expect(sim.events().some((e) => e.method === "/machine.MachineService/Reboot")).toBe(false);
-    expect(server.audit().at(-2)).toMatchObject({ tool: "reboot", decision: "denied", rules: ["quorum"] });
+    const outcome = await call(world.server, "reboot", { nodes: [addressOf(world.sim, "cp-1")] });
+    await expectClearFailure(world.server, outcome, /Denied by rule quorum[\s\S]*Nothing was run/, () => version("cp-1"));
+    expect(world.sim.events().some((e) => e.method === "/machine.MachineService/Reboot")).toBe(false);
+    expect(world.server.audit().at(-2)).toMatchObject({ tool: "reboot", decision: "denied", rules: ["quorum"] });
   });
 });
 
 describe("a configured cluster whose clock is not in sync", () => {
-  let sim: SimHandle;
-  let server: StdioServer;
-
-  beforeAll(async () => {
-    const file = scenario(
-      "reliability-clock",
-      "installed",
-      ["  - { name: cp-1, address: 127.0.0.11, role: controlplane, faults: { timeNotSynced: true } }", "  - { name: w-1, address: 127.0.0.21, role: worker }"].join("\n"),
-    );
-    sim = await startSimulation({ scenario: file, dir: join(root, "clock") });
-    server = await serve(sim);
-  }, 120_000);
-  afterAll(async () => {
-    await server?.close();
-    await sim?.stop();
-  });
+  const world = faultCluster("reliability-clock", "installed", [
+    "{ name: cp-1, address: 127.0.0.11, role: controlplane, faults: { timeNotSynced: true } }",
+    "{ name: w-1, address: 127.0.0.21, role: worker }",
+  ]);
 
   it("bootstrap fails with the node's reason and the next step; nothing is retried", async () => {
-    const outcome = await call(server, "bootstrap", { nodes: [addressOf(sim, "cp-1")] });
-    await expectClearFailure(server, outcome, /it was not retried[\s\S]*time is not in sync yet/, () => call(server, "version", { nodes: [addressOf(sim, "cp-1")] }));
-    expect(sim.events().filter((e) => e.method === "/machine.MachineService/Bootstrap")).toHaveLength(1);
+    const outcome = await call(world.server, "bootstrap", { nodes: [addressOf(world.sim, "cp-1")] });
+    await expectClearFailure(world.server, outcome, /it was not retried[\s\S]*time is not in sync yet/, () => call(world.server, "version", { nodes: [addressOf(world.sim, "cp-1")] }));
+    expect(world.sim.events().filter((e) => e.method === "/machine.MachineService/Bootstrap")).toHaveLength(1);
   });
 });
