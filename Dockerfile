@@ -12,6 +12,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends nodejs \
  && rm -rf /var/lib/apt/lists/*
 COPY scripts/build-clis scripts/build-clis
+COPY scripts/lib scripts/lib
 ENV TALOS_MCP_CACHE=/opt/talos-mcp
 RUN TALOS_VERSION="$TALOS_VERSION" OMNI_VERSION="$OMNI_VERSION" bash scripts/build-clis \
  && install -D -m 0755 "$(readlink -f /opt/talos-mcp/bin/talosctl)" /out/talosctl \

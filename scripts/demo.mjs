@@ -104,8 +104,8 @@ async function omniWorkflow(machines) {
   await call("template-sync", { template: "omni/cluster.yaml" });
   step("template-status: wait until Omni reports the cluster ready (with progress)");
   await call("template-status", { template: "omni/cluster.yaml", waitSeconds: 60, pollSeconds: 1 });
-  step("omni-kubeconfig and omni-talosconfig into the workspace (0600, never returned)");
-  await call("omni-kubeconfig", { cluster: "demo", user: "automation" });
+  step("omni-kubeconfig (minting a credential: consent asked) and omni-talosconfig into the workspace (0600, never returned)");
+  await call("omni-kubeconfig", { cluster: "demo", user: "automation", groups: ["ops:view"] });
   await call("omni-talosconfig", { cluster: "demo" });
   step("version through Omni: read tools use the Omni talosconfig (signed with the service-account key)");
   await call("version", { cluster: "demo", nodes: [ids[0], ids[3]] });

@@ -3,7 +3,8 @@
 import type { Role } from "./server/roles.js";
 import type { Toolset } from "./server/tool-spec.js";
 
-export type ConsentMode = "elicit" | "plan" | "deny" | "auto";
+export type ConsentMode = "elicit" | "approve" | "plan" | "deny" | "auto";
+export const CONSENT_MODES: readonly ConsentMode[] = ["elicit", "approve", "plan", "deny", "auto"];
 export type DocsMode = "live" | "offline" | "auto";
 
 export interface HttpConfig {
@@ -34,6 +35,8 @@ export interface HttpConfig {
   requestTimeoutMs: number;
   /** Deadline for running calls on SIGTERM, ms. */
   shutdownGraceMs: number;
+  /** The server's URL as people's browsers reach it (approval page links), e.g. behind a TLS proxy. */
+  publicUrl?: string;
 }
 
 export interface Config {
@@ -64,10 +67,17 @@ export interface Config {
   omniCaFile?: string;
   /** omni-talosconfig may pass --break-glass. */
   omniBreakGlass: boolean;
+  /**
+   * How mutations are confirmed: elicit (the client asks its user; else a person approves out of
+   * band), approve (always a person out of band), plan (the agent approves its own plans), deny,
+   * auto (simulator only).
+   */
   consent: ConsentMode;
-  /** How long the user has to answer a consent request, ms. */
+  /** How long a call waits for an elicitation answer or a person's decision, ms. */
   consentTimeoutMs: number;
-  /** Lets clients without elicitation run destructive calls with a plan token. */
+  /** How long a plan waits to be approved and used, ms. */
+  planTtlMs: number;
+  /** With --consent plan: lets the agent approve its own destructive plans (with the typed value). */
   allowUnconfirmedDestructive: boolean;
   /** `get` may return Sensitive resources unredacted to admins who pass reveal: true. */
   allowReveal: boolean;
@@ -75,6 +85,8 @@ export interface Config {
   sim?: string;
   docs: { mode: DocsMode; url: string; index?: string };
   factoryUrl: string;
+  /** Hosts that kernel arguments of custom images may point at (talos.config=, siderolink.api=, …), besides the configured Omni. */
+  kernelArgHosts: string[];
   /** Default child timeout, ms. */
   commandTimeoutMs: number;
   /** Cap on stdout/stderr kept from a child, bytes. */

@@ -4,11 +4,11 @@
 // an agent may do.
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { isAbsolute, join, resolve } from "node:path";
+import { isAbsolute, join, resolve, sep } from "node:path";
 import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import type { Config } from "./config-types.js";
+import { CONSENT_MODES, type Config } from "./config-types.js";
 import { DEFAULT_AUDIT_ROTATE_BYTES } from "./audit/audit.js";
 import { DEFAULT_FACTORY_URL } from "./factory/client.js";
 import { ROLES } from "./server/roles.js";
@@ -39,8 +39,11 @@ export const SERVE_FLAGS = {
   talosconfig: ["string", "talosconfig file (default: $TALOSCONFIG, then ~/.talos/config)"],
   context: ["string", "talosconfig context live tools use (default: its current context)"],
   omniconfig: ["string", "omniconfig file (default: $OMNICONFIG, then ~/.talos/omni/config)"],
-  consent: ["string", "elicit | plan | deny (default: elicit when the client can, else plan); auto only with --sim"],
-  "allow-unconfirmed-destructive": ["boolean", "let clients without elicitation run destructive calls with a plan token"],
+  consent: [
+    "string",
+    "elicit | approve | plan | deny: who confirms changes (default: elicit over stdio — the client asks its user, else a person approves on the approval page or with `talos-mcp approve`; approve over HTTP — always a person, out of band; plan — the agent approves its own plans, for CI and eval harnesses only); auto only with --sim",
+  ],
+  "allow-unconfirmed-destructive": ["boolean", "with --consent plan: let the agent approve its own destructive plans (with the typed value)"],
   sim: ["string", "run against the built-in simulated cluster (scenario name or YAML file)"],
   docs: ["string", "docs search: live | offline | auto (default auto)"],
   "docs-url": ["string", "docs MCP endpoint URL"],
@@ -94,6 +97,7 @@ const httpFileSchema = z
     sessionIdleMs: z.number().int().positive(),
     requestTimeoutMs: z.number().int().positive(),
     shutdownGraceMs: z.number().int().nonnegative(),
+    publicUrl: z.string().url(),
   })
   .partial()
   .strict();
@@ -118,13 +122,15 @@ const fileSchema = z
     omniServiceAccountKeyFile: z.string(),
     omniCaFile: z.string(),
     omniBreakGlass: z.boolean(),
-    consent: z.enum(["elicit", "plan", "deny", "auto"]),
+    consent: z.enum(CONSENT_MODES as [string, ...string[]]),
     allowUnconfirmedDestructive: z.boolean(),
     consentTimeoutMs: z.number().int().positive(),
+    planTtlMs: z.number().int().positive(),
     allowReveal: z.boolean(),
     sim: z.string(),
     docs: z.object({ mode: z.enum(["live", "offline", "auto"]), url: z.string().url(), index: z.string() }).partial().strict(),
     factoryUrl: z.string().url(),
+    kernelArgHosts: z.array(z.string().min(1).max(253)),
     commandTimeoutMs: z.number().int().positive(),
     outputCapBytes: z.number().int().positive(),
     http: httpFileSchema,
@@ -165,7 +171,9 @@ function splitList(value: string | boolean | undefined): string[] | undefined {
     .filter((item) => item.length > 0);
 }
 
-function defaultStateDir(env: NodeJS.ProcessEnv): string {
+/** The state directory when none is configured: $TALOS_MCP_STATE_DIR, else $XDG_STATE_HOME/talos-mcp. */
+export function defaultStateDir(env: NodeJS.ProcessEnv): string {
+  if (env.TALOS_MCP_STATE_DIR) return env.TALOS_MCP_STATE_DIR;
   const base = env.XDG_STATE_HOME && isAbsolute(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : join(homedir(), ".local", "state");
   return join(base, "talos-mcp");
 }
@@ -212,7 +220,7 @@ export function buildConfig({ flags, env, cwd, knownTools }: BuildConfigInput): 
   }
 
   const role = str("role") !== undefined ? oneOf("role", str("role")!, ROLES) : file.role;
-  const consent = str("consent") !== undefined ? oneOf("consent", str("consent")!, ["elicit", "plan", "deny", "auto"] as const) : file.consent;
+  const consent = str("consent") !== undefined ? oneOf("consent", str("consent")!, CONSENT_MODES) : (file.consent as Config["consent"] | undefined);
   const sim = str("sim") ?? file.sim;
   if (consent === "auto" && sim === undefined) {
     throw new ConfigError("--consent auto is only allowed with --sim (never against a real cluster)");
@@ -228,7 +236,7 @@ export function buildConfig({ flags, env, cwd, knownTools }: BuildConfigInput): 
   const config: Config = {
     transport: transport ?? "stdio",
     workspace: resolve(cwd, pick(str("workspace"), file.workspace, "talos-workspace")),
-    stateDir: resolve(cwd, pick(str("state-dir"), file.stateDir, env.TALOS_MCP_STATE_DIR ?? defaultStateDir(env))),
+    stateDir: resolve(cwd, pick(str("state-dir"), file.stateDir, defaultStateDir(env))),
     role: role ?? "admin",
     readOnly: pick(bool("read-only"), file.readOnly, false),
     toolsets: toolsets as Toolset[] | undefined,
@@ -243,8 +251,10 @@ export function buildConfig({ flags, env, cwd, knownTools }: BuildConfigInput): 
     omniServiceAccountKeyFile: path(file.omniServiceAccountKeyFile),
     omniCaFile: path(file.omniCaFile),
     omniBreakGlass: file.omniBreakGlass ?? false,
-    consent: consent ?? "elicit",
+    // Over HTTP the client's user may be a program answering elicitation itself: a person approves out of band.
+    consent: consent ?? ((transport ?? "stdio") === "http" ? "approve" : "elicit"),
     consentTimeoutMs: file.consentTimeoutMs ?? 120_000,
+    planTtlMs: file.planTtlMs ?? 15 * 60_000,
     allowUnconfirmedDestructive: pick(bool("allow-unconfirmed-destructive"), file.allowUnconfirmedDestructive, false),
     allowReveal: file.allowReveal ?? false,
     sim,
@@ -254,6 +264,7 @@ export function buildConfig({ flags, env, cwd, knownTools }: BuildConfigInput): 
       index: path(str("docs-index") ?? file.docs?.index),
     },
     factoryUrl: pick(str("factory-url"), file.factoryUrl, DEFAULT_FACTORY_URL),
+    kernelArgHosts: file.kernelArgHosts ?? [],
     commandTimeoutMs: file.commandTimeoutMs ?? 120_000,
     outputCapBytes: file.outputCapBytes ?? 1_000_000,
     binaries: { talosctl: env.TALOSCTL || undefined, omnictl: env.OMNICTL || undefined },
@@ -274,13 +285,23 @@ export function buildConfig({ flags, env, cwd, knownTools }: BuildConfigInput): 
       sessionIdleMs: fh.sessionIdleMs ?? 30 * 60_000,
       requestTimeoutMs: fh.requestTimeoutMs ?? 30 * 60_000,
       shutdownGraceMs: fh.shutdownGraceMs ?? 10_000,
+      publicUrl: fh.publicUrl,
     },
     logLevel: logLevel ?? "info",
   };
   for (const url of [config.docs.url, config.factoryUrl]) {
     if (!/^https?:\/\//.test(url)) throw new ConfigError(`'${url}' is not an http(s) URL (--docs-url / --factory-url)`);
   }
+  // Pending plans and people's decisions live in the state directory: no tool may write there.
+  if (overlaps(config.workspace, config.stateDir)) {
+    throw new ConfigError(`the state directory (${config.stateDir}) and the workspace (${config.workspace}) must not contain one another: tools write in the workspace, approvals live in the state directory`);
+  }
   return deepFreeze(config);
+}
+
+function overlaps(a: string, b: string): boolean {
+  const within = (inner: string, outer: string) => inner === outer || inner.startsWith(outer.endsWith(sep) ? outer : `${outer}${sep}`);
+  return within(a, b) || within(b, a);
 }
 
 function deepFreeze<T>(value: T): T {

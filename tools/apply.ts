@@ -13,6 +13,14 @@ import { nodeList, requireEndpoints, resolveTarget, targetFields } from "../src/
 
 const MODES = ["auto", "no-reboot", "reboot", "staged", "try"] as const;
 
+const MODE_IMPACT: Record<(typeof MODES)[number], string> = {
+  auto: "--mode=auto: applied without a reboot when the change allows it, otherwise the node reboots",
+  "no-reboot": "--mode=no-reboot: applied without a reboot; refused by the node if the change needs one",
+  reboot: "--mode=reboot: the node reboots to apply the config",
+  staged: "--mode=staged: stored now, applied at the next reboot",
+  try: "--mode=try: applied for a trial period, then rolled back unless confirmed",
+};
+
 const input = z
   .object({
     ...targetFields,
@@ -62,15 +70,16 @@ async function waitForNodes(ctx: ToolContext, cli: CliTarget, nodes: string[], s
   }
 }
 
+/** The argv of the apply, shown in the plan as it runs: the mode is always explicit. */
 function applyArgs(file: string, args: Input, dryRun: boolean): string[] {
-  return ["apply-config", `--file=${file}`, ...(args.insecure ? ["--insecure"] : []), ...(args.mode ? [`--mode=${args.mode}`] : []), ...(dryRun ? ["--dry-run"] : [])];
+  return ["apply-config", `--file=${file}`, ...(args.insecure ? ["--insecure"] : [`--mode=${args.mode ?? "auto"}`]), ...(dryRun ? ["--dry-run"] : [])];
 }
 
 export default defineTool({
   name: "apply",
   title: "Apply machine config",
   description:
-    "Apply a machine config from the workspace to nodes (talosctl apply-config). insecure: true for nodes in maintenance mode (first install); otherwise the plan includes talosctl's dry-run diff. Every node must be named. Refused on Omni-managed clusters (use template-sync).",
+    "Apply a machine config from the workspace to nodes (talosctl apply-config). insecure: true for nodes in maintenance mode (first install: wipes the install disk, so the nodes must be typed back); otherwise the plan includes talosctl's dry-run diff. Every node must be named. Refused on Omni-managed clusters (use template-sync).",
   toolset: "talos",
   risk: "mutate",
   minRole: "admin",
@@ -93,14 +102,27 @@ export default defineTool({
       const dry = await ctx.cli.run("talosctl", applyArgs(file, args, true), { target: { ...target.cli, nodes: args.nodes } });
       preview = requireSuccess(dry, "talosctl apply-config --dry-run").stderr.trim() || dry.stdout.trim();
     }
-    return {
-      summary: `Apply ${args.file} (${role} of cluster ${summary.clusterName ?? "?"}) to ${nodeTargetsSummary(args.nodes)}`,
+    const installer = summary.installImage ?? "the talosctl default installer image";
+    const disk = summary.installDisk ?? "the install disk the node selects";
+    const base = {
       commands: args.insecure ? args.nodes.map((node) => ["talosctl", ...applyArgs(args.file, args, false), "--nodes", node]) : [["talosctl", ...applyArgs(args.file, args, false), "--nodes", args.nodes.join(",")]],
       targets: args.nodes,
-      impact: args.insecure
-        ? [`each node installs Talos to ${summary.installDisk ?? "its install disk"} (wiping it) and reboots as a ${role}`]
-        : [`mode ${args.mode ?? "auto"}: talosctl applies without a reboot when it can, else the node reboots`],
       preview,
+    };
+    if (!args.insecure) {
+      return {
+        ...base,
+        summary: `Apply ${args.file} (${role} of cluster ${summary.clusterName ?? "?"}) to ${nodeTargetsSummary(args.nodes)} with --mode=${args.mode ?? "auto"}`,
+        impact: [MODE_IMPACT[args.mode ?? "auto"], `the config names installer ${installer} and install disk ${disk} (used by the next install or upgrade)`],
+      };
+    }
+    // Maintenance mode installs Talos: the disk is wiped and the node becomes this config's machine.
+    return {
+      ...base,
+      summary: `INSTALL Talos on ${nodeTargetsSummary(args.nodes)}: wipe ${disk} and install ${installer} as ${role} of cluster ${summary.clusterName ?? "?"} (${args.file})`,
+      impact: [`each node wipes ${disk}, installs ${installer} and reboots as a ${role} of cluster ${summary.clusterName ?? "?"}`, "whatever was on that disk is lost"],
+      typedConfirmation: args.nodes.join(","),
+      destructive: true,
     };
   },
   async run(args, ctx) {

@@ -49,7 +49,7 @@ export default defineTool({
   name: "bootstrap",
   title: "Bootstrap etcd (once)",
   description:
-    "Bootstrap etcd on ONE control-plane node (talosctl bootstrap), once per cluster, after every control-plane node has its config. Checks every control-plane node live first and refuses if etcd already runs anywhere. Never retry: an 'already bootstrapped' answer is final.",
+    "Bootstrap etcd on ONE control-plane node (talosctl bootstrap), once per cluster, after every control-plane node has its config. Checks every control-plane node live first and refuses if etcd already runs anywhere. Irreversible: the node must be typed back. Never retry: an 'already bootstrapped' answer is final.",
   toolset: "talos",
   risk: "irreversible",
   minRole: "admin",
@@ -68,7 +68,8 @@ export default defineTool({
       summary: `Bootstrap etcd on ${node}`,
       commands: [["talosctl", "bootstrap", "--nodes", node]],
       targets: [node],
-      impact: [`etcd starts on ${node}; the other control-plane nodes join it`, "runs once per cluster and cannot be undone"],
+      impact: [`etcd starts on ${node}; the other control-plane nodes join it`, "runs once per cluster and cannot be undone: a second bootstrap would split etcd"],
+      typedConfirmation: node,
     };
   },
   async run(args, ctx) {

@@ -44,13 +44,18 @@ export default defineTool({
       );
     }
   },
-  async plan(args) {
+  async plan(args, ctx) {
     const node = args.nodes[0]!;
+    await ctx.workspace.resolve(args.snapshot, "snapshot");
     return {
       summary: `Restore etcd on ${node} from ${args.snapshot}`,
-      commands: [["talosctl", "bootstrap", "--recover-from", args.snapshot, "--nodes", node]],
+      commands: [["talosctl", "bootstrap", `--recover-from=${args.snapshot}`, "--nodes", node]],
       targets: [node],
-      impact: [`etcd on ${node} is recreated from the snapshot; changes after the snapshot are lost`, "the other control-plane nodes must be reset and rejoin"],
+      impact: [
+        `etcd on ${node} is recreated from ${args.snapshot} (bound to this plan by its sha256); changes after the snapshot are lost`,
+        "the other control-plane nodes must be reset and rejoin",
+        "irreversible: the cluster's etcd history now starts from this snapshot",
+      ],
       typedConfirmation: node,
       destructive: true,
     };

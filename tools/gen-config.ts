@@ -101,11 +101,10 @@ export default defineTool({
       return files;
     });
 
-    // Secrets first: a config is useless without the bundle it was made from.
-    for (const name of ["secrets.yaml", "controlplane.yaml", "worker.yaml", "talosconfig"]) {
-      const data = generated[name];
-      if (data) await ctx.workspace.writeFile(join(paths.dir, name), data, 0o600);
-    }
+    // Secrets first: a config is useless without the bundle it was made from. All are checked
+    // before any is written, so a refused replacement (rule protected-files) changes nothing.
+    const names = ["secrets.yaml", "controlplane.yaml", "worker.yaml", "talosconfig"] as const;
+    await ctx.workspace.writeFiles(names.flatMap((name) => (generated[name] ? [{ path: join(paths.dir, name), data: generated[name]!, mode: 0o600 }] : [])));
 
     const summary = summariseMachineConfig(generated["controlplane.yaml"]!.toString("utf8"));
     const rel = (path: string) => relative(ctx.workspace.root, path);

@@ -4,10 +4,12 @@
 // media URLs.
 import { join } from "node:path";
 import { z } from "zod";
+import { PolicyDenied } from "../src/server/errors.js";
 import { talosVersion } from "../src/server/schemas.js";
 import { defineTool } from "../src/server/tool-spec.js";
 import { factoryClient } from "../src/factory/client.js";
 import { assertOfficialExtensions, createVerifiedSchematic } from "../src/factory/image.js";
+import { configuredKernelArgHosts, kernelArgHandovers } from "../src/factory/kernel-args.js";
 import { BOOTLOADERS, ENROLL_KEYS, parseSchematic } from "../src/factory/schematic.js";
 import { mediaFor, PLATFORMS } from "../src/factory/media.js";
 
@@ -15,13 +17,13 @@ export default defineTool({
   name: "image-schematic",
   title: "Custom image (Image Factory)",
   description:
-    "Create an Image Factory schematic for a custom Talos image: official system extensions (validated against the factory's list for that Talos version), extra kernel args, overlay, secure boot, bootloader. Returns the schematic id (checked against a local computation), the installer image for install/upgrade, and ISO, disk-image and PXE URLs. The Talos way to add software — there is no package manager.",
+    "Create an Image Factory schematic for a custom Talos image: official system extensions (validated against the factory's list for that Talos version), extra kernel args, overlay, secure boot, bootloader. Kernel args that point the node at a host (talos.config=, siderolink.api=, talos.logging.kernel=, talos.events.sink=, …) must name a host the operator configured. Returns the schematic id (checked against a local computation), the installer image for install/upgrade, the overlay image, and ISO, disk-image and PXE URLs. The Talos way to add software — there is no package manager.",
   toolset: "factory",
   risk: "read",
   minRole: "none",
   openWorld: true,
   idempotent: true,
-  rules: ["no-package-managers"],
+  rules: ["no-package-managers", "kernel-arg-hosts"],
   timeoutMs: 60_000,
   input: z
     .object({
@@ -59,8 +61,19 @@ export default defineTool({
     schematicId: z.string(),
     schematic: z.string(),
     installerImage: z.string(),
+    overlay: z.object({ image: z.string(), name: z.string() }).optional(),
     urls: z.object({ iso: z.string(), diskImage: z.string(), pxe: z.string(), kernel: z.string(), initramfs: z.string() }),
   }),
+  async preflight(args, ctx) {
+    const findings = kernelArgHandovers(args.extraKernelArgs ?? [], await configuredKernelArgHosts(ctx.config, process.env));
+    if (findings.length) {
+      throw new PolicyDenied(
+        "kernel-arg-hosts",
+        `the image would hand its nodes to someone else: ${findings.map((finding) => finding.reason).join("; ")}`,
+        "drop those kernel arguments, or ask the operator to add the host to kernelArgHosts in the server config",
+      );
+    }
+  },
   async run(args, ctx) {
     // The input schema already holds every value to the schematic's rules; this builds the typed document.
     const schematic = parseSchematic({
@@ -78,11 +91,13 @@ export default defineTool({
     await assertOfficialExtensions(client, args.talosVersion, args.extensions, ctx.signal);
     const { id, yaml } = await createVerifiedSchematic(client, schematic, ctx.signal);
     const media = mediaFor({ factoryUrl: ctx.config.factoryUrl, id, version: args.talosVersion, platform: args.platform, arch: args.arch, secureboot: args.secureboot?.enabled ?? false });
+    const overlay = args.overlay ? { image: args.overlay.image, name: args.overlay.name } : undefined;
     return {
-      structured: { schematicId: id, schematic: yaml, ...media },
+      structured: { schematicId: id, schematic: yaml, ...media, ...(overlay ? { overlay } : {}) },
       text: [
         `Schematic ${id}`,
         `Installer image (install/upgrade): ${media.installerImage}`,
+        ...(overlay ? [`Overlay image: ${overlay.image} (${overlay.name}) — it runs with full access at boot; use only overlays you trust`] : []),
         `ISO: ${media.urls.iso}`,
         `Disk image: ${media.urls.diskImage}`,
         `PXE: ${media.urls.pxe}`,

@@ -15,6 +15,18 @@ function imageVersion(image: string): string {
   return tag;
 }
 
+/** The argv the upgrade runs with, shown in the plan as it runs: every flag that decides the outcome. */
+function upgradeArgs(args: { image: string; stage?: boolean; rebootMode?: string; force?: boolean; wait?: boolean }): string[] {
+  return [
+    "upgrade",
+    `--image=${args.image}`,
+    ...(args.stage ? ["--stage"] : []),
+    `--reboot-mode=${args.rebootMode ?? "default"}`,
+    ...(args.force ? ["--force"] : []),
+    `--wait=${args.wait ?? false}`,
+  ];
+}
+
 export default defineTool({
   name: "upgrade",
   title: "Upgrade Talos on one node",
@@ -44,25 +56,21 @@ export default defineTool({
   async plan(args) {
     const node = args.nodes[0]!;
     return {
-      summary: `Upgrade ${node} to ${imageVersion(args.image)} (${args.image})${args.force ? " with --force" : ""}`,
-      commands: [["talosctl", "upgrade", `--image=${args.image}`, ...(args.force ? ["--force"] : []), "--nodes", node]],
+      summary: `Upgrade ${node} to ${imageVersion(args.image)} with installer ${args.image}${args.stage ? " (staged)" : ""}${args.force ? " with --force" : ""}`,
+      commands: [["talosctl", ...upgradeArgs(args), "--nodes", node]],
       targets: [node],
-      impact: [`${node} ${args.stage ? "stages the upgrade for its next reboot" : "reboots into the new version"}`, ...(args.force ? ["--force skips etcd safety checks: data loss is possible"] : [])],
+      impact: [
+        `${node} ${args.stage ? "stages the upgrade (--stage) and installs it at its next reboot" : "installs the image and reboots into the new version"}`,
+        `reboot mode: ${args.rebootMode ?? "default"}${args.rebootMode === "powercycle" ? " (a full power cycle instead of kexec)" : ""}`,
+        ...(args.force ? ["--force skips etcd safety checks: data loss is possible"] : []),
+      ],
       ...(args.force ? { typedConfirmation: node, destructive: true } : {}),
     };
   },
   async run(args, ctx) {
     const target = await resolveTarget(args, ctx);
     const node = args.nodes[0]!;
-    const argv = [
-      "upgrade",
-      `--image=${args.image}`,
-      ...(args.stage ? ["--stage"] : []),
-      ...(args.rebootMode ? [`--reboot-mode=${args.rebootMode}`] : []),
-      ...(args.force ? ["--force"] : []),
-      `--wait=${args.wait ?? false}`,
-    ];
-    const run = ctx.cli.run("talosctl", argv, { target: { ...target.cli, nodes: [node] } });
+    const run = ctx.cli.run("talosctl", upgradeArgs(args), { target: { ...target.cli, nodes: [node] } });
     const result = requireSuccess(await withHeartbeat(ctx, `upgrade ${node}`, run), "talosctl upgrade");
     const message = (result.stderr.trim() || result.stdout.trim()).split("\n").slice(-3).join("\n");
     return { structured: { node, image: args.image, message }, text: `Upgrade of ${node} to ${args.image} accepted. ${message}\nNext: wait for the node, run health, then the next node.` };

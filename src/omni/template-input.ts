@@ -31,6 +31,8 @@ export async function resolveTemplate(ctx: ToolContext, input: string, field = "
   if (files.length === 0) throw new ToolError(`template directory ${input} holds no *.yaml or *.yml file`, { field });
   const clusters: string[] = [];
   for (const file of files) {
+    // Resolved one by one, so a plan that syncs this template is bound to each file it reads.
+    await ctx.workspace.resolve(relative(ctx.workspace.root, file), field);
     const text = await readFile(file, "utf8");
     for (const patch of referencedPatchFiles(file, text)) await ctx.workspace.resolve(relative(ctx.workspace.root, patch), `${field} (patches[].file in ${relative(ctx.workspace.root, file)})`);
     clusters.push(...templateClusterNames(text));

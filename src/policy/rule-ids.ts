@@ -15,6 +15,8 @@ export const RULE_IDS = [
   "role-ceiling",
   "quorum",
   "one-minor-step",
+  "protected-files",
+  "kernel-arg-hosts",
 ] as const;
 
 export type RuleId = (typeof RULE_IDS)[number];

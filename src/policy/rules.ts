@@ -66,9 +66,9 @@ export const RULES: readonly Rule[] = [
   {
     id: "destructive-explicit",
     title: "Destructive operations are explicit",
-    summary: "Mutations need the user's consent; destructive ones need the target typed back.",
+    summary: "Mutations need a person's consent; destructive and irreversible ones need the target typed back.",
     description:
-      "Every change to a cluster shows its plan (commands, nodes, impact, dry-run diff) and runs only after the user agrees, through elicitation or a single-use plan token. reset, etcd-restore, forced upgrades and template teardowns need the target typed back.",
+      "Every change to a cluster shows its plan (commands, nodes, impact, the files it reads, dry-run diff) and runs only after a person agrees to exactly that plan: through the client's elicitation, the approval page or `talos-mcp approve`. The model's own plan id runs nothing unless the operator chose --consent plan. reset, bootstrap, etcd-restore, maintenance-mode apply, forced upgrades, template teardowns and cluster-admin kubeconfigs need the target typed back.",
     source: "seed gotcha 7",
     docs: `${DOCS}/talos/v1.12/configure-your-talos-cluster/lifecycle-management/resetting-a-machine`,
     enforcedBy: "consent step of the guard; policy-check flags talosctl reset/wipe and omnictl deletes without a warning",
@@ -144,6 +144,26 @@ export const RULES: readonly Rule[] = [
     source: "server",
     docs: `${DOCS}/talos/v1.12/configure-your-talos-cluster/lifecycle-management/upgrading-talos`,
     enforcedBy: "preflight of upgrade (node version vs installer tag)",
+  },
+  {
+    id: "protected-files",
+    title: "Files that matter are never replaced",
+    summary: "Secrets bundles, credentials, etcd snapshots and server state in the workspace are never overwritten.",
+    description:
+      "A secrets bundle holds every CA key of a cluster; talosconfigs, kubeconfigs and Omni credentials grant access; etcd snapshots are the only way back after losing quorum; the cluster state file is the bootstrap ledger. No tool replaces them, whatever overwrite says: files are recognised by content first (a renamed secrets bundle is still one), then by name. A talosconfig, kubeconfig or omniconfig may only be refreshed by one of the same cluster.",
+    source: "server",
+    docs: `${DOCS}/talos/v1.12/getting-started/getting-started`,
+    enforcedBy: "the workspace capability: every tool write, and outputs checked before the tool does any work",
+  },
+  {
+    id: "kernel-arg-hosts",
+    title: "Images point only at configured hosts",
+    summary: "Kernel args that hand a node to a host (talos.config=, siderolink.api=, talos.logging.kernel=, talos.events.sink=) must name a host the operator configured.",
+    description:
+      "Kernel arguments baked into a custom image decide where a node fetches its machine config (talos.config=, talos.config.oauth.*), which Omni it joins (siderolink.api=), and where its kernel logs and events go (talos.logging.kernel=, talos.events.sink=). Pointing them at a host the operator did not configure hands the node, or its logs, to someone else; inline configs (talos.config.inline=, talos.config.early=) embed a machine config nobody reviewed. Allowed hosts are the configured Omni endpoint and the kernelArgHosts setting.",
+    source: "server",
+    docs: `${DOCS}/talos/v1.12/reference/kernel`,
+    enforcedBy: "image-schematic, before the schematic is sent to the factory",
   },
 ];
 

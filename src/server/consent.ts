@@ -1,22 +1,30 @@
-// Consent for mutations (rule destructive-explicit, DESIGN §5). Nothing that changes a cluster
-// runs unless the user said yes: through elicitation when the client supports it, otherwise
-// through a single-use plan token. Destructive and irreversible changes additionally need the
-// target typed back, and are refused to clients that cannot ask the user unless the operator
-// explicitly allowed it.
+// Consent for mutations (rule destructive-explicit, DESIGN §5): nothing that changes a cluster runs
+// unless a person agreed to exactly that change. The channels, in the order they are tried:
+//   1. form elicitation, when the client can ask its user (--consent elicit, the stdio default);
+//   2. a person's approval out of band (--consent approve, the HTTP default, and elicit when the
+//      client cannot ask): the plan is stored, a URL elicitation sends the person to the approval
+//      page when the client supports it, otherwise the result carries the page's URL and the plan
+//      id; `talos-mcp approve|reject PLAN_ID` works too. The call with the plan id runs only after
+//      a person approved it;
+//   3. --consent plan: the agent approves its own plans (the plan id alone lets it run) — for CI
+//      and evaluation harnesses, chosen explicitly by the operator.
+// Whatever the channel, an approval covers the caller, tool, arguments, targets, the files the
+// call reads and the preview shown (plan-binding.ts), is used once, and expires. Destructive and
+// irreversible changes need their confirmation value typed back. This module knows nothing about
+// MCP or HTTP: a channel is an interface, so new ones (e.g. InputRequiredResult) plug in here.
+import { randomBytes } from "node:crypto";
 import type { Config } from "../config-types.js";
+import { redactText, redactValue } from "../exec/redact.js";
+import { newPlanId, type ApprovalStore, type PlanRecord, type PlanState, type ShownPlan } from "./approval-store.js";
+import { decidePlan, isExpired } from "./approvals.js";
 import { ConsentRefused } from "./errors.js";
-import type { PlanTokenStore } from "./plan-tokens.js";
+import { bindingDigest, changedFiles, type FileDigests } from "./plan-binding.js";
+import type { RequiredRole } from "./roles.js";
 import type { MutationPlan } from "./tool-spec.js";
 
 export interface ElicitAnswer {
   action: "accept" | "decline" | "cancel";
   content?: Record<string, unknown>;
-}
-
-/** How the guard reaches the user; implemented over the MCP session. */
-export interface ConsentChannel {
-  canElicit(): boolean;
-  elicit(message: string, schema: ElicitSchema, timeoutMs: number): Promise<ElicitAnswer>;
 }
 
 /** A flat form: the only shapes the elicitation spec allows that we need. */
@@ -26,38 +34,82 @@ export interface ElicitSchema {
   required: string[];
 }
 
+/** How the guard reaches the person behind a client; implemented over the MCP session. */
+export interface ConsentChannel {
+  /** The client can show a form (elicitation form mode). */
+  readonly form: boolean;
+  /** The client can send its user to a URL (elicitation URL mode, MCP 2025-11-25). */
+  readonly url: boolean;
+  elicitForm(message: string, schema: ElicitSchema, timeoutMs: number): Promise<ElicitAnswer>;
+  elicitUrl(message: string, url: string, elicitationId: string, timeoutMs: number): Promise<ElicitAnswer["action"]>;
+  /** notifications/elicitation/complete once the person decided. */
+  completed(elicitationId: string): Promise<void>;
+  /** Keeps the client's request alive while a person decides (a progress notification). */
+  waiting(message: string): Promise<void>;
+}
+
+/** Where people approve: the approval page and the terminal command. */
+export interface ApprovalLinks {
+  /** The page URL for a plan (with its one-time secret); stdio opens its loopback page on first use. */
+  linkFor(planId: string, secret: string): Promise<string>;
+  /** The terminal command that decides a plan, e.g. `talos-mcp approve plan-… --state-dir /state`. */
+  command(verb: "approve" | "reject", planId: string): string;
+}
+
+/** What a call reads and shows, computed by the guard from the tool's plan. */
+export interface PlanFingerprint {
+  files: FileDigests;
+  previewSha256?: string;
+}
+
 export interface ConsentRequest {
   caller: string;
   tool: string;
-  /** Tool arguments without the consent fields (planToken, confirm). */
+  minRole: RequiredRole;
+  /** Tool arguments without the consent fields (planId, confirm). */
   args: Record<string, unknown>;
   plan: MutationPlan;
   destructive: boolean;
-  planToken?: string;
+  fingerprint: PlanFingerprint;
+  planId?: string;
   confirm?: string;
 }
 
 export type ConsentOutcome =
-  | { kind: "granted"; via: "elicitation" | "plan-token" | "auto" }
-  | { kind: "plan-issued"; token: string; expiresAt: string };
+  | { kind: "granted"; via: "elicitation" | "person" | "own-plan" | "auto"; by?: string; planId?: string }
+  | { kind: "pending"; record: PlanRecord; approvalUrl?: string };
+
+export interface ConsentDeps {
+  config: Pick<Config, "consent" | "consentTimeoutMs" | "allowUnconfirmedDestructive" | "planTtlMs">;
+  store: ApprovalStore;
+  links: ApprovalLinks;
+  now: () => number;
+  signal?: AbortSignal;
+}
 
 const PREVIEW_LIMIT = 4_000;
+const POLL_MS = 250;
+const HEARTBEAT_MS = 5_000;
 
-export function describePlan(plan: MutationPlan): string {
+/** The plan as text for people: elicitation messages, results, the terminal. Redacted. */
+export function describePlan(plan: MutationPlan | ShownPlan, files: FileDigests = {}): string {
   const lines = [plan.summary, "", `Targets: ${plan.targets.join(", ") || "(none)"}`];
   if (plan.commands.length) lines.push("Will run:", ...plan.commands.map((argv) => `  ${argv.join(" ")}`));
   if (plan.impact.length) lines.push("Impact:", ...plan.impact.map((item) => `  - ${item}`));
+  const read = Object.entries(files);
+  if (read.length) lines.push("Reads (bound to this plan):", ...read.map(([path, digest]) => `  ${path} ${digest === "absent" ? "(absent)" : digest.slice(0, 19)}`));
   if (plan.preview) {
     const preview = plan.preview.length > PREVIEW_LIMIT ? `${plan.preview.slice(0, PREVIEW_LIMIT)}\n… (preview truncated)` : plan.preview;
     lines.push("Preview:", preview);
   }
-  return lines.join("\n");
+  if (plan.typedConfirmation !== undefined) lines.push("", `This cannot be undone. Type ${plan.typedConfirmation} to confirm.`);
+  return redactText(lines.join("\n"));
 }
 
 export function consentSchema(plan: MutationPlan): ElicitSchema {
   const schema: ElicitSchema = {
     type: "object",
-    properties: { confirm: { type: "boolean", title: "Run this change", description: plan.summary } },
+    properties: { confirm: { type: "boolean", title: "Run this change", description: redactText(plan.summary) } },
     required: ["confirm"],
   };
   if (plan.typedConfirmation !== undefined) {
@@ -71,46 +123,149 @@ export function consentSchema(plan: MutationPlan): ElicitSchema {
   return schema;
 }
 
-export async function obtainConsent(
-  request: ConsentRequest,
-  channel: ConsentChannel,
-  config: Pick<Config, "consent" | "consentTimeoutMs" | "allowUnconfirmedDestructive">,
-  tokens: PlanTokenStore,
-): Promise<ConsentOutcome> {
-  const { plan } = request;
-  if (config.consent === "auto") return { kind: "granted", via: "auto" };
-  if (config.consent === "deny") {
-    throw new ConsentRefused("this server denies all mutations (--consent deny)", "ask the operator to change the consent mode");
-  }
-  if (config.consent === "elicit" && channel.canElicit()) {
-    const answer = await channel.elicit(describePlan(plan), consentSchema(plan), config.consentTimeoutMs).catch((error: Error) => {
-      throw new ConsentRefused(`the consent request failed or timed out (${error.message}); nothing ran`);
-    });
-    if (answer.action !== "accept") throw new ConsentRefused(`the user chose ${answer.action}; nothing ran`);
-    if (answer.content?.confirm !== true) throw new ConsentRefused("the user did not confirm; nothing ran");
-    if (plan.typedConfirmation !== undefined && answer.content?.typed !== plan.typedConfirmation) {
-      throw new ConsentRefused(`the typed confirmation did not match "${plan.typedConfirmation}"; nothing ran`);
+/** The plan as stored for people to review: redacted like every other output. */
+function shownPlan(plan: MutationPlan, destructive: boolean): ShownPlan {
+  const shown: ShownPlan = { summary: plan.summary, commands: plan.commands, targets: plan.targets, impact: plan.impact, destructive };
+  if (plan.preview !== undefined) shown.preview = plan.preview;
+  if (plan.typedConfirmation !== undefined) shown.typedConfirmation = plan.typedConfirmation;
+  return redactValue(shown);
+}
+
+export async function obtainConsent(request: ConsentRequest, channel: ConsentChannel, deps: ConsentDeps): Promise<ConsentOutcome> {
+  const { consent } = deps.config;
+  if (consent === "auto") return { kind: "granted", via: "auto" };
+  if (consent === "deny") throw new ConsentRefused("this server denies all mutations (--consent deny)", "ask the operator to change the consent mode");
+  if (request.planId !== undefined) return usePlan(request, request.planId, deps);
+  if (consent === "plan") {
+    if (request.destructive && !deps.config.allowUnconfirmedDestructive) {
+      throw new ConsentRefused(
+        "this change is destructive, and on this server the agent approves its own plans (--consent plan), which the operator has not allowed for destructive changes; nothing ran",
+        "ask the operator to run with --consent elicit or approve (a person approves), or to set allowUnconfirmedDestructive",
+      );
     }
-    return { kind: "granted", via: "elicitation" };
+    return { kind: "pending", record: await storePlan(request, "caller", deps) };
   }
-  if (request.destructive && !config.allowUnconfirmedDestructive) {
-    throw new ConsentRefused(
-      "this change is destructive and needs the user's typed confirmation, but this client cannot ask the user (no elicitation); nothing ran",
-      "use a client that supports elicitation, or have the operator set allowUnconfirmedDestructive in the server config",
-    );
+  if (consent === "elicit" && channel.form) return elicitForm(request, channel, deps);
+  return askPerson(request, channel, deps);
+}
+
+async function elicitForm(request: ConsentRequest, channel: ConsentChannel, deps: ConsentDeps): Promise<ConsentOutcome> {
+  const { plan } = request;
+  const answer = await channel.elicitForm(describePlan(plan, request.fingerprint.files), consentSchema(plan), deps.config.consentTimeoutMs).catch((error: Error) => {
+    throw new ConsentRefused(`the consent request failed or timed out (${error.message}); nothing ran`);
+  });
+  if (answer.action !== "accept") throw new ConsentRefused(`the user chose ${answer.action}; nothing ran`);
+  if (answer.content?.confirm !== true) throw new ConsentRefused("the user did not confirm; nothing ran");
+  if (plan.typedConfirmation !== undefined && answer.content?.typed !== plan.typedConfirmation) {
+    throw new ConsentRefused(`the typed confirmation did not match "${plan.typedConfirmation}"; nothing ran`);
   }
-  const binding = { caller: request.caller, tool: request.tool, args: request.args, targets: plan.targets };
-  if (request.planToken === undefined) {
-    const issued = tokens.issue(binding);
-    return { kind: "plan-issued", token: issued.token, expiresAt: issued.expiresAt };
+  return { kind: "granted", via: "elicitation" };
+}
+
+async function storePlan(request: ConsentRequest, approver: PlanRecord["approver"], deps: ConsentDeps): Promise<PlanRecord> {
+  const now = deps.now();
+  const record: PlanRecord = {
+    id: newPlanId(),
+    caller: request.caller,
+    tool: request.tool,
+    minRole: request.minRole,
+    binding: bindingDigest({ caller: request.caller, tool: request.tool, args: request.args, targets: request.plan.targets }),
+    files: request.fingerprint.files,
+    ...(request.fingerprint.previewSha256 ? { previewSha256: request.fingerprint.previewSha256 } : {}),
+    plan: shownPlan(request.plan, request.destructive),
+    approver,
+    // Hex: a path segment that no redaction pattern touches.
+    ...(approver === "person" ? { pageSecret: randomBytes(24).toString("hex") } : {}),
+    createdAt: new Date(now).toISOString(),
+    expiresAt: new Date(now + deps.config.planTtlMs).toISOString(),
+  };
+  await deps.store.create(record);
+  return record;
+}
+
+/** Out of band: store the plan for a person; with URL elicitation, send them to the page and wait. */
+async function askPerson(request: ConsentRequest, channel: ConsentChannel, deps: ConsentDeps): Promise<ConsentOutcome> {
+  const record = await storePlan(request, "person", deps);
+  const approvalUrl = await deps.links.linkFor(record.id, record.pageSecret!);
+  if (!channel.url) return { kind: "pending", record, approvalUrl };
+  const message = redactText(`Review and approve or reject this change in your browser: ${record.plan.summary}`);
+  const action = await channel.elicitUrl(message, approvalUrl, record.id, deps.config.consentTimeoutMs).catch(() => "cancel" as const);
+  if (action !== "accept") {
+    await decidePlan(deps.store, record.id, { approve: false, by: "the client's user (declined to open the approval page)", via: "elicitation" }, deps.now());
+    throw new ConsentRefused(`the user chose ${action} instead of opening the approval page; nothing ran`);
   }
-  const check = tokens.redeem(request.planToken, binding);
-  if (!check.ok) throw new ConsentRefused(`plan token refused: ${check.reason}; nothing ran`, "call again without planToken to get a fresh plan");
-  if (plan.typedConfirmation !== undefined && request.confirm !== plan.typedConfirmation) {
-    throw new ConsentRefused(
-      `this change needs confirm: "${plan.typedConfirmation}" together with the plan token; nothing ran`,
-      "call again without planToken to get a fresh plan, then present it with the confirm value",
-    );
+  const state = await waitForDecision(record.id, channel, deps);
+  if (!state?.decision) return { kind: "pending", record, approvalUrl };
+  await channel.completed(record.id).catch(() => undefined);
+  return usePlan(request, record.id, deps);
+}
+
+async function waitForDecision(id: string, channel: ConsentChannel, deps: ConsentDeps): Promise<PlanState | undefined> {
+  const deadline = deps.now() + deps.config.consentTimeoutMs;
+  let nextBeat = deps.now();
+  for (;;) {
+    const state = await deps.store.get(id);
+    if (!state || state.decision || deps.now() >= deadline || deps.signal?.aborted) return state;
+    if (deps.now() >= nextBeat) {
+      nextBeat = deps.now() + HEARTBEAT_MS;
+      await channel.waiting(`waiting for a person to approve or reject plan ${id}`).catch(() => undefined);
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
-  return { kind: "granted", via: "plan-token" };
+}
+
+/** The call presents a plan id: it runs only if the plan was approved for exactly this call. */
+async function usePlan(request: ConsentRequest, id: string, deps: ConsentDeps): Promise<ConsentOutcome> {
+  const fresh = "call again without planId to get a fresh plan";
+  const state = await deps.store.get(id);
+  if (!state || state.record.caller !== request.caller || state.record.tool !== request.tool) {
+    throw new ConsentRefused(`there is no plan ${id} for ${request.tool} from this caller; nothing ran`, fresh);
+  }
+  const { record } = state;
+  const now = deps.now();
+  if (isExpired(record, now)) throw new ConsentRefused(`plan ${id} expired at ${record.expiresAt}; nothing ran`, fresh);
+  if (record.approver === "person") {
+    if (state.decision?.decision === "rejected") throw new ConsentRefused(`${state.decision.by} rejected plan ${id} at ${state.decision.at}; nothing ran`, fresh);
+    if (!state.decision) return { kind: "pending", record, approvalUrl: await deps.links.linkFor(id, record.pageSecret!) };
+  }
+  // Used once, whatever follows: a plan presented with other arguments is burnt, not retried.
+  if (!(await deps.store.redeem(id, new Date(now).toISOString()))) throw new ConsentRefused(`plan ${id} was already used; nothing ran`, fresh);
+  const binding = bindingDigest({ caller: request.caller, tool: request.tool, args: request.args, targets: request.plan.targets });
+  if (binding !== record.binding) throw new ConsentRefused(`the arguments or targets differ from plan ${id}; nothing ran`, fresh);
+  const changed = changedFiles(record.files, request.fingerprint.files);
+  if (changed.length) throw new ConsentRefused(`${changed.join(", ")} changed after plan ${id} was made; the approval covers only what was shown; nothing ran`, fresh);
+  if (record.previewSha256 !== request.fingerprint.previewSha256) {
+    throw new ConsentRefused(`the dry-run preview is no longer the one shown with plan ${id} (the cluster or the files changed); nothing ran`, fresh);
+  }
+  if (record.approver === "person") return { kind: "granted", via: "person", by: state.decision!.by, planId: id };
+  if (request.plan.typedConfirmation !== undefined && request.confirm !== request.plan.typedConfirmation) {
+    throw new ConsentRefused(`this change needs confirm: "${request.plan.typedConfirmation}" together with the plan id; nothing ran`, `${fresh}, then present it with the confirm value`);
+  }
+  return { kind: "granted", via: "own-plan", planId: id };
+}
+
+/** What the result of a pending call tells the model (and, through it, the person). */
+export function pendingInstructions(outcome: Extract<ConsentOutcome, { kind: "pending" }>, links: ApprovalLinks): string {
+  const { record, approvalUrl } = outcome;
+  const again = `call ${record.tool} again with exactly the same arguments plus planId: "${record.id}"`;
+  if (record.approver === "caller") {
+    const confirm = record.plan.typedConfirmation !== undefined ? ` and confirm: "${record.plan.typedConfirmation}"` : "";
+    return [
+      "Nothing has run yet. Show this plan to the user; on this server the agent approves its own plans (--consent plan).",
+      "",
+      describePlan(record.plan, record.files),
+      "",
+      `To go ahead, ${again}${confirm}. The plan id is single-use and expires at ${record.expiresAt}.`,
+    ].join("\n");
+  }
+  return [
+    "Nothing has run: this change needs a person's approval, and you cannot give it.",
+    "",
+    describePlan(record.plan, record.files),
+    "",
+    "Ask the user to review it and approve or reject it:",
+    ...(approvalUrl ? [`  - in a browser: ${approvalUrl}`] : []),
+    `  - or in a terminal on the server's machine: ${links.command("approve", record.id)}   (or ${links.command("reject", record.id)})`,
+    `After the user approved it, ${again}. Until then that call answers "awaiting approval". The plan expires at ${record.expiresAt}.`,
+  ].join("\n");
 }

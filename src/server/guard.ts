@@ -15,12 +15,13 @@ import { checkArgv } from "../policy/argv-guard.js";
 import { evaluateCall } from "../policy/engine.js";
 import type { RuleId } from "../policy/rule-ids.js";
 import { ruleById } from "../policy/rules.js";
-import { obtainConsent, describePlan, type ConsentChannel } from "./consent.js";
+import { PLAN_ID_PATTERN, type ApprovalStore } from "./approval-store.js";
+import { obtainConsent, pendingInstructions, type ApprovalLinks, type ConsentChannel, type ConsentOutcome } from "./consent.js";
 import { ConsentRefused, PolicyDenied, ToolError } from "./errors.js";
 import { describeInputIssues } from "./input-errors.js";
-import type { PlanTokenStore } from "./plan-tokens.js";
+import { changedFiles, digestFiles, previewDigest } from "./plan-binding.js";
 import { isMutation } from "./registry.js";
-import type { Role } from "./roles.js";
+import { requiredRole, type Role } from "./roles.js";
 import type { Toolchain } from "./toolchain.js";
 import { frameUntrusted, untrustedMeta } from "./untrusted.js";
 import type {
@@ -42,16 +43,16 @@ const VERDICT_META_KEY = "io.github.talos-mcp/verdict";
 
 /** Fields the guard adds to every mutation's input: the consent handshake without elicitation. */
 export const consentFields = {
-  planToken: z
+  planId: z
     .string()
-    .max(200)
+    .regex(PLAN_ID_PATTERN, "must be the plan id a previous call of this tool returned, e.g. plan-abcdefghijklmnop")
     .optional()
-    .describe("Plan token from a previous call of this tool with the same arguments (clients without elicitation)."),
+    .describe("The plan id a previous call with the same arguments returned; it runs only once the plan was approved (by a person, unless the server lets the agent approve its own plans)."),
   confirm: z
     .string()
     .max(200)
     .optional()
-    .describe("For destructive changes without elicitation: the value the plan asks to type back (e.g. the node)."),
+    .describe("Only where the agent approves its own plans (--consent plan): the value a destructive plan asks to type back (e.g. the node)."),
 };
 
 /** The input schema a tool publishes: its own, plus the consent fields for mutations. */
@@ -63,7 +64,8 @@ export interface GuardDeps {
   config: Config;
   audit: AuditLog;
   toolchain: Toolchain;
-  planTokens: PlanTokenStore;
+  /** Pending plans and people's decisions, and where people make them. */
+  approvals: { store: ApprovalStore; links: ApprovalLinks };
   workspace(): Promise<Workspace>;
   /** Registers a running call so shutdown can cancel it; returns the unregister function. */
   track(controller: AbortController): () => void;
@@ -153,9 +155,27 @@ function parseInput(spec: AnyToolSpec, raw: unknown): Record<string, unknown> {
   return parsed.data as Record<string, unknown>;
 }
 
-function splitConsentFields(input: Record<string, unknown>): { args: Record<string, unknown>; planToken?: string; confirm?: string } {
-  const { planToken, confirm, ...args } = input;
-  return { args, planToken: planToken as string | undefined, confirm: confirm as string | undefined };
+function splitConsentFields(input: Record<string, unknown>): { args: Record<string, unknown>; planId?: string; confirm?: string } {
+  const { planId, confirm, ...args } = input;
+  return { args, planId: planId as string | undefined, confirm: confirm as string | undefined };
+}
+
+/** The workspace a call sees, remembering every path it resolves: what the plan reads is bound to it. */
+function recordingWorkspace(workspace: Workspace, resolved: Set<string>): Workspace {
+  return {
+    ...workspace,
+    async resolve(input, field) {
+      const path = await workspace.resolve(input, field);
+      resolved.add(path);
+      return path;
+    },
+  };
+}
+
+/** Destructive and irreversible changes are confirmed by typing their target back. */
+function assertTypedConfirmation(spec: AnyToolSpec, plan: MutationPlan): void {
+  const needsTyping = spec.risk === "destructive" || spec.risk === "irreversible" || plan.destructive === true;
+  if (needsTyping && plan.typedConfirmation === undefined) throw new Error(`tool ${spec.name} planned a ${spec.risk} change without a typedConfirmation`);
 }
 
 function deniedText(rule: RuleId, reason: string, fix: string | undefined): string {
@@ -165,20 +185,19 @@ function deniedText(rule: RuleId, reason: string, fix: string | undefined): stri
     .join("\n");
 }
 
-function planIssuedResult(spec: AnyToolSpec, plan: MutationPlan, token: string, expiresAt: string): CallToolResult {
-  const confirmHint = plan.typedConfirmation !== undefined ? ` and confirm: "${plan.typedConfirmation}"` : "";
-  const text = [
-    "Nothing has run yet. This change needs consent; show this plan to the user.",
-    "",
-    describePlan(plan),
-    "",
-    `To go ahead, call ${spec.name} again with exactly the same arguments plus planToken: "${token}"${confirmHint}.`,
-    `The token is single-use and expires at ${expiresAt}.`,
-  ].join("\n");
-  return {
-    content: [{ type: "text", text: capText(redactText(text)) }],
-    structuredContent: redactValue({ status: "awaiting-consent", plan, planToken: token, expiresAt }) as Record<string, unknown>,
-  };
+function pendingResult(outcome: Extract<ConsentOutcome, { kind: "pending" }>, links: ApprovalLinks): CallToolResult {
+  const { record, approvalUrl } = outcome;
+  const status = record.approver === "person" ? "awaiting-approval" : "awaiting-own-approval";
+  return textResult(pendingInstructions(outcome, links), true, {
+    [VERDICT_META_KEY]: {
+      decision: status,
+      rule: "destructive-explicit",
+      planId: record.id,
+      expiresAt: record.expiresAt,
+      ...(approvalUrl ? { approvalUrl } : {}),
+      ...(record.approver === "person" ? { approveCommand: links.command("approve", record.id) } : {}),
+    },
+  });
 }
 
 /** Runs one tool call through every guard. Never throws: failures become isError results. */
@@ -229,7 +248,8 @@ export async function guardedCall(
     if (!decision.allow) throw new PolicyDenied(decision.rule, decision.reason, decision.fix);
     checkedRules = [...decision.checked, ...spec.rules];
 
-    const workspace = await deps.workspace();
+    const resolvedPaths = new Set<string>();
+    const workspace = recordingWorkspace(await deps.workspace(), resolvedPaths);
     let progressCount = 0;
     const ctx: ToolContext = {
       config: deps.config,
@@ -245,32 +265,41 @@ export async function guardedCall(
       },
     };
 
-    const { args, planToken, confirm } = splitConsentFields(input);
+    const { args, planId, confirm } = splitConsentFields(input);
     await spec.preflight?.(args, ctx);
 
     let consentVia: string | undefined;
     if (isMutation(spec.risk)) {
       if (!spec.plan) throw new Error(`tool ${spec.name} is a mutation without a plan()`);
       const plan = await spec.plan(args, ctx);
+      assertTypedConfirmation(spec, plan);
+      // Everything the call resolved so far is what the plan reads; the approval covers exactly that.
+      const bound = [...resolvedPaths];
+      const fingerprint = { files: await digestFiles(workspace.root, bound), previewSha256: previewDigest(plan.preview) };
       const outcome = await obtainConsent(
         {
           caller: session.caller.name,
           tool: spec.name,
+          // What an approver over HTTP must hold: the role the tool needs.
+          minRole: requiredRole(spec),
           args,
           plan,
-          destructive: spec.risk === "destructive" || plan.destructive === true,
-          planToken,
+          destructive: spec.risk !== "mutate" || plan.destructive === true,
+          fingerprint,
+          planId,
           confirm,
         },
         session.consent,
-        deps.config,
-        deps.planTokens,
+        { config: deps.config, store: deps.approvals.store, links: deps.approvals.links, now: Date.now, signal: controller.signal },
       );
-      if (outcome.kind === "plan-issued") {
-        audit("consent-refused", [...checkedRules, "destructive-explicit"], "plan issued; awaiting a second call with the plan token");
-        return planIssuedResult(spec, plan, outcome.token, outcome.expiresAt);
+      if (outcome.kind === "pending") {
+        audit("consent-refused", [...checkedRules, "destructive-explicit"], `plan ${outcome.record.id} awaiting ${outcome.record.approver === "person" ? "a person's approval" : "the caller's second call"}`);
+        return pendingResult(outcome, deps.approvals.links);
       }
-      consentVia = outcome.via;
+      // A person may take minutes to answer: the files must still be the ones they saw.
+      const changed = changedFiles(fingerprint.files, await digestFiles(workspace.root, bound));
+      if (changed.length) throw new ConsentRefused(`${changed.join(", ")} changed while consent was being given; the approval covers only what was shown; nothing ran`, "call again to get a fresh plan");
+      consentVia = [outcome.via, outcome.by ? `by ${outcome.by}` : undefined, outcome.planId].filter(Boolean).join(" ");
       checkedRules.push("destructive-explicit");
     }
 

@@ -8,7 +8,7 @@ export function serverInstructions(visibleTools: readonly string[]): string {
     "Talos rules (enforced; denials name the rule id):",
     "- Talos is API-driven: no SSH, no shell, no file edits on nodes, no package managers, no kubeadm, no systemd units or system certificates. Change machine config instead (patch-config, apply).",
     "- Bootstrap etcd exactly once, on one control-plane node; never retry it. Recovery uses etcd-restore (talosctl bootstrap --recover-from).",
-    "- Mutations need the user's consent: the server asks (elicitation) or returns a plan and a single-use planToken to present on a second, identical call. reset, etcd-restore and template teardowns need the target typed back.",
+    "- Mutations need a person's consent: the client asks its user, or the result gives the plan with a link (or `talos-mcp approve PLAN_ID`) for the user; once they approved, call again with the same arguments plus planId. Never approve a plan yourself. reset, bootstrap, etcd-restore, maintenance-mode apply and template teardowns need the target typed back.",
     "- Every mutation names its nodes explicitly; upgrade/reset one node per call; keep etcd quorum; upgrade one Talos minor version per step.",
     "- Omni-managed clusters change only through cluster templates (template-validate, template-sync), never talosctl writes.",
     "- Only real commands: check proposals with cli-help or policy-check; `talosctl etcd backup` does not exist (use etcd snapshot / the etcd-backup tool).",

@@ -87,6 +87,11 @@ export interface Workspace {
   resolveOutput(input: string, field: string, overwrite: boolean): Promise<string>;
   /** Writes atomically (temp file + rename) with the given mode (default 0600); creates parents. */
   writeFile(absPath: string, data: string | Uint8Array, mode?: number): Promise<void>;
+  /**
+   * Writes several files, each atomically; every replacement is checked (rule protected-files)
+   * before the first is written, so a refusal leaves all of them as they were.
+   */
+  writeFiles(files: ReadonlyArray<{ path: string; data: string | Uint8Array; mode?: number }>): Promise<void>;
   /** Creates a directory inside the workspace (0700). */
   mkdir(absPath: string): Promise<void>;
   /**
@@ -120,7 +125,7 @@ export interface ToolContext {
   progress(message: string, progress?: number, total?: number): Promise<void>;
 }
 
-/** What a mutation will do; shown to the user for consent and bound into plan tokens. */
+/** What a mutation will do; shown to a person for consent, and what their approval is bound to. */
 export interface MutationPlan {
   /** One-line summary, e.g. "Bootstrap etcd on 10.5.0.2 (cluster demo)". */
   summary: string;

@@ -6,6 +6,13 @@ import { EventLog, type SimEvent } from "./events.js";
 import { boltDatabase, etcdKeyValue, revisionKey } from "./bbolt.js";
 import type { Scenario, ScenarioNode } from "./scenario.js";
 import type { CertificateAuthority } from "./pki.js";
+import { ResourceVersions } from "./resource-versions.js";
+import { schematicFor } from "./extensions.js";
+
+/** Whether the node's etcd member cannot be healthy (a member that is down or keeps crashing). */
+export function etcdFails(node: Pick<SimNode, "faults">): boolean {
+  return Boolean(node.faults.etcdDown) || node.faults.crashLoop === "etcd";
+}
 
 export type Stage = "maintenance" | "installed" | "running";
 export type EtcdState = "none" | "waiting" | "running" | "down";
@@ -36,8 +43,19 @@ export interface SimNode {
   etcdCluster?: string;
   etcdMemberId?: string;
   faults: NonNullable<ScenarioNode["faults"]>;
+  /** Official extensions in the image the node booted from. */
+  extensions: string[];
+  /** The schematic id of that image; undefined for a plain (non-factory) installer image. */
+  schematic?: string;
   bootedAt: Date;
   dmesg: string[];
+  /**
+   * Services being restarted by machined, by id: "stopped" (gone from the service list, as
+   * machined removes a stopped service's resource) or "starting" (running, health not known yet).
+   */
+  restarting: Record<string, "stopped" | "starting">;
+  /** Images pulled through the API (ImagePull), by containerd namespace ("system", "k8s.io"). */
+  pulledImages: Record<string, string[]>;
 }
 
 /**
@@ -64,27 +82,61 @@ export class SimCluster {
   private timers = new Set<NodeJS.Timeout>();
   /** Called when a node's TLS identity changes (apply, reset): its server must restart. */
   onIdentityChange: (node: SimNode) => Promise<void> = async () => undefined;
+  /** COSI resource versions of every node (what COSI reads and watches report). */
+  readonly versions = new ResourceVersions();
+  private readonly changeListeners = new Set<(node: SimNode) => void>();
 
   /** `log`: where calls and state changes are recorded (the simulated Omni shares its own). */
   constructor(
     readonly scenario: Scenario,
     private readonly log = new EventLog(),
   ) {
-    this.nodes = scenario.nodes.map((n) => ({
-      name: n.name,
-      address: n.address,
-      secondaryAddress: secondaryAddressOf(n.address),
-      nodeId: newNodeId(),
-      uuid: randomUUID(),
-      plannedRole: n.role,
-      stage: "maintenance",
-      talosVersion: scenario.talosVersion,
-      etcd: "none",
-      faults: n.faults ?? {},
-      bootedAt: new Date(),
-      dmesg: [],
-    }));
-    for (const node of this.nodes) this.kernelLog(node, `Linux version 6.18.0-talos, Talos ${scenario.talosVersion}`);
+    this.nodes = scenario.nodes.map((n) => {
+      const installed = scenario.extensions.filter((name) => !n.faults?.missingExtensions?.includes(name));
+      return {
+        name: n.name,
+        address: n.address,
+        secondaryAddress: secondaryAddressOf(n.address),
+        nodeId: newNodeId(),
+        uuid: randomUUID(),
+        plannedRole: n.role,
+        stage: "maintenance",
+        talosVersion: scenario.talosVersion,
+        etcd: "none",
+        faults: n.faults ?? {},
+        extensions: installed,
+        schematic: scenario.extensions.length > 0 ? schematicFor(installed) : undefined,
+        bootedAt: new Date(),
+        dmesg: [],
+        restarting: {},
+        pulledImages: {},
+      };
+    });
+    for (const node of this.nodes) this.bootLog(node);
+  }
+
+  /**
+   * The kernel and machined lines of a node's boot (its faults show there), stamped from its boot
+   * time; a node whose boot time moves (a cluster that has been up a while) logs them again.
+   */
+  bootLog(node: SimNode): void {
+    node.dmesg = [];
+    const at = (ms: number) => new Date(node.bootedAt.getTime() + ms);
+    const version = this.scenario.talosVersion;
+    this.kernelLog(node, `Linux version 6.18.0-talos, Talos ${version}`, at(1));
+    if (node.faults.linkDown) this.kernelLog(node, `virtio_net virtio2 ${node.faults.linkDown}: Link is Down`, at(2_310));
+    if (node.faults.missingExtensions) {
+      this.talosLog(node, `upgrade to Talos ${version} complete from factory.talos.dev/metal-installer/${node.schematic}:${version}; extensions: [${node.extensions.join(", ")}]`, at(3_020));
+    }
+    if (node.faults.timeNotSynced) {
+      this.talosLog(node, `time query error with server "time.cloudflare.com" {"component": "controller-runtime", "controller": "time.SyncController", "error": "read udp ${node.address}:41205->162.159.200.1:123: i/o timeout"}`, at(5_100));
+    }
+    if (node.faults.ephemeralFull) this.kernelLog(node, "XFS (sda4): metadata I/O error in \"xfs_buf_ioend+0x1e0/0x4e0\" at daddr 0x1d0 len 8 error 28", new Date());
+  }
+
+  /** What a node's deterministic facts (serials, MACs, ids) are derived from. */
+  get key(): string {
+    return this.scenario.name;
   }
 
   /** The node a target names: its address, its second address or its hostname (as apid resolves them). */
@@ -100,13 +152,43 @@ export class SimCluster {
     this.log.record(event);
   }
 
-  kernelLog(node: SimNode, line: string): void {
-    const seconds = ((Date.now() - node.bootedAt.getTime()) / 1000).toFixed(6).padStart(12, " ");
-    node.dmesg.push(`kern:    info: [${new Date().toISOString()}]: [${seconds}] ${line}`);
+  kernelLog(node: SimNode, line: string, at = new Date()): void {
+    const seconds = ((at.getTime() - node.bootedAt.getTime()) / 1000).toFixed(6).padStart(12, " ");
+    node.dmesg.push(`kern:    info: [${at.toISOString()}]: [${seconds}] ${line}`);
   }
 
+  /** A line of machined's own log in the kernel ring buffer ("[talos] …"). */
+  talosLog(node: SimNode, line: string, at = new Date()): void {
+    node.dmesg.push(`user: warning: [${at.toISOString()}]: [talos] ${line}`);
+  }
+
+  /** Records a state change, then tells the listeners (COSI watches, the simulated kubelets). */
   changeState(node: SimNode, detail: Record<string, unknown>): void {
     this.record({ node: node.name, kind: "state-change", detail });
+    for (const listener of this.changeListeners) listener(node);
+  }
+
+  /**
+   * machined restarting a service: it is gone from the service list (its resource destroyed), then
+   * running without a health verdict, then healthy again — each step a state change.
+   */
+  restartService(node: SimNode, id: string, timing = { stoppedMs: 300, startingMs: 700 }): void {
+    node.restarting[id] = "stopped";
+    this.changeState(node, { service: id, restart: "stopped" });
+    this.later(timing.stoppedMs, () => {
+      node.restarting[id] = "starting";
+      this.changeState(node, { service: id, restart: "starting" });
+      this.later(timing.startingMs, () => {
+        delete node.restarting[id];
+        this.changeState(node, { service: id, restart: "healthy" });
+      });
+    });
+  }
+
+  /** Calls `listener` after every state change; returns the function that stops it. */
+  onStateChange(listener: (node: SimNode) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => void this.changeListeners.delete(listener);
   }
 
   /** Nodes configured for the same cluster (same name and CA) as `node`. */
@@ -115,7 +197,7 @@ export class SimCluster {
   }
 
   /** apply-config in maintenance mode: adopt the config and "reboot" into it. */
-  async install(node: SimNode, facts: { role: "controlplane" | "worker"; clusterName: string; installDisk: string; ca: CertificateAuthority; config: string }): Promise<void> {
+  async install(node: SimNode, facts: { role: "controlplane" | "worker"; clusterName: string; installDisk: string; ca: CertificateAuthority; config: string; schematic?: string; extensions: string[] }): Promise<void> {
     Object.assign(node, { ...facts, stage: "installed" as Stage, bootedAt: new Date(), dmesg: [] });
     node.etcd = facts.role === "controlplane" ? "waiting" : "none";
     this.kernelLog(node, `installed Talos ${node.talosVersion} to ${facts.installDisk}; booting as ${facts.role} of cluster ${facts.clusterName}`);
@@ -129,7 +211,7 @@ export class SimCluster {
     const clusterId = randomBytes(8).toString("hex");
     node.etcdCluster = clusterId;
     node.etcdMemberId = randomBytes(6).toString("hex");
-    node.etcd = node.faults.etcdDown ? "down" : "running";
+    node.etcd = etcdFails(node) ? "down" : "running";
     node.stage = "running";
     this.etcdRevision += 1;
     this.kernelLog(node, recoveredFrom ? `etcd recovered from snapshot ${recoveredFrom}` : "etcd bootstrapped: new cluster");
@@ -145,7 +227,7 @@ export class SimCluster {
       if (!running || node.etcd !== "waiting" || node.stage === "maintenance") return;
       node.etcdCluster = running.etcdCluster;
       node.etcdMemberId = randomBytes(6).toString("hex");
-      node.etcd = node.faults.etcdDown ? "down" : "running";
+      node.etcd = etcdFails(node) ? "down" : "running";
       node.stage = "running";
       this.etcdRevision += 1;
       this.kernelLog(node, `etcd joined cluster as member ${node.etcdMemberId}`);

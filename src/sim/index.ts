@@ -8,10 +8,11 @@ import { SimCluster } from "./cluster.js";
 import { EventLog, type SimEvent } from "./events.js";
 import { b64, generateCa, issueClientCert } from "./pki.js";
 import { loadTalosApi } from "./protos.js";
-import { configureNodes } from "./provision.js";
+import { configureNodes, CONTROL_PLANE_PORT } from "./provision.js";
 import type { OmniSimInfo } from "./omni/index.js";
 import { listScenarios, loadAnyScenario, loadScenario } from "./scenario.js";
-import { onFreeBlock, relocate } from "./loopback.js";
+import { onFreeBlock, portIsFree, relocate } from "./loopback.js";
+import type { SimKubernetes } from "./kubernetes/index.js";
 import { SimApi, TALOS_API_PORT } from "./server.js";
 
 export type { SimEvent } from "./events.js";
@@ -34,6 +35,8 @@ export interface SimHandle {
   stop(): Promise<void>;
   /** Omni scenarios: the simulated Omni (its URL, omniconfig, service-account keys, machines). */
   omni?: OmniSimInfo;
+  /** Kubernetes scenarios: the real API server's admin kubeconfig and the cluster's Kubernetes version. */
+  kubernetes?: { kubeconfig: string; kubernetesVersion: string; apiServerVersion: string };
 }
 
 /** Starts a Talos scenario (simulated nodes) or an Omni scenario (a simulated Omni). */
@@ -54,8 +57,9 @@ export async function startSimulation(options: { scenario: string; dir: string }
   const dir = resolve(options.dir);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const eventsFile = join(dir, "events.jsonl");
-  // Per-run PKI for the talosconfig; pre-configured scenarios use it as their machine CA.
-  const ca = await generateCa();
+  // Per-run PKI for the talosconfig; pre-configured scenarios use it as their machine CA, and the
+  // second as their Kubernetes CA (cluster.ca; a Kubernetes scenario's API server uses it too).
+  const [ca, kubernetesCa] = await Promise.all([generateCa(), generateCa("kubernetes", "ECDSA-P256")]);
   const admin = await issueClientCert(ca, ["os:admin"]);
   const talosApi = loadTalosApi();
 
@@ -64,8 +68,11 @@ export async function startSimulation(options: { scenario: string; dir: string }
     await writeFile(eventsFile, "", { mode: 0o600 });
     const cluster = new SimCluster(scenario, new EventLog(eventsFile));
     const api = new SimApi(cluster, talosApi);
+    // The Kubernetes API listens on the first control plane's address: its port must be free too.
+    const apiEndpoint = scenario.nodes.find((n) => n.role === "controlplane")!.address;
+    if (scenario.kubernetes && !(await portIsFree(apiEndpoint, CONTROL_PLANE_PORT))) throw Object.assign(new Error(`${apiEndpoint}:${CONTROL_PLANE_PORT} is in use`), { code: "EADDRINUSE" });
     if (scenario.stage !== "maintenance") {
-      configureNodes(cluster, scenario, ca);
+      configureNodes(cluster, scenario, ca, kubernetesCa);
     } else {
       for (const node of cluster.nodes) cluster.kernelLog(node, "booted in maintenance mode: waiting for a machine config (talosctl apply-config --insecure)");
     }
@@ -88,6 +95,18 @@ export async function startSimulation(options: { scenario: string; dir: string }
     await writeFile(file, stringify({ context, contexts: { [context]: { endpoints: controlPlanes, ca: b64(ca.certPem), crt: b64(cert.certPem), key: b64(cert.keyPem) } } }), { mode: 0o600 });
   }
   cluster.record({ node: "-", kind: "state-change", detail: { started: scenario.name, stage: scenario.stage } });
+  let kubernetes: SimKubernetes | undefined;
+  if (scenario.kubernetes) {
+    // Loaded on demand: scenarios without Kubernetes never load the API server's pieces.
+    const { startKubernetes } = await import("./kubernetes/index.js");
+    try {
+      kubernetes = await startKubernetes({ cluster, dir, ca: kubernetesCa });
+    } catch (error) {
+      cluster.stopTimers();
+      await api.stopAll();
+      throw error;
+    }
+  }
 
   return {
     talosconfig,
@@ -96,8 +115,10 @@ export async function startSimulation(options: { scenario: string; dir: string }
     scenario: scenario.name,
     eventsFile,
     events: () => [...cluster.events],
+    ...(kubernetes ? { kubernetes: { kubeconfig: kubernetes.kubeconfig, kubernetesVersion: kubernetes.kubernetesVersion, apiServerVersion: kubernetes.apiServerVersion } } : {}),
     async stop() {
       cluster.stopTimers();
+      await kubernetes?.stop();
       await api.stopAll();
     },
   };
@@ -105,7 +126,8 @@ export async function startSimulation(options: { scenario: string; dir: string }
 
 const HELP = `Usage:
   talos-mcp sim up --scenario NAME|FILE --dir DIR   start simulated nodes (or, for omni-* scenarios, a simulated Omni);
-                                                     prints one JSON line; runs until SIGINT/SIGTERM
+                                                     prints one JSON line (Kubernetes scenarios: also kubeconfig,
+                                                     kubernetesVersion); runs until SIGINT/SIGTERM
   talos-mcp sim events --dir DIR [--json]           what the simulated nodes saw (API calls, state changes)
   talos-mcp sim scenarios                            list the built-in scenarios
 `;
@@ -149,7 +171,7 @@ export async function runSimCli(argv: string[]): Promise<number> {
     const omni = handle.omni;
     const line = omni
       ? { ...common, omniconfig: omni.omniconfig, url: omni.url, caFile: omni.caFile, serviceAccountKeyFile: omni.serviceAccountKeyFile, readerServiceAccountKeyFile: omni.readerServiceAccountKeyFile, machines: omni.machines, clusters: omni.clusters, env: omni.env }
-      : { ...common, nodes: handle.nodes };
+      : { ...common, nodes: handle.nodes, ...handle.kubernetes };
     process.stdout.write(`${JSON.stringify(line)}\n`);
     await new Promise<void>((resolveStop) => {
       process.once("SIGINT", () => resolveStop());

@@ -41,6 +41,21 @@ export function portIsFree(address: string, port: number): Promise<boolean> {
   });
 }
 
+/**
+ * A port that is free at `address` right now (the system picks it). Another process may take it
+ * before the caller binds it: callers retry on address-in-use.
+ */
+export function freePort(address: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen({ host: address, port: 0, exclusive: true }, () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 /** Whether an error from binding a listener means "someone else has this address". */
 export function isAddressInUse(error: unknown): boolean {
   const text = `${(error as { code?: string })?.code ?? ""} ${(error as Error)?.message ?? ""}`;

@@ -10,6 +10,7 @@ import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import protobuf from "protobufjs";
 import descriptor from "protobufjs/ext/descriptor/index.js";
+import { SpecEncoder } from "./spec-proto.js";
 
 export const TALOS_API_VERSION = "v1.12.6";
 
@@ -69,6 +70,12 @@ function snakeKeys(value: unknown): unknown {
   return value;
 }
 
+/**
+ * A map field's value for the COSI messages: loaded from descriptors, their map fields are
+ * repeated key/value entry messages.
+ */
+export const toEntries = (map: Record<string, string>) => Object.entries(map).map(([key, value]) => ({ key, value }));
+
 export interface CosiApi {
   /** The grpc-js package `cosi` (cosi.resource.State and friends). */
   cosi: grpc.GrpcObject;
@@ -81,7 +88,13 @@ export interface CosiApi {
 export interface LoadedApi extends CosiApi {
   machine: grpc.GrpcObject;
   cluster: grpc.GrpcObject;
+  time: grpc.GrpcObject;
+  /** proto_spec of COSI resources, with the real resource definitions (loaded on first use). */
+  specs: SpecEncoder;
 }
+
+/** One encoder per API directory and process: its .proto files are parsed once, on first use. */
+const encoders = new Map<string, SpecEncoder>();
 
 const LOADER_OPTIONS: protoLoader.Options = { keepCase: true, longs: Number, enums: String, defaults: true, oneofs: true };
 
@@ -113,11 +126,14 @@ export function loadTalosApi(dir = protoRoot()): LoadedApi {
   if (!existsSync(join(talosDir, "machine/machine.proto")) || !existsSync(join(cosiDir, "v1alpha1/state.pb.go"))) {
     throw new Error(`the Talos API definitions are missing under ${dir}: run \`npm run clis\` (scripts/build-clis links them)`);
   }
-  const machineDef = protoLoader.loadSync(["machine/machine.proto", "cluster/cluster.proto"], { ...LOADER_OPTIONS, includeDirs: [talosDir, googleProtoDir()] });
+  const machineDef = protoLoader.loadSync(["machine/machine.proto", "cluster/cluster.proto", "time/time.proto"], { ...LOADER_OPTIONS, includeDirs: [talosDir, googleProtoDir()] });
   const machinePkg = grpc.loadPackageDefinition(machineDef);
+  if (!encoders.has(talosDir)) encoders.set(talosDir, new SpecEncoder([talosDir, googleProtoDir()]));
   return {
     ...loadCosiApi(cosiDir),
     machine: machinePkg.machine as grpc.GrpcObject,
     cluster: machinePkg.cluster as grpc.GrpcObject,
+    time: machinePkg.time as grpc.GrpcObject,
+    specs: encoders.get(talosDir)!,
   };
 }

@@ -1,131 +1,58 @@
-// COSI resources a simulated node serves, with the real type names, namespaces and spec fields
-// talosctl prints. talosctl reads resource specs from their YAML form (yaml_spec); only resource
-// definitions are decoded from protobuf (proto_spec), so those are encoded with the real message.
-import { stringify } from "yaml";
+// COSI resources a simulated node serves, with the real type names, namespaces, aliases, print
+// columns and sensitivity of Talos v1.12.6 (pkg/machinery/resources). Each kind lists its resources
+// on a node as id → spec in the spec's YAML form (Go's field names and value texts); the server
+// sends that as yaml_spec and, for kinds that name their protobuf message, the same spec encoded
+// with the real message as proto_spec (spec-proto.ts) — both, like Talos's COSI server.
+// The kinds themselves live in resources/<family>.ts.
+import { stringify, type DocumentOptions, type SchemaOptions, type ToStringOptions } from "yaml";
 import type { SimCluster, SimNode } from "./cluster.js";
+import { nodeFacts, type NodeFacts } from "./node-facts.js";
+import type { Stamp } from "./resource-versions.js";
+import { GoTime, type ProtoMapping } from "./spec-proto.js";
+import { BLOCK_KINDS } from "./resources/block.js";
+import { CLUSTER_KINDS } from "./resources/cluster.js";
+import { HARDWARE_KINDS } from "./resources/hardware.js";
+import { K8S_KINDS } from "./resources/k8s.js";
+import { K8S_CONTROLPLANE_KINDS } from "./resources/k8s-controlplane.js";
+import { KUBESPAN_KINDS } from "./resources/kubespan.js";
+import { NETWORK_KINDS } from "./resources/network.js";
+import { RUNTIME_KINDS } from "./resources/runtime.js";
+import { SECRETS_KINDS } from "./resources/secrets.js";
+
+/** What a kind's `list` sees: the node, its cluster, and what the machine is made of. */
+export interface NodeView {
+  node: SimNode;
+  cluster: SimCluster;
+  facts: NodeFacts;
+}
+
+export type Specs = Record<string, unknown>;
 
 export interface ResourceKind {
   type: string;
   namespace: string;
   /** Aliases beyond the automatic ones (cosi ResourceDefinitionSpec.Fill). */
   aliases?: string[];
+  /** Only the listed aliases (cosi SkipAutomaticAliases). */
+  skipAutomaticAliases?: boolean;
   printColumns?: { name: string; jsonPath: string }[];
   sensitive?: boolean;
-  /** Resources of this kind on a node: id → spec (YAML-marshalled for yaml_spec). */
-  list(node: SimNode, cluster: SimCluster): Record<string, unknown>;
+  /** Metadata annotations Talos sets on every resource of the kind. */
+  annotations?: Record<string, string>;
+  /** The spec's protobuf message, for proto_spec. */
+  proto: ProtoMapping;
+  /** Resources of this kind on a node: id → spec (YAML form). */
+  list(view: NodeView): Specs | Promise<Specs>;
 }
 
-const serviceSpec = (running: boolean, healthy: boolean) => ({ running, healthy, unknown: !running });
+export const KINDS: ResourceKind[] = [...RUNTIME_KINDS, ...CLUSTER_KINDS, ...NETWORK_KINDS, ...HARDWARE_KINDS, ...BLOCK_KINDS, ...K8S_KINDS, ...K8S_CONTROLPLANE_KINDS, ...KUBESPAN_KINDS, ...SECRETS_KINDS];
 
-export const KINDS: ResourceKind[] = [
-  {
-    type: "MachineTypes.config.talos.dev",
-    namespace: "config",
-    printColumns: [{ name: "Type", jsonPath: "{@}" }],
-    list: (node) => (node.role ? { "machine-type": node.role } : {}),
-  },
-  {
-    type: "MachineStatuses.runtime.talos.dev",
-    namespace: "runtime",
-    printColumns: [
-      { name: "Stage", jsonPath: "{.stage}" },
-      { name: "Ready", jsonPath: "{.status.ready}" },
-    ],
-    list: (node) => ({
-      machine: {
-        stage: node.stage === "maintenance" ? "maintenance" : node.stage === "running" ? "running" : "booting",
-        status: {
-          ready: node.stage === "running",
-          unmetConditions: node.stage === "running" ? [] : [{ name: "etcd", reason: node.role === "controlplane" ? "etcd is waiting to join the cluster" : "waiting for the cluster" }],
-        },
-      },
-    }),
-  },
-  {
-    type: "Members.cluster.talos.dev",
-    namespace: "cluster",
-    printColumns: [
-      { name: "Hostname", jsonPath: "{.hostname}" },
-      { name: "Machine Type", jsonPath: "{.machineType}" },
-      { name: "OS", jsonPath: "{.operatingSystem}" },
-      { name: "Addresses", jsonPath: "{.addresses}" },
-    ],
-    list: (node, cluster) =>
-      node.stage === "maintenance"
-        ? {}
-        : Object.fromEntries(
-            cluster.peersOf(node).map((peer) => [
-              peer.name,
-              { nodeId: peer.nodeId, addresses: [peer.address, peer.secondaryAddress], hostname: peer.name, machineType: peer.role, operatingSystem: `Talos (${peer.talosVersion})` },
-            ]),
-          ),
-  },
-  {
-    type: "EtcdMembers.etcd.talos.dev",
-    namespace: "etcd",
-    printColumns: [{ name: "Member ID", jsonPath: "{.memberID}" }],
-    list: (node) => (node.etcd === "running" && node.etcdMemberId ? { local: { memberID: node.etcdMemberId.padStart(16, "0") } } : {}),
-  },
-  {
-    type: "Services.v1alpha1.talos.dev",
-    namespace: "runtime",
-    aliases: ["svc"],
-    printColumns: [
-      { name: "Running", jsonPath: "{.running}" },
-      { name: "Healthy", jsonPath: "{.healthy}" },
-      { name: "Health Unknown", jsonPath: "{.unknown}" },
-    ],
-    list: (node) =>
-      Object.fromEntries(
-        serviceStates(node).map((service) => [service.id, serviceSpec(service.state === "Running", service.health === "OK")]),
-      ),
-  },
-  {
-    type: "HostnameStatuses.net.talos.dev",
-    namespace: "network",
-    aliases: ["hostname"],
-    printColumns: [
-      { name: "Hostname", jsonPath: "{.hostname}" },
-      { name: "Domainname", jsonPath: "{.domainname}" },
-    ],
-    list: (node) => ({ hostname: { hostname: node.name, domainname: "" } }),
-  },
-  {
-    type: "NodeAddresses.net.talos.dev",
-    namespace: "network",
-    printColumns: [{ name: "Addresses", jsonPath: "{.addresses}" }],
-    list: (node) => ({
-      accumulative: { addresses: [`${node.address}/24`, `${node.secondaryAddress}/24`] },
-      current: { addresses: [`${node.address}/24`, `${node.secondaryAddress}/24`] },
-      default: { addresses: [`${node.address}/24`] },
-      routed: { addresses: [`${node.address}/24`, `${node.secondaryAddress}/24`] },
-    }),
-  },
-  {
-    type: "Identities.cluster.talos.dev",
-    namespace: "cluster",
-    printColumns: [{ name: "ID", jsonPath: "{.nodeId}" }],
-    // The identity lives on the STATE partition: none in maintenance mode.
-    list: (node) => (node.stage === "maintenance" ? {} : { local: { nodeId: node.nodeId } }),
-  },
-  {
-    type: "SystemInformations.hardware.talos.dev",
-    namespace: "hardware",
-    aliases: ["systeminformation"],
-    printColumns: [
-      { name: "Manufacturer", jsonPath: "{.manufacturer}" },
-      { name: "ProductName", jsonPath: "{.productName}" },
-      { name: "UUID", jsonPath: "{.uuid}" },
-    ],
-    list: (node) => ({ systeminformation: { manufacturer: "Talos simulator", productName: "simulated machine", uuid: node.uuid } }),
-  },
-  {
-    type: "MachineConfigs.config.talos.dev",
-    namespace: "config",
-    sensitive: true,
-    list: (node) => (node.config ? { v1alpha1: node.config } : {}),
-  },
-];
+/** Namespaces Talos registers (v1alpha2 state); a read in any other is refused. */
+export const NAMESPACES = ["meta", "runtime", "cluster", "cluster-raw", "config", "etcd", "files", "hardware", "k8s", "controlplane", "kubespan", "network", "network-config", "cri", "secrets", "perf"];
+
+export function viewOf(node: SimNode, cluster: SimCluster): NodeView {
+  return { node, cluster, facts: nodeFacts(node, cluster.key) };
+}
 
 /** English singular as COSI's pluralizer gives it (Statuses → Status, Services → Service). */
 export function singular(name: string): string {
@@ -135,17 +62,21 @@ export function singular(name: string): string {
 }
 
 /** The definition as cosi's ResourceDefinitionSpec.Fill would complete it. */
-export function definitionOf(kind: Pick<ResourceKind, "type" | "namespace" | "aliases" | "printColumns" | "sensitive">) {
+export function definitionOf(kind: Pick<ResourceKind, "type" | "namespace" | "aliases" | "printColumns" | "sensitive" | "skipAutomaticAliases">) {
   const [name, suffix] = [kind.type.slice(0, kind.type.indexOf(".")), kind.type.slice(kind.type.indexOf(".") + 1)];
   const displayType = singular(name);
-  const aliases = [...(kind.aliases ?? []), displayType.toLowerCase()];
-  const allAliases = [name.toLowerCase()];
-  const parts = suffix.split(".");
-  for (let i = 1; i < parts.length; i += 1) allAliases.push([name.toLowerCase(), ...parts.slice(0, i)].join("."));
-  const upper = name.replace(/[^A-Z]/g, "");
-  if (upper.length > 1) {
-    aliases.push(upper.toLowerCase());
-    if (!upper.endsWith("S")) aliases.push(`${upper.toLowerCase()}s`);
+  const aliases = [...(kind.aliases ?? [])];
+  const allAliases: string[] = [];
+  if (!kind.skipAutomaticAliases) {
+    aliases.push(displayType.toLowerCase());
+    allAliases.push(name.toLowerCase());
+    const parts = suffix.split(".");
+    for (let i = 1; i < parts.length; i += 1) allAliases.push([name.toLowerCase(), ...parts.slice(0, i)].join("."));
+    const upper = name.replace(/[^A-Z]/g, "");
+    if (upper.length > 1) {
+      aliases.push(upper.toLowerCase());
+      if (!upper.endsWith("S")) aliases.push(`${upper.toLowerCase()}s`);
+    }
   }
   allAliases.push(...aliases);
   return {
@@ -161,47 +92,41 @@ export function definitionOf(kind: Pick<ResourceKind, "type" | "namespace" | "al
 
 export const RD_TYPE = "ResourceDefinitions.meta.cosi.dev";
 
-export interface ServiceState {
+export interface StampedResource {
   id: string;
-  state: string;
-  health: "OK" | "Fail" | "?";
-  message: string;
+  spec: unknown;
+  yaml: string;
+  /** Its COSI version and times: the version goes up each time the YAML changes (resource-versions.ts). */
+  stamp: Stamp;
 }
 
-/** Talos services of a node, derived from its stage and etcd state. */
-export function serviceStates(node: SimNode): ServiceState[] {
-  if (node.stage === "maintenance") {
-    return [
-      { id: "apid", state: "Running", health: "?", message: "Started task apid (PID 2) for container apid" },
-      { id: "machined", state: "Running", health: "OK", message: "Health check successful" },
-    ];
-  }
-  const base: ServiceState[] = [
-    { id: "apid", state: "Running", health: "OK", message: "Health check successful" },
-    { id: "containerd", state: "Running", health: "OK", message: "Health check successful" },
-    { id: "cri", state: "Running", health: "OK", message: "Health check successful" },
-    { id: "machined", state: "Running", health: "OK", message: "Health check successful" },
-    { id: "trustd", state: "Running", health: "OK", message: "Health check successful" },
-    { id: "udevd", state: "Running", health: "OK", message: "Health check successful" },
-    {
-      id: "kubelet",
-      state: "Running",
-      health: node.stage === "running" ? "OK" : "?",
-      message: node.stage === "running" ? "Health check successful" : "Started task kubelet (PID 1890) for container kubelet",
-    },
-  ];
-  if (node.role === "controlplane") {
-    const etcd: Record<string, ServiceState> = {
-      waiting: { id: "etcd", state: "Preparing", health: "?", message: "Running pre state" },
-      running: { id: "etcd", state: "Running", health: "OK", message: "Health check successful" },
-      down: { id: "etcd", state: "Failed", health: "Fail", message: "Failed to run pre stage: etcd member is down" },
-      none: { id: "etcd", state: "Preparing", health: "?", message: "Running pre state" },
-    };
-    base.push(etcd[node.etcd]!);
-  }
-  return base.sort((a, b) => a.id.localeCompare(b.id));
+/** The node's resources of `kind`, each with its version, as every COSI read and watch reports them. */
+export async function stampedResources(kind: ResourceKind, node: SimNode, cluster: SimCluster): Promise<StampedResource[]> {
+  const specs = await kind.list(viewOf(node, cluster));
+  const yamls = Object.fromEntries(Object.entries(specs).map(([id, spec]) => [id, yamlSpec(spec)]));
+  const stamps = cluster.versions.stamp(`${node.name}/${kind.namespace}/${kind.type}`, yamls);
+  return Object.entries(specs).map(([id, spec]) => ({ id, spec, yaml: yamls[id]!, stamp: stamps[id]! }));
 }
 
+/**
+ * Go's yaml.Marshal of a spec: strings YAML 1.1 would read as something else are quoted (yes, on,
+ * timestamps), and a text spec (a machine config) is one indented block scalar.
+ */
 export function yamlSpec(spec: unknown): string {
-  return typeof spec === "string" && spec.includes("\n") ? spec : stringify(spec);
+  if (typeof spec === "string" && spec.includes("\n")) {
+    const body = spec.replace(/\n$/, "");
+    return `${spec.endsWith("\n") ? "|" : "|-"}\n${body.split("\n").map((line) => (line ? `    ${line}` : "")).join("\n")}\n`;
+  }
+  return stringify(spec, GO_YAML);
 }
+
+/** time.Time values print plain, as Go prints them (the YAML 1.1 schema would reformat them). */
+const GO_TIME_TAG = {
+  tag: "tag:yaml.org,2002:timestamp",
+  default: true,
+  identify: (value: unknown) => value instanceof GoTime,
+  resolve: (text: string) => text,
+  stringify: (item: { value: unknown }) => String(item.value),
+};
+
+const GO_YAML: DocumentOptions & SchemaOptions & ToStringOptions = { lineWidth: 0, version: "1.1", customTags: [GO_TIME_TAG] };

@@ -5,18 +5,30 @@ import { fileURLToPath } from "node:url";
 import { isIP } from "node:net";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { KUBERNETES_VERSION } from "../backends/kubernetes-binaries.js";
 import { talosVersion } from "../server/schemas.js";
+import { SECONDARY_LINK } from "./node-facts.js";
 import { omniScenarioSchema, type OmniScenario } from "./omni/scenario.js";
 
 const SCENARIO_DIR = fileURLToPath(new URL("./scenarios/", import.meta.url));
+
+/** Services a crashLoop fault can hit (the ones whose failure leaves the Talos API up). */
+export const CRASH_LOOP_SERVICES = ["kubelet", "etcd", "trustd"] as const;
+
+/** An official extension as the Image Factory names it: siderolabs/iscsi-tools. */
+const extensionName = z.string().regex(/^[a-z0-9-]+\/[a-z0-9][a-z0-9.-]*$/, "must be an extension name like siderolabs/iscsi-tools");
 
 const faults = z
   .object({
     unreachable: z.boolean().optional().describe("the node does not answer (connection refused)"),
     slowMs: z.number().int().min(0).max(60_000).optional().describe("delay added to every answer"),
     etcdDown: z.boolean().optional().describe("the node's etcd member is down"),
-    timeNotSynced: z.boolean().optional().describe("the node's clock is not synchronised"),
+    timeNotSynced: z.boolean().optional().describe("the node's clock is not synchronised: NTP does not answer"),
     flapping: z.boolean().optional().describe("every other call that reaches the node fails as unreachable (a flapping link)"),
+    crashLoop: z.enum(CRASH_LOOP_SERVICES).optional().describe("this Talos service keeps crashing and restarting"),
+    ephemeralFull: z.boolean().optional().describe("the EPHEMERAL volume (/var) is full"),
+    linkDown: z.literal(SECONDARY_LINK, `must be '${SECONDARY_LINK}': the node's API is on eth0 (use unreachable for a node that cannot be reached)`).optional().describe("this link has no carrier"),
+    missingExtensions: z.array(extensionName).min(1).optional().describe("extensions of the schematic the node lost (upgraded with an installer image without them)"),
   })
   .strict();
 
@@ -38,6 +50,12 @@ export const scenarioSchema = z
     clusterName: z.string().regex(/^[a-z0-9-]+$/).default("sim"),
     stage: z.enum(["maintenance", "installed", "running"]).describe("maintenance: fresh boot, no config; installed: configured, not bootstrapped; running: bootstrapped"),
     omniManaged: z.boolean().default(false),
+    /** Official extensions of the schematic the nodes were installed from (Image Factory names). */
+    extensions: z.array(extensionName).max(12).default([]),
+    /** KubeSpan (network.kubespan.enabled): a WireGuard mesh between the nodes. */
+    kubespan: z.boolean().default(false),
+    /** A real Kubernetes API (kube-apiserver + etcd on loopback, from scripts/build-k8s) with the nodes registered. */
+    kubernetes: z.boolean().default(false),
     /** How long a waiting control plane takes to join a bootstrapped etcd. */
     joinDelayMs: z.number().int().min(0).max(60_000).default(1_500),
     nodes: z.array(node).min(1).max(32),
@@ -52,6 +70,19 @@ export const scenarioSchema = z
       }
     });
     if (!scenario.nodes.some((n) => n.role === "controlplane")) ctx.addIssue({ code: "custom", path: ["nodes"], message: "needs at least one controlplane node" });
+    scenario.nodes.forEach((n, i) => {
+      if (n.faults?.crashLoop === "etcd" && n.role !== "controlplane") ctx.addIssue({ code: "custom", path: ["nodes", i, "faults", "crashLoop"], message: "etcd runs on control planes only" });
+      for (const [j, name] of (n.faults?.missingExtensions ?? []).entries()) {
+        if (!scenario.extensions.includes(name)) ctx.addIssue({ code: "custom", path: ["nodes", i, "faults", "missingExtensions", j], message: `'${name}' is not in the scenario's extensions` });
+      }
+    });
+    if (scenario.kubernetes) {
+      if (scenario.stage !== "running") ctx.addIssue({ code: "custom", path: ["kubernetes"], message: "needs stage: running (the Kubernetes API starts with the simulation, already bootstrapped)" });
+      const served = KUBERNETES_VERSION.split(".").slice(0, 2).join(".");
+      if (!scenario.kubernetesVersion.startsWith(`${served}.`)) {
+        ctx.addIssue({ code: "custom", path: ["kubernetesVersion"], message: `must be ${served}.x with kubernetes: true (the simulated API server is kube-apiserver v${KUBERNETES_VERSION})` });
+      }
+    }
   });
 
 export type Scenario = z.infer<typeof scenarioSchema>;

@@ -7,12 +7,38 @@ import * as grpc from "@grpc/grpc-js";
 import { parseAllDocuments } from "yaml";
 import type { SimCluster, SimNode } from "./cluster.js";
 import { asSimError, CODE_NAMES, goErrorText, SimError, ts } from "./errors.js";
-import { generateCa, issueClientCert, issueServerCert, loadCa, unb64, type CertificateAuthority } from "./pki.js";
-import type { LoadedApi } from "./protos.js";
+import { generateCa, issueClientCert, issueServerCert, loadCa, unb64 } from "./pki.js";
+import { toEntries, type LoadedApi } from "./protos.js";
 import { authorized, canReadSensitive, MAINTENANCE_METHODS } from "./rbac.js";
-import { definitionOf, KINDS, RD_TYPE, serviceStates, yamlSpec } from "./resources.js";
+import { serveWatch, type WatchRequest } from "./cosi-watch.js";
+import { renderKubeconfig } from "./kubernetes/kubeconfig.js";
+import type { Stamp } from "./resource-versions.js";
+import { definitionOf, KINDS, NAMESPACES, RD_TYPE, stampedResources, yamlSpec } from "./resources.js";
+import { bootedFrom } from "./extensions.js";
+import { readStreamHandlers, readUnaryHandlers, requireControlPlane, requireEtcd } from "./machine-reads.js";
+import { serviceLog, serviceStates } from "./services.js";
+import { containersOf } from "./workloads.js";
 
 export const TALOS_API_PORT = 50000;
+const NS_TYPE = "Namespaces.meta.cosi.dev";
+const NAMESPACE_DESCRIPTIONS: Record<string, string> = {
+  meta: "Metadata namespace which contains resource and namespace definitions.",
+  runtime: "Talos v1alpha1 subsystems glue resources.",
+  cluster: "Cluster configuration and discovery resources.",
+  "cluster-raw": "Cluster unmerged raw resources.",
+  config: "Talos node configuration.",
+  etcd: "etcd resources.",
+  files: "Files and file-like resources.",
+  hardware: "Hardware resources.",
+  k8s: "Kubernetes all node types resources.",
+  controlplane: "Kubernetes control plane resources.",
+  kubespan: "KubeSpan resources.",
+  network: "Networking resources.",
+  "network-config": "Networking configuration resources.",
+  cri: "CRI Seccomp resources.",
+  secrets: "Resources with secret material.",
+  perf: "Stats resources.",
+};
 const SHUTDOWN_GRACE_MS = 1_000;
 
 interface CallContext {
@@ -63,8 +89,21 @@ function configFacts(text: string) {
     clusterName: String(doc.cluster?.clusterName ?? ""),
     endpoint: String(doc.cluster?.controlPlane?.endpoint ?? ""),
     installDisk: String(doc.machine.install?.disk ?? "/dev/sda"),
+    installImage: String(doc.machine.install?.image ?? ""),
     caCrt: unb64(doc.machine.ca.crt),
     caKey: doc.machine.ca.key ? unb64(doc.machine.ca.key) : undefined,
+    /** Kubernetes component images the config sets (unset ones are absent). */
+    images: Object.fromEntries(
+      Object.entries({
+        kubelet: doc.machine.kubelet?.image,
+        "kube-apiserver": doc.cluster?.apiServer?.image,
+        "kube-controller-manager": doc.cluster?.controllerManager?.image,
+        "kube-scheduler": doc.cluster?.scheduler?.image,
+        "kube-proxy": doc.cluster?.proxy?.image,
+      }).filter(([, image]) => typeof image === "string"),
+    ) as Record<string, string>,
+    /** The Kubernetes CA (cluster.ca): it signs the admin kubeconfig. Worker configs carry no key. */
+    kubernetesCa: doc.cluster?.ca?.crt && doc.cluster?.ca?.key ? { crt: unb64(doc.cluster.ca.crt), key: unb64(doc.cluster.ca.key) } : undefined,
   };
 }
 
@@ -140,7 +179,8 @@ export class SimApi {
     const machine = (this.api.machine as any).MachineService.service as grpc.ServiceDefinition;
     const cluster = (this.api.cluster as any).ClusterService.service as grpc.ServiceDefinition;
     const state = (this.api.cosi as any).resource.State.service as grpc.ServiceDefinition;
-    for (const definition of [machine, cluster, state]) {
+    const time = (this.api.time as any).TimeService.service as grpc.ServiceDefinition;
+    for (const definition of [machine, cluster, state, time]) {
       const impl: grpc.UntypedServiceImplementation = {};
       for (const [name, method] of Object.entries(definition)) impl[name] = this.implement(node, method);
       server.addService(definition, impl);
@@ -221,6 +261,10 @@ export class SimApi {
     }
     if (!node || down) {
       throw new SimError(grpc.status.UNAVAILABLE, `connection error: desc = "transport: Error while dialing: dial tcp ${target}:${TALOS_API_PORT}: connect: connection refused"`);
+    }
+    // The second address is on eth1: with that link down, apid cannot reach the node through it.
+    if (target === node.secondaryAddress && node.faults.linkDown) {
+      throw new SimError(grpc.status.UNAVAILABLE, `connection error: desc = "transport: Error while dialing: dial tcp ${target}:${TALOS_API_PORT}: connect: no route to host"`);
     }
     if (node !== endpoint && (node.stage === "maintenance" || node.ca?.certPem !== endpoint.ca?.certPem)) {
       throw new SimError(grpc.status.UNAVAILABLE, `connection error: desc = "transport: authentication handshake failed: tls: failed to verify certificate: x509: certificate signed by unknown authority"`);
@@ -316,7 +360,7 @@ export class SimApi {
           if (name !== "EtcdRecover") throw new SimError(grpc.status.UNIMPLEMENTED, `method ${name} is not implemented by the simulator`);
           const { nodes } = this.targets(endpoint, call.metadata);
           const node = await this.reach(endpoint, nodes[0]!, ctx);
-          this.requireControlPlane(node, "etcd recover");
+          requireControlPlane(node, "etcd recover");
           this.pendingRecovery.set(node.address, Buffer.concat(chunks));
           this.record(node, ctx, "OK");
           callback(null, { messages: [{ metadata: { hostname: node.address } }] });
@@ -330,42 +374,60 @@ export class SimApi {
 
   // ----- COSI state -------------------------------------------------------------------------------
 
-  private resourcesOf(node: SimNode) {
-    const definitions = [{ type: RD_TYPE, namespace: "meta" }, ...KINDS].map((kind) => ({ kind, definition: definitionOf(kind) }));
-    return { definitions };
-  }
-
-  private cosiResource(namespace: string, type: string, id: string, yaml: string, proto?: Buffer) {
-    const now = ts(new Date());
+  /** A resource as the State API sends it; `stamp` gives its version (registries are always at 1). */
+  private cosiResource(namespace: string, type: string, id: string, yaml: string, proto: Buffer, stamp: Stamp = { version: "1", created: new Date(), updated: new Date() }, annotations: Record<string, string> = {}) {
     return {
-      metadata: { namespace, type, id, version: "1", owner: "", phase: "running", created: now, updated: now, finalizers: [] },
-      spec: { yaml_spec: yaml, proto_spec: proto ?? Buffer.alloc(0) },
+      metadata: { namespace, type, id, version: stamp.version, owner: "", phase: "running", created: ts(stamp.created), updated: ts(stamp.updated), finalizers: [], annotations: toEntries(annotations) },
+      spec: { yaml_spec: yaml, proto_spec: proto },
     };
   }
 
-  private listCosi(node: SimNode, namespace: string, type: string, roles: string[]) {
-    if (type === RD_TYPE) {
-      return this.resourcesOf(node).definitions.map(({ definition }) =>
-        this.cosiResource("meta", RD_TYPE, definition.resourceType.toLowerCase(), yamlSpec({ ...definition, type: definition.resourceType }), this.api.encodeResourceDefinitionSpec(definition)),
-      );
+  /** Encoded specs of the meta namespace, made once: every `talosctl get` starts by listing them. */
+  private metaSpecs?: Map<string, { id: string; yaml: string; proto: Buffer }[]>;
+
+  /** The meta namespace: what types and namespaces exist (Talos's registries). */
+  private listMeta(type: string) {
+    if (!this.metaSpecs) {
+      const namespaceSpec = this.api.root.lookupType("cosi.resource.meta.NamespaceSpec");
+      const definitions = [{ type: RD_TYPE, namespace: "meta" }, { type: NS_TYPE, namespace: "meta" }, ...KINDS].map((kind) => {
+        const definition = definitionOf(kind);
+        return { id: definition.resourceType.toLowerCase(), yaml: yamlSpec({ ...definition, type: definition.resourceType }), proto: this.api.encodeResourceDefinitionSpec(definition) };
+      });
+      const namespaces = NAMESPACES.map((name) => {
+        const spec = { description: NAMESPACE_DESCRIPTIONS[name] ?? "" };
+        return { id: name, yaml: yamlSpec(spec), proto: Buffer.from(namespaceSpec.encode(namespaceSpec.fromObject(spec)).finish()) };
+      });
+      this.metaSpecs = new Map([[RD_TYPE, definitions], [NS_TYPE, namespaces]]);
     }
+    return this.metaSpecs.get(type)!.map((spec) => this.cosiResource("meta", type, spec.id, spec.yaml, spec.proto));
+  }
+
+  /**
+   * A node's resources of one type, as Talos's COSI server answers: its access policy refuses
+   * unknown types and namespaces (PermissionDenied "… is not supported") and Sensitive types
+   * below os:admin; every resource carries its spec as YAML and as the real protobuf message.
+   */
+  private async listCosi(node: SimNode, namespace: string, type: string, roles: string[]) {
+    if (type === RD_TYPE || type === NS_TYPE) return namespace === "meta" || !namespace ? this.listMeta(type) : [];
     const kind = KINDS.find((candidate) => candidate.type === type);
-    if (!kind) throw new SimError(grpc.status.NOT_FOUND, `resource type ${type} is not registered`);
+    if (!kind) throw new SimError(grpc.status.PERMISSION_DENIED, `resource type "${type}" is not supported`);
     if (kind.sensitive && !canReadSensitive(roles)) throw new SimError(grpc.status.PERMISSION_DENIED, "not authorized");
+    if (namespace && !NAMESPACES.includes(namespace)) throw new SimError(grpc.status.PERMISSION_DENIED, `namespace "${namespace}" is not supported`);
     if (namespace && namespace !== kind.namespace) return [];
-    return Object.entries(kind.list(node, this.cluster)).map(([id, spec]) => this.cosiResource(kind.namespace, kind.type, id, yamlSpec(spec)));
+    const resources = await stampedResources(kind, node, this.cluster);
+    return resources.map(({ id, spec, yaml, stamp }) => this.cosiResource(kind.namespace, kind.type, id, yaml, this.api.specs.encode(spec, kind.proto), stamp, kind.annotations));
   }
 
   private cosiHandler(endpoint: SimNode, path: string, name: string): grpc.UntypedHandleCall {
     // COSI calls go to one node (talosctl sends `nodes` with one entry, or `node`); a failure is
     // the call's status, recorded like any other answer.
-    const serve = async (call: grpc.ServerUnaryCall<any, any> | grpc.ServerWritableStream<any, any>, answer: (node: SimNode, ctx: CallContext) => void) => {
+    const serve = async (call: grpc.ServerUnaryCall<any, any> | grpc.ServerWritableStream<any, any>, answer: (node: SimNode, ctx: CallContext) => Promise<void>) => {
       const ctx = this.callContext(call, path);
       let node = endpoint;
       try {
         this.authorize(endpoint, ctx);
         node = await this.reach(endpoint, this.targets(endpoint, call.metadata).nodes[0]!, ctx);
-        answer(node, ctx);
+        await answer(node, ctx);
         this.record(node, ctx, "OK");
         return undefined;
       } catch (error) {
@@ -377,18 +439,38 @@ export class SimApi {
     if (name === "Get") {
       return (async (call: grpc.ServerUnaryCall<any, any>, callback: grpc.sendUnaryData<any>) => {
         let resource: unknown;
-        const failure = await serve(call, (node, ctx) => {
-          resource = this.listCosi(node, call.request.namespace, call.request.type, ctx.roles).find((r) => r.metadata.id === call.request.id);
+        const failure = await serve(call, async (node, ctx) => {
+          resource = (await this.listCosi(node, call.request.namespace, call.request.type, ctx.roles)).find((r) => r.metadata.id === call.request.id);
           if (!resource) throw new SimError(grpc.status.NOT_FOUND, `resource ${call.request.type}(${call.request.namespace}/${call.request.id}@undefined) doesn't exist`);
         });
         if (failure) callback(failure);
         else callback(null, { resource });
       }) as grpc.handleUnaryCall<any, any>;
     }
+    if (name === "Watch") {
+      return (async (call: grpc.ServerWritableStream<any, any>) => {
+        const abort = new AbortController();
+        call.on("cancelled", () => abort.abort());
+        const { namespace, type } = call.request;
+        // proto3 `optional string id`: present (even empty) for a watch of one resource.
+        const request: WatchRequest = { namespace, type, id: call.request._id === "id" ? call.request.id : undefined, options: call.request.options };
+        let watched: { node: SimNode; roles: string[] } | undefined;
+        // The first read checks the type, namespace and access as List does; failures end the call.
+        const failure = await serve(call, async (node, ctx) => {
+          await this.listCosi(node, namespace, type, ctx.roles);
+          watched = { node, roles: ctx.roles };
+        });
+        if (failure || !watched) return void call.emit("error", failure);
+        const { node, roles } = watched;
+        const source = { list: () => this.listCosi(node, namespace, type, roles), subscribe: (onChange: () => void) => this.cluster.onStateChange(onChange) };
+        await serveWatch(request, source, (message) => call.write(message), abort.signal);
+        call.end();
+      }) as grpc.handleServerStreamingCall<any, any>;
+    }
     if (name === "List") {
       return (async (call: grpc.ServerWritableStream<any, any>) => {
-        const failure = await serve(call, (node, ctx) => {
-          for (const resource of this.listCosi(node, call.request.namespace, call.request.type, ctx.roles)) call.write({ resource });
+        const failure = await serve(call, async (node, ctx) => {
+          for (const resource of await this.listCosi(node, call.request.namespace, call.request.type, ctx.roles)) call.write({ resource });
         });
         if (failure) call.emit("error", failure);
         else call.end();
@@ -403,16 +485,6 @@ export class SimApi {
 
   // ----- what a node does -------------------------------------------------------------------------
 
-  /** machined's checkControlplane: etcd and kubeconfig APIs exist only on control planes. */
-  private requireControlPlane(node: SimNode, api: string): void {
-    if (node.role !== "controlplane") throw new SimError(grpc.status.UNIMPLEMENTED, `${api} is only available on control plane nodes`);
-  }
-
-  private requireEtcd(node: SimNode, api: string): void {
-    this.requireControlPlane(node, api);
-    if (node.etcd !== "running") throw new SimError(grpc.status.UNAVAILABLE, "etcd is not running on this node (etcd service is not up)");
-  }
-
   /** Healthy members of `node`'s etcd cluster, excluding `without`. */
   private healthyMembers(node: SimNode, without?: SimNode): SimNode[] {
     return this.cluster.etcdMembersOf(node.etcdCluster).filter((m) => m !== without && m.etcd === "running");
@@ -421,6 +493,7 @@ export class SimApi {
   private unaryTable(): Record<string, UnaryHandler> {
     const cluster = this.cluster;
     return {
+      ...readUnaryHandlers(cluster),
       Version: (node) => ({
         version: { tag: node.talosVersion, sha: "simulated", built: "", go_version: "go1.26", os: "linux", arch: "amd64" },
         platform: { name: "metal", mode: "metal" },
@@ -434,15 +507,32 @@ export class SimApi {
           if (!facts.caKey && facts.role === "controlplane") throw new SimError(grpc.status.INVALID_ARGUMENT, "control plane config must include the machine CA key");
           const ca = facts.caKey ? await loadCa(facts.caCrt, facts.caKey) : await loadCa(facts.caCrt, (await generateCa()).keyPem);
           // Answer first, then "reboot" into the installed system (the server restarts with its new identity).
-          cluster.later(200, () => void cluster.install(node, { role: facts.role, clusterName: facts.clusterName, installDisk: facts.installDisk, ca, config: text }));
+          const installed = bootedFrom(facts.installImage, cluster.scenario.extensions);
+          cluster.later(200, () => void cluster.install(node, { role: facts.role, clusterName: facts.clusterName, installDisk: facts.installDisk, ca, config: text, ...installed }));
           return { mode: "REBOOT", mode_details: "Applied configuration with a reboot", warnings: [] };
         }
         if (facts.caCrt !== node.ca?.certPem) throw new SimError(grpc.status.INVALID_ARGUMENT, "the machine CA in the new config differs from the node's: use talosctl rotate-ca to change CAs");
         const modeDetails = request.mode === "STAGED" ? "Staged configuration to be applied after the next reboot" : request.mode === "REBOOT" ? "Applied configuration with a reboot" : "Applied configuration without a reboot";
         if (request.dry_run) return { mode: request.mode, mode_details: `Dry run summary:\n${modeDetails} (skipped in dry-run).\n\nConfig diff:\n\n${diffLines(node.config ?? "", text)}`, warnings: [] };
+        // What changed for Kubernetes (upgrade-k8s patches images node by node) goes in the record.
+        const before = node.config ? configFacts(node.config).images : {};
+        const images = Object.fromEntries(Object.entries(facts.images).filter(([component, image]) => before[component] !== image));
         node.config = text;
-        cluster.changeState(node, { configApplied: true, mode: request.mode });
+        cluster.changeState(node, { configApplied: true, mode: request.mode, ...(Object.keys(images).length > 0 ? { images } : {}) });
+        // machined restarts the kubelet when its spec changes (a new image); the static pods follow
+        // their config resources (the simulated kubelet replaces their mirror pods).
+        if (images.kubelet && node.stage === "running") cluster.restartService(node, "kubelet");
         return { mode: request.mode, mode_details: modeDetails, warnings: [] };
+      },
+      // upgrade-k8s pre-pulls the new images on every node (CRI namespace for the control plane's
+      // static pods, system namespace for the kubelet).
+      ImagePull: (node, request: { namespace: string; reference: string }) => {
+        const reference = request.reference.trim();
+        if (!/^[a-z0-9][a-z0-9._\-/:@]*$/i.test(reference)) throw new SimError(grpc.status.INVALID_ARGUMENT, `failed to parse image reference "${request.reference}"`);
+        const namespace = request.namespace === "NS_SYSTEM" ? "system" : "k8s.io";
+        node.pulledImages[namespace] = [...new Set([...(node.pulledImages[namespace] ?? []), reference])];
+        cluster.changeState(node, { imagePulled: reference, namespace });
+        return {};
       },
       Bootstrap: (node, request: { recover_etcd: boolean }) => {
         if (node.stage === "maintenance") throw new SimError(grpc.status.FAILED_PRECONDITION, "bootstrap is not available yet");
@@ -462,12 +552,12 @@ export class SimApi {
         services: serviceStates(node).map((service) => ({
           id: service.id,
           state: service.state,
-          events: { events: [{ msg: service.message, state: service.state, ts: ts(node.bootedAt) }] },
-          health: { unknown: service.health === "?", healthy: service.health === "OK", last_message: service.health === "OK" ? "" : service.message, last_change: ts(node.bootedAt) },
+          events: { events: service.events.map((event) => ({ msg: event.msg, state: event.state, ts: ts(event.at) })) },
+          health: { unknown: service.health === "?", healthy: service.health === "OK", last_message: service.healthMessage, last_change: ts(service.events.at(-1)?.at ?? node.bootedAt) },
         })),
       }),
       EtcdMemberList: (node) => {
-        this.requireEtcd(node, "member list");
+        requireEtcd(node, "member list");
         return {
           members: cluster.etcdMembersOf(node.etcdCluster).map((member) => ({
             id: parseInt(member.etcdMemberId!, 16),
@@ -479,7 +569,7 @@ export class SimApi {
         };
       },
       EtcdStatus: (node) => {
-        this.requireEtcd(node, "etcd status");
+        requireEtcd(node, "etcd status");
         const members = cluster.etcdMembersOf(node.etcdCluster);
         const leader = members.find((m) => m.etcd === "running") ?? node;
         return {
@@ -533,6 +623,7 @@ export class SimApi {
         if (!request.stage) {
           node.talosVersion = tag;
           node.bootedAt = new Date();
+          Object.assign(node, bootedFrom(request.image, cluster.scenario.extensions));
         }
         cluster.kernelLog(node, `upgrade from ${from} to ${tag} ${request.stage ? "staged" : "complete"} (${request.image})`);
         cluster.changeState(node, { upgraded: !request.stage, staged: request.stage, from, to: tag, image: request.image });
@@ -544,7 +635,9 @@ export class SimApi {
   private streamTable(): Record<string, StreamHandler> {
     const cluster = this.cluster;
     const data = (text: string | Buffer) => ({ bytes: Buffer.isBuffer(text) ? text : Buffer.from(text) });
+    const reads = Object.entries(readStreamHandlers(cluster)).map(([name, read]): [string, StreamHandler] => [name, (node, request, _call, send) => read(node, request, send)]);
     return {
+      ...Object.fromEntries(reads),
       Dmesg: (node, _request, _call, send) => {
         const lines = [...node.dmesg];
         if (node.role === "controlplane" && node.etcd === "waiting") {
@@ -556,45 +649,37 @@ export class SimApi {
         }
         send(data(`${lines.join("\n")}\n`));
       },
-      Logs: (node, request: { id: string; tail_lines: number }, _call, send) => {
-        const service = serviceStates(node).find((s) => s.id === request.id);
-        if (!service) throw new SimError(grpc.status.NOT_FOUND, `log "${request.id}" was not registered`);
-        const lines = [`${request.id}: starting ${request.id} (Talos ${node.talosVersion})`, `${request.id}: state ${service.state}: ${service.message}`];
-        if (request.id === "etcd" && node.etcd === "running") lines.push(`{"level":"info","msg":"serving client traffic securely","address":"${node.address}:2379"}`);
+      // machined's Logs: service logs (system namespace, or the kubelet) come from its log
+      // manager, everything else from the CRI container's log file. Both fail with plain errors.
+      Logs: (node, request: { namespace: string; id: string; tail_lines: number }, _call, send) => {
+        let lines: string[];
+        if (request.namespace === "system" || request.id === "kubelet") {
+          const service = serviceStates(node).find((s) => s.id === request.id);
+          if (!service) throw new SimError(grpc.status.UNKNOWN, `log "${request.id}" was not registered`);
+          lines = serviceLog(node, service);
+        } else {
+          const container = containersOf(node, cluster, "k8s.io").find((c) => c.id === request.id || c.id.replace(/:[0-9a-f]{12}$/, "") === request.id);
+          if (!container) throw new SimError(grpc.status.UNKNOWN, `container "${request.id}" not found`);
+          const stamp = node.bootedAt.toISOString();
+          lines = [`${stamp} stderr F I0000 00:00:00.000000       1 server.go:152] "Starting" container="${container.name}" image="${container.image}"`, `${stamp} stderr F I0000 00:00:00.000000       1 server.go:203] "Serving" node="${node.name}"`];
+        }
         const tail = request.tail_lines > 0 ? lines.slice(-request.tail_lines) : lines;
         send(data(`${tail.join("\n")}\n`));
       },
       Kubeconfig: async (node, _request, _call, send) => {
-        this.requireControlPlane(node, "kubeconfig");
-        if (!node.ca) throw new SimError(grpc.status.UNIMPLEMENTED, "API is not implemented in maintenance mode");
-        const endpoint = (node.config && configFacts(node.config).endpoint) || `https://${node.address}:6443`;
-        const client = await issueClientCert(node.ca as CertificateAuthority, ["system:masters"]);
-        const kubeconfig = [
-          "apiVersion: v1",
-          "kind: Config",
-          "clusters:",
-          `  - name: ${node.clusterName}`,
-          "    cluster:",
-          `      server: ${endpoint}`,
-          `      certificate-authority-data: ${Buffer.from(node.ca.certPem).toString("base64")}`,
-          "users:",
-          `  - name: admin@${node.clusterName}`,
-          "    user:",
-          `      client-certificate-data: ${Buffer.from(client.certPem).toString("base64")}`,
-          `      client-key-data: ${Buffer.from(client.keyPem).toString("base64")}`,
-          "contexts:",
-          `  - name: admin@${node.clusterName}`,
-          "    context:",
-          `      cluster: ${node.clusterName}`,
-          `      namespace: default`,
-          `      user: admin@${node.clusterName}`,
-          `current-context: admin@${node.clusterName}`,
-          "",
-        ].join("\n");
+        requireControlPlane(node, "kubeconfig");
+        if (!node.config) throw new SimError(grpc.status.UNIMPLEMENTED, "API is not implemented in maintenance mode");
+        // As machined does: an admin client certificate from the cluster's Kubernetes CA, for the
+        // control plane endpoint (in a Kubernetes scenario, where the real kube-apiserver listens).
+        const facts = configFacts(node.config);
+        if (!facts.kubernetesCa) throw new SimError(grpc.status.UNKNOWN, "failed to generate kubeconfig: the Kubernetes CA (cluster.ca) is missing from the machine config");
+        const ca = await loadCa(facts.kubernetesCa.crt, facts.kubernetesCa.key);
+        const admin = await issueClientCert(ca, ["system:masters"], "admin");
+        const kubeconfig = renderKubeconfig({ server: facts.endpoint || `https://${node.address}:6443`, caPem: ca.certPem, certPem: admin.certPem, keyPem: admin.keyPem }, { cluster: node.clusterName ?? facts.clusterName });
         send(data(tarGz("kubeconfig", Buffer.from(kubeconfig))));
       },
       EtcdSnapshot: (node, _request, _call, send) => {
-        this.requireEtcd(node, "etcd snapshot");
+        requireEtcd(node, "etcd snapshot");
         const snapshot = cluster.snapshotOf(node);
         for (let offset = 0; offset < snapshot.length; offset += 1024) send(data(snapshot.subarray(offset, offset + 1024)));
       },
@@ -608,7 +693,10 @@ export class SimApi {
           ["apid to be ready", () => undefined],
           ["all nodes memory sizes", () => undefined],
           ["all nodes disk sizes", () => undefined],
-          ["kubelet to be healthy", () => (peers().every((p) => p.stage === "running") ? undefined : "kubelet is not ready on every node")],
+          ["kubelet to be healthy", () => {
+            const unhealthy = peers().filter((p) => p.stage !== "running" || serviceStates(p).find((s) => s.id === "kubelet")?.health !== "OK");
+            return unhealthy.length === 0 ? undefined : `service "kubelet" not in expected state "Running": ${unhealthy.map((p) => p.address).join(", ")}`;
+          }],
           ["all nodes to finish boot sequence", () => (peers().every((p) => p.stage === "running") ? undefined : "some nodes are still booting")],
           ["all k8s nodes to report", () => undefined],
           ["all control plane static pods to be running", () => undefined],

@@ -15,6 +15,9 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "pino";
 import type { Config } from "../config-types.js";
+import { APPROVAL_PATH, type Authorization } from "../server/approval-page.js";
+import type { PlanRecord } from "../server/approval-store.js";
+import { roleAllows } from "../server/roles.js";
 import type { SessionServerFactory } from "../server/session-types.js";
 import type { Caller } from "../server/tool-spec.js";
 import { allowedHostNames, checkHost, checkOrigin, isLoopback } from "./host-origin.js";
@@ -32,6 +35,8 @@ interface Session {
   transport: StreamableHTTPServerTransport | SSEServerTransport;
   server: McpServer;
   lastSeen: number;
+  /** Requests (POSTs, GET streams) of this session still open; a session with none is idle. */
+  openRequests: number;
   /** SSE: the concurrency slot of each tool call still waiting for its answer, by request id. */
   pendingCalls?: Map<string | number, () => void>;
 }
@@ -128,13 +133,39 @@ export async function startHttpServer(config: Config, factory: SessionServerFact
     return { transport: "http", name: check.entry.name, role: check.entry.role, toolsets: check.entry.toolsets, grant: grantOf(check.entry) };
   };
 
+  /**
+   * The approval page is behind the same tokens. Browsers send one as the password of HTTP Basic
+   * auth (any user name); scripts may use Bearer. A caller never approves its own plans, and the
+   * approver's role must cover the tool's.
+   */
+  const authorizeApprover = (req: IncomingMessage, record: PlanRecord): Authorization => {
+    if (!tokens) return { ok: true, approver: "anonymous (this server has no tokens: --insecure-no-auth)" };
+    recheckTokens();
+    const header = req.headers.authorization ?? "";
+    const basic = /^Basic\s+(\S+)$/i.exec(header)?.[1];
+    const presented = basic ? Buffer.from(basic, "base64").toString("utf8").split(":").slice(1).join(":") : header.startsWith("Bearer ") ? header.slice(7).trim() : undefined;
+    const check = verifyToken(tokens.entries(), presented);
+    const challenge = { "www-authenticate": 'Basic realm="talos-mcp approvals", charset="UTF-8"' };
+    if (!check.ok) return { ok: false, status: 401, message: "Sign in with a talos-mcp token of yours (as the password) to review this plan.", headers: challenge };
+    if (check.entry.name === record.caller) return { ok: false, status: 403, message: `The token ${check.entry.name} asked for this change, so it cannot approve it: a different person's token must.` };
+    if (!roleAllows(check.entry.role, record.minRole)) return { ok: false, status: 403, message: `${record.tool} needs role ${record.minRole}; the token ${check.entry.name} has role ${check.entry.role}.` };
+    return { ok: true, approver: `token ${check.entry.name}` };
+  };
+
   const openSession = (caller: HttpCaller, kind: Session["kind"]) => {
     if (sessions.size >= http.maxSessions) throw new HttpError(503, `session limit (${http.maxSessions}) reached`, { "retry-after": "30" });
     // Per token: one token must not take every session from the others. Without tokens (a
     // loopback server with --insecure-no-auth) there is one caller, bounded by maxSessions.
-    const held = [...sessions.values()].filter((s) => s.owner === caller.name).length;
-    if (tokens && held >= http.maxSessionsPerToken) {
-      throw new HttpError(429, `at most ${http.maxSessionsPerToken} sessions per token: close one (DELETE /mcp, or end the SSE stream) first`, { "retry-after": "30" });
+    const held = [...sessions.entries()].filter(([, s]) => s.owner === caller.name);
+    if (tokens && held.length >= http.maxSessionsPerToken) {
+      // Many clients never send DELETE /mcp: the token's least recently used idle /mcp session
+      // makes room. An SSE stream, or a session with a request open, is in use and is never closed.
+      const idle = held.filter(([, s]) => s.kind === "streamable" && s.openRequests === 0).sort(([, a], [, b]) => a.lastSeen - b.lastSeen)[0];
+      if (!idle) throw new HttpError(429, `at most ${http.maxSessionsPerToken} sessions per token, all in use: close one (DELETE /mcp, or end the SSE stream) first`, { "retry-after": "30" });
+      const [id, oldest] = idle;
+      sessions.delete(id);
+      log.info({ token: caller.name, session: id }, "per-token session cap: least recently used idle session closed");
+      void oldest.transport.close().catch(() => undefined);
     }
     const { grant: _grant, ...sessionCaller } = caller;
     return factory.create({ ...sessionCaller, transport: kind === "sse" ? "sse" : "http" });
@@ -174,7 +205,9 @@ export async function startHttpServer(config: Config, factory: SessionServerFact
       const transport = found.transport as StreamableHTTPServerTransport;
       const ids = toolCallIds(body);
       const releases = acquireCallSlots(caller, ids);
+      found.openRequests += 1;
       res.on("close", () => {
+        found.openRequests -= 1;
         releases.forEach((release) => release());
         // A client that vanished mid-call must not pin a child process: cancel its calls.
         if (!res.writableFinished) for (const id of ids) transport.onmessage?.({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: id, reason: "client disconnected" } });
@@ -186,7 +219,7 @@ export async function startHttpServer(config: Config, factory: SessionServerFact
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
-        sessions.set(id, { kind: "streamable", owner: caller.name, grant: caller.grant, transport, server, lastSeen: Date.now() });
+        sessions.set(id, { kind: "streamable", owner: caller.name, grant: caller.grant, transport, server, lastSeen: Date.now(), openRequests: 0 });
       },
     });
     transport.onclose = () => {
@@ -212,7 +245,7 @@ export async function startHttpServer(config: Config, factory: SessionServerFact
       if ("id" in message && message.id !== undefined && ("result" in message || "error" in message)) settle(message.id);
       return send(message);
     };
-    sessions.set(transport.sessionId, { kind: "sse", owner: caller.name, grant: caller.grant, transport, server, lastSeen: Date.now(), pendingCalls });
+    sessions.set(transport.sessionId, { kind: "sse", owner: caller.name, grant: caller.grant, transport, server, lastSeen: Date.now(), openRequests: 1, pendingCalls });
     transport.onclose = () => {
       sessions.delete(transport.sessionId);
       for (const id of [...pendingCalls.keys()]) settle(id);
@@ -253,6 +286,12 @@ export async function startHttpServer(config: Config, factory: SessionServerFact
         res.setHeader("access-control-allow-origin", req.headers.origin);
         res.setHeader("vary", "Origin");
       }
+      if (url.pathname.startsWith(APPROVAL_PATH)) {
+        const wait = rate.take(`approvals:${req.socket.remoteAddress ?? ""}`);
+        if (wait > 0) throw new HttpError(429, "rate limit exceeded", { "retry-after": String(wait) });
+        await factory.approvals.page.handle(req, res, { ownOrigins: selfOrigins, authorize: authorizeApprover });
+        return;
+      }
       const caller = authenticate(req);
       if (url.pathname === "/mcp") await handleMcp(req, res, caller);
       else if (url.pathname === "/sse" && req.method === "GET") await handleSse(req, res, caller);
@@ -286,7 +325,9 @@ export async function startHttpServer(config: Config, factory: SessionServerFact
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : http.port;
   const url = `http://${http.host.includes(":") ? `[${http.host}]` : http.host}:${port}`;
-  selfOrigins = [...hosts].map((name) => `http://${name}:${port}`);
+  const publicUrl = http.publicUrl?.replace(/\/+$/, "");
+  selfOrigins = [...[...hosts].map((name) => `http://${name}:${port}`), ...(publicUrl ? [new URL(publicUrl).origin] : [])];
+  factory.approvals.useBaseUrl(publicUrl ?? url);
   log.info({ url: `${url}/mcp`, auth: http.tokensFile ? "bearer" : "none (loopback)" }, "serving MCP over HTTP");
 
   return {
@@ -301,7 +342,7 @@ export async function startHttpServer(config: Config, factory: SessionServerFact
       for (const s of sessions.values()) await s.transport.close().catch(() => undefined);
       sessions.clear();
       server.closeAllConnections();
-      await factory.flush();
+      await factory.close();
     },
   };
 }

@@ -16,6 +16,6 @@ export async function serveStdio(factory: SessionServerFactory, role: Role, log:
   log.info("serving MCP over stdio");
   await closed;
   factory.cancelAll("stdin closed");
-  await factory.flush();
+  await factory.close();
   await server.close().catch(() => undefined);
 }

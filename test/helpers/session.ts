@@ -2,7 +2,7 @@
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
-import { ElicitRequestSchema, type ElicitResult } from "@modelcontextprotocol/sdk/types.js";
+import { ElicitationCompleteNotificationSchema, ElicitRequestSchema, type ElicitResult } from "@modelcontextprotocol/sdk/types.js";
 import { pino } from "pino";
 import { createAuditLog, type AuditLog } from "../../src/audit/audit.js";
 import { buildConfig, parseServeFlags, type Config } from "../../src/config.js";
@@ -12,25 +12,40 @@ import type { AnyToolSpec, Caller } from "../../src/server/tool-spec.js";
 import { ALL_TOOLS } from "../../tools/index.js";
 
 export type Elicit = (message: string, properties: string[]) => ElicitResult;
+/** A client that can send its user to a URL (elicitation URL mode): what the user did. */
+export type ElicitUrl = (url: string, elicitationId: string) => Promise<ElicitResult["action"]>;
 export const silent = pino({ level: "silent" });
 
-export async function session(
-  config: Config,
-  options: { elicit?: Elicit; role?: "reader" | "operator" | "admin"; tools?: readonly AnyToolSpec[]; caller?: Partial<Caller>; audit?: AuditLog } = {},
-) {
+export interface SessionOptions {
+  elicit?: Elicit;
+  elicitUrl?: ElicitUrl;
+  role?: "reader" | "operator" | "admin";
+  /** Tool specs to serve (default: every tool). */
+  tools?: readonly AnyToolSpec[];
+  caller?: Partial<Caller>;
+  audit?: AuditLog;
+}
+
+export async function session(config: Config, options: SessionOptions = {}) {
   const audit = options.audit ?? createAuditLog({});
   const factory = createSessionServerFactory(config, { credentialRole: await credentialRole(config, silent), audit, tools: options.tools });
   const server = factory.create({ transport: "memory", name: "agent", role: options.role ?? "admin", ...options.caller });
-  const client = new Client({ name: "t", version: "1" }, { capabilities: options.elicit ? { elicitation: { form: {} } } : {} });
-  if (options.elicit) {
-    const elicit = options.elicit;
-    client.setRequestHandler(ElicitRequestSchema, (r) => elicit(r.params.message, Object.keys((r.params as any).requestedSchema?.properties ?? {})));
+  const elicitation = { ...(options.elicit ? { form: {} } : {}), ...(options.elicitUrl ? { url: {} } : {}) };
+  const client = new Client({ name: "t", version: "1" }, { capabilities: options.elicit || options.elicitUrl ? { elicitation } : {} });
+  const completed: string[] = [];
+  if (options.elicit || options.elicitUrl) {
+    const { elicit, elicitUrl } = options;
+    client.setRequestHandler(ElicitRequestSchema, async (r) => {
+      if (r.params.mode === "url") return { action: await elicitUrl!(r.params.url, r.params.elicitationId) };
+      return elicit!(r.params.message, Object.keys((r.params as any).requestedSchema?.properties ?? {}));
+    });
+    client.setNotificationHandler(ElicitationCompleteNotificationSchema, (n) => void completed.push(n.params.elicitationId));
   }
   const [a, b] = InMemoryTransport.createLinkedPair();
   await Promise.all([server.connect(a), client.connect(b)]);
   const call = async (name: string, args: Record<string, unknown>, opts: { signal?: AbortSignal; onprogress?: () => void } = {}) =>
     client.callTool({ name, arguments: args }, undefined, { timeout: 120_000, signal: opts.signal, onprogress: opts.onprogress, resetTimeoutOnProgress: true });
-  return { client, call, factory, audit };
+  return { client, call, factory, audit, completed };
 }
 
 export const text = (result: { content?: unknown }) => ((result.content ?? []) as { text?: string }[]).map((c) => c.text ?? "").join("\n");

@@ -1,5 +1,5 @@
 // image-schematic through a real MCP client, against a stand-in factory on loopback.
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -52,6 +52,28 @@ describe("image-schematic", () => {
     expect(out.installerImage).toMatch(/\/metal-installer-secureboot\//);
     expect(out.urls.iso).toMatch(/metal-arm64-secureboot\.iso$/);
     expect(text(result)).toMatch(/installer images ignore extraKernelArgs/);
+    expect(result.structuredContent).toMatchObject({ overlay: { image: "siderolabs/sbc-raspberrypi", name: "rpi_generic" } });
+    expect(text(result)).toMatch(/Overlay image: siderolabs\/sbc-raspberrypi \(rpi_generic\) — it runs with full access at boot/);
+  });
+
+  it("refuses kernel args that hand the node to a host the operator did not configure, before the factory is asked (rule kernel-arg-hosts)", async () => {
+    const before = factory.requests.length;
+    for (const arg of ["siderolink.api=https://omni.attacker.example/?jointoken=abc", "talos.config=http://203.0.113.9/config.yaml", "talos.logging.kernel=udp://203.0.113.9:514", "talos.events.sink=203.0.113.9:4002", "talos.config.inline=KLUv/QBY"]) {
+      const result = await call("image-schematic", { talosVersion: "v1.12.6", extraKernelArgs: ["console=ttyS0", arg] });
+      expect(text(result), arg).toMatch(/^Denied by rule kernel-arg-hosts: the image would hand its nodes to someone else/);
+      expect(text(result), arg).toMatch(/docs\.siderolabs\.com\/talos\/v1\.12\/reference\/kernel/);
+      expect(text(result), arg).not.toContain("jointoken=abc");
+    }
+    expect(factory.requests.length).toBe(before);
+  });
+
+  it("allows those kernel args towards hosts the operator configured (kernelArgHosts)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "talos-mcp-factory-hosts-"));
+    writeFileSync(join(dir, "config.yaml"), "kernelArgHosts: [logs.example.net, 203.0.113.9]\n");
+    const configured = await session(configFor(dir, ["--factory-url", factory.url, "--config", join(dir, "config.yaml")]));
+    const result = await configured.call("image-schematic", { talosVersion: "v1.12.6", extraKernelArgs: ["talos.logging.kernel=tcp://logs.example.net:5044", "talos.events.sink=203.0.113.9:4002"] });
+    expect(result.isError, text(result)).toBeFalsy();
+    expect((result.structuredContent as { schematic: string }).schematic).toContain("talos.logging.kernel=tcp://logs.example.net:5044");
   });
 
   it("the empty schematic needs no extension list and has the documented id", async () => {

@@ -1,7 +1,10 @@
 // The guarded wrapper through a real MCP client (in-memory transport): consent by elicitation
-// (accept, decline, cancel, timeout), plan tokens (reuse, expiry is unit-tested, tampering),
-// typed confirmation, role ceiling, read-only, and the invariants over the real tool registry.
-import { mkdtempSync } from "node:fs";
+// (accept, decline, cancel, timeout), a person's approval out of band when the client cannot ask
+// (the real `talos-mcp approve|reject` command), the agent's own plans only with --consent plan,
+// typed confirmation, redaction of what consent shows, role ceiling, read-only, and the
+// invariants over the real tool registry.
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -16,6 +19,8 @@ import { isMutation } from "../../src/server/registry.js";
 import { requiredRole, roleAllows, type Role } from "../../src/server/roles.js";
 import { defineTool, type AnyToolSpec } from "../../src/server/tool-spec.js";
 import { ALL_TOOLS } from "../../tools/index.js";
+import { fakeMutations } from "../helpers/fake-tools.js";
+import { CLI } from "../helpers/stdio-server.js";
 
 const ran: string[] = [];
 const readTool = defineTool({
@@ -31,39 +36,37 @@ const readTool = defineTool({
   output: z.object({ node: z.string() }),
   run: async (args) => ({ structured: { node: args.node } }),
 });
-const mutateTool = defineTool({
-  name: "fake-reboot",
-  title: "Fake reboot",
-  description: "mutates",
-  toolset: "lifecycle",
+const { reboot: mutateTool, reset: destroyTool } = fakeMutations(ran);
+const leakyTool = defineTool({
+  name: "fake-leaky",
+  title: "Fake leaky",
+  description: "a plan whose dry-run diff carries a key",
+  toolset: "talos",
   risk: "mutate",
   minRole: "operator",
   openWorld: false,
-  rules: ["quorum"],
-  input: z.object({ node: z.string().describe("node") }).strict(),
-  plan: async (args) => ({ summary: `Reboot ${args.node}`, commands: [["talosctl", "reboot"]], targets: [args.node], impact: ["reboots"] }),
-  run: async (args) => {
-    ran.push(`reboot ${args.node}`);
-    return { structured: { rebooted: args.node } };
-  },
-});
-const destroyTool = defineTool({
-  name: "fake-reset",
-  title: "Fake reset",
-  description: "destroys",
-  toolset: "lifecycle",
-  risk: "destructive",
-  minRole: "admin",
-  openWorld: false,
-  rules: ["destructive-explicit"],
-  input: z.object({ node: z.string().describe("node") }).strict(),
-  plan: async (args) => ({ summary: `Wipe ${args.node}`, commands: [["talosctl", "reset"]], targets: [args.node], impact: ["data loss"], typedConfirmation: args.node }),
-  run: async (args) => {
-    ran.push(`reset ${args.node}`);
-    return { structured: { reset: args.node } };
-  },
+  rules: [],
+  input: z.object({}).strict(),
+  plan: async () => ({
+    summary: "Apply with token: abcdef.0123456789abcdef",
+    commands: [],
+    targets: ["n"],
+    impact: [],
+    preview: "+    key: LS0tLS1CRUdJTiBFQyBQUklWQVRFIEtFWS0tLS0tCk1IY0NBUUVF\n+  token: abcdef.0123456789abcdef",
+  }),
+  run: async () => ({}),
 });
 const fakes = [readTool, mutateTool, destroyTool];
+
+/** The consent verdict a pending call carries for harnesses. */
+const meta = (result: { _meta?: Record<string, unknown> }) => result._meta?.["io.github.talos-mcp/verdict"] as { decision: string; planId: string; approvalUrl: string };
+
+function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) =>
+    execFile(process.execPath, [CLI, ...args], { timeout: 30_000 }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr })),
+  );
+}
+
 
 async function connect(options: {
   argv?: string[];
@@ -91,7 +94,7 @@ async function connect(options: {
   const [a, b] = InMemoryTransport.createLinkedPair();
   await Promise.all([server.connect(a), client.connect(b)]);
   const call = (name: string, args: Record<string, unknown>) => client.callTool({ name, arguments: args });
-  return { client, call, audit };
+  return { client, call, audit, dir };
 }
 
 const text = (result: { content?: unknown }) => ((result.content ?? []) as { text?: string }[]).map((c) => c.text ?? "").join("\n");
@@ -145,28 +148,87 @@ describe("guarded calls", () => {
     expect(ran).toContain("reset n1");
   });
 
-  it("without elicitation: plan token, single use, bound to the arguments", async () => {
-    const { call } = await connect({});
-    const plan = await call("fake-reboot", { node: "p1" });
-    expect(plan.isError).toBeFalsy();
+  it("without elicitation the default fails closed: the model's own second call never runs the change", async () => {
+    const { call, dir } = await connect({});
+    const first = await call("fake-reboot", { node: "p1" });
+    expect(first.isError).toBe(true);
+    const verdict = meta(first);
+    expect(verdict).toMatchObject({ decision: "awaiting-approval", planId: expect.stringMatching(/^plan-[a-z2-7]{16}$/), approvalUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/approvals\/plan-/) });
+    expect(text(first)).toMatch(/needs a person's approval, and you cannot give it/);
+    expect(text(first)).toContain(verdict.approvalUrl);
+    expect(text(first)).toContain(`talos-mcp approve ${verdict.planId} --state-dir ${join(dir, "state")}`);
+    // What an agent that approves its own plans would do: call again with the id. Nothing runs.
+    for (let i = 0; i < 2; i++) {
+      const again = await call("fake-reboot", { node: "p1", planId: verdict.planId });
+      expect(meta(again)).toMatchObject({ decision: "awaiting-approval", planId: verdict.planId });
+    }
     expect(ran).not.toContain("reboot p1");
-    const token = (plan.structuredContent as { planToken: string }).planToken;
-    expect(text(plan)).toContain(token);
-    const tampered = await call("fake-reboot", { node: "p2", planToken: token });
-    expect(text(tampered)).toMatch(/differ from the plan/);
+    // A person approves in a terminal (the real command, another process).
+    const cli = await runCli(["approve", verdict.planId, "--state-dir", join(dir, "state")]);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(cli.stdout).toContain("Reboot p1");
+    const tampered = await call("fake-reboot", { node: "p2", planId: verdict.planId });
+    expect(text(tampered)).toMatch(/differ from plan/);
     expect(ran).not.toContain("reboot p2");
-    const reused = await call("fake-reboot", { node: "p1", planToken: token });
-    expect(text(reused)).toMatch(/already used/);
-    const fresh = (await call("fake-reboot", { node: "p1" })).structuredContent as { planToken: string };
-    expect((await call("fake-reboot", { node: "p1", planToken: fresh.planToken })).isError).toBeFalsy();
-    expect(ran).toContain("reboot p1");
+    // Burnt by the tampered call: a fresh plan and a fresh approval are needed.
+    expect(text(await call("fake-reboot", { node: "p1", planId: verdict.planId }))).toMatch(/already used/);
+    const fresh = meta(await call("fake-reboot", { node: "p1" }));
+    expect((await runCli(["approve", fresh.planId, "--state-dir", join(dir, "state")])).code).toBe(0);
+    expect((await call("fake-reboot", { node: "p1", planId: fresh.planId })).isError).toBeFalsy();
+    expect(ran.filter((entry) => entry === "reboot p1")).toHaveLength(1);
+    expect(text(await call("fake-reboot", { node: "p1", planId: fresh.planId }))).toMatch(/already used/);
+    expect(ran.filter((entry) => entry === "reboot p1")).toHaveLength(1);
   });
 
-  it("denies destructive calls to clients that cannot elicit", async () => {
-    const { call } = await connect({});
-    const result = await call("fake-reset", { node: "d1" });
-    expect(text(result)).toMatch(/cannot ask the user/);
-    expect(ran).not.toContain("reset d1");
+  it("a rejected plan never runs", async () => {
+    const { call, dir } = await connect({});
+    const { planId } = meta(await call("fake-reboot", { node: "rj" }));
+    expect((await runCli(["reject", planId, "--state-dir", join(dir, "state")])).code).toBe(0);
+    expect(text(await call("fake-reboot", { node: "rj", planId }))).toMatch(/rejected plan/);
+    expect(ran).not.toContain("reboot rj");
+  });
+
+  it("destructive changes without elicitation: a person approves with the target typed back", async () => {
+    const { call, dir } = await connect({});
+    const first = await call("fake-reset", { node: "d1" });
+    const { planId } = meta(first);
+    expect(text(first)).toMatch(/Type d1 to confirm/);
+    expect((await runCli(["approve", planId, "--state-dir", join(dir, "state")])).stderr).toMatch(/--confirm d1/);
+    expect((await runCli(["approve", planId, "--state-dir", join(dir, "state"), "--confirm", "d1"])).code).toBe(0);
+    expect((await call("fake-reset", { node: "d1", planId })).isError).toBeFalsy();
+    expect(ran).toContain("reset d1");
+  });
+
+  it("--consent plan: the agent approves its own plans, single use, bound to the arguments", async () => {
+    const { call } = await connect({ argv: ["--consent", "plan"] });
+    const plan = await call("fake-reboot", { node: "q1" });
+    expect(ran).not.toContain("reboot q1");
+    const { planId, decision } = meta(plan);
+    expect(decision).toBe("awaiting-own-approval");
+    expect(text(plan)).toMatch(/the agent approves its own plans/);
+    expect(text(await call("fake-reboot", { node: "q2", planId }))).toMatch(/differ from plan/);
+    expect(ran).not.toContain("reboot q2");
+    expect(text(await call("fake-reboot", { node: "q1", planId }))).toMatch(/already used/);
+    const fresh = meta(await call("fake-reboot", { node: "q1" }));
+    expect((await call("fake-reboot", { node: "q1", planId: fresh.planId })).isError).toBeFalsy();
+    expect(ran).toContain("reboot q1");
+    // Destructive plans are not the agent's to approve unless the operator said so.
+    expect(text(await call("fake-reset", { node: "q3" }))).toMatch(/approves its own plans/);
+    expect(ran).not.toContain("reset q3");
+  });
+
+  it("the elicitation message and the stored plan are redacted like every other output", async () => {
+    let message = "";
+    const { call } = await connect({ tools: [leakyTool], elicit: async (m) => ((message = m), { action: "decline" }) });
+    await call("fake-leaky", {});
+    expect(message).toContain("Preview:");
+    expect(message).not.toMatch(/LS0tLS1CRUdJTi|abcdef\.0123456789abcdef/);
+    const quiet = await connect({ tools: [leakyTool] });
+    const pending = await quiet.call("fake-leaky", {});
+    expect(text(pending)).not.toMatch(/LS0tLS1CRUdJTi|abcdef\.0123456789abcdef/);
+    const stored = readFileSync(join(quiet.dir, "state", "approvals", `${meta(pending).planId}.plan.json`), "utf8");
+    expect(stored).toContain("[REDACTED");
+    expect(stored).not.toMatch(/LS0tLS1CRUdJTi|abcdef\.0123456789abcdef/);
   });
 
   it("hides and refuses tools above the ceiling; read-only wins", async () => {
@@ -200,6 +262,12 @@ describe("guarded calls", () => {
   });
 });
 
+const allowDestructive = (() => {
+  const file = join(mkdtempSync(join(tmpdir(), "talos-mcp-guard-cfg-")), "config.yaml");
+  writeFileSync(file, "allowUnconfirmedDestructive: true\n");
+  return file;
+})();
+
 describe("invariants over the real tool registry", () => {
   it("every registered mutation goes through consent: nothing runs when it is refused or pending", async () => {
     const mutations = ALL_TOOLS.filter((tool) => isMutation(tool.risk));
@@ -209,7 +277,7 @@ describe("invariants over the real tool registry", () => {
       ...spec,
       input: z.object({}).strict(),
       preflight: undefined,
-      plan: async () => ({ summary: spec.name, commands: [], targets: ["n"], impact: [] }),
+      plan: async () => ({ summary: spec.name, commands: [], targets: ["n"], impact: [], ...(spec.risk === "mutate" ? {} : { typedConfirmation: "n" }) }),
       run: async () => {
         ran.push(`probe ${spec.name}`);
         return {};
@@ -217,7 +285,9 @@ describe("invariants over the real tool registry", () => {
     }));
     for (const [label, session] of [
       ["deny", await connect({ tools: probes, argv: ["--consent", "deny"] })],
-      ["plan token pending", await connect({ tools: probes })],
+      ["awaiting a person", await connect({ tools: probes })],
+      ["awaiting a person (approve mode, client can elicit)", await connect({ tools: probes, argv: ["--consent", "approve"], elicit: async () => ({ action: "accept", content: { confirm: true, typed: "n" } }) })],
+      ["own plan pending", await connect({ tools: probes, argv: ["--consent", "plan", "--config", allowDestructive] })],
       ["declined", await connect({ tools: probes, elicit: async () => ({ action: "decline" }) })],
     ] as const) {
       for (const spec of probes) {

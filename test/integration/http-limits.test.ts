@@ -26,6 +26,7 @@ type Grant = { name: string; token: string; role: "reader" | "operator" | "admin
 const ALICE: Grant = { name: "alice", token: "tmcp_limits_alice_1", role: "admin" };
 const BOB: Grant = { name: "bob", token: "tmcp_limits_bob_2", role: "admin" };
 const CAROL: Grant = { name: "carol", token: "tmcp_limits_carol_3", role: "reader" };
+const DAVE: Grant = { name: "dave", token: "tmcp_limits_dave_4", role: "reader" };
 
 let dir: string;
 let tokensFile: string;
@@ -47,8 +48,8 @@ async function until(condition: () => boolean | Promise<boolean>, what: string, 
   }
 }
 
-/** Status (and body) of an initialize over /mcp; a session it opens is closed again at once. */
-async function initialize(token: string): Promise<{ status: number; text: string }> {
+/** Status (and body) of an initialize over /mcp; a session it opens is closed again at once unless `keep`. */
+async function initialize(token: string, keep = false): Promise<{ status: number; text: string; session: string | null }> {
   const headers = { authorization: `Bearer ${token}`, "content-type": "application/json", accept: "application/json, text/event-stream" };
   const res = await fetch(`${handle.url}/mcp`, {
     method: "POST",
@@ -57,14 +58,25 @@ async function initialize(token: string): Promise<{ status: number; text: string
   });
   const text = await res.text();
   const session = res.headers.get("mcp-session-id");
-  if (session) await fetch(`${handle.url}/mcp`, { method: "DELETE", headers: { ...headers, "mcp-session-id": session, "mcp-protocol-version": "2025-11-25" } });
-  return { status: res.status, text };
+  if (session && !keep) await fetch(`${handle.url}/mcp`, { method: "DELETE", headers: { ...headers, "mcp-session-id": session, "mcp-protocol-version": "2025-11-25" } });
+  return { status: res.status, text, session };
+}
+
+/** Status of a ping in an existing /mcp session. */
+async function ping(token: string, session: string): Promise<number> {
+  const res = await fetch(`${handle.url}/mcp`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json", accept: "application/json, text/event-stream", "mcp-session-id": session, "mcp-protocol-version": "2025-11-25" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "ping" }),
+  });
+  await res.text();
+  return res.status;
 }
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "talos-mcp-http-limits-"));
   tokensFile = join(dir, "tokens.yaml");
-  writeTokens([ALICE, BOB]);
+  writeTokens([ALICE, BOB, DAVE]);
   const configFile = join(dir, "config.yaml");
   writeFileSync(configFile, stringify({ http: { maxConcurrentCalls: MAX_CALLS, maxSessionsPerToken: MAX_SESSIONS, rateLimitPerMinute: 1000 } }));
   config = buildConfig({
@@ -101,19 +113,30 @@ describe("legacy SSE has the limits of /mcp", () => {
 });
 
 describe("per-token session cap", () => {
-  it(`a token holds at most ${MAX_SESSIONS} sessions across /mcp and /sse; other tokens are not affected`, async () => {
+  it(`a token holds at most ${MAX_SESSIONS} sessions across /mcp and /sse; sessions in use are never closed; other tokens are not affected`, async () => {
     const first = await connectHttp(handle.url, BOB.token, "sse");
-    const second = await connectHttp(handle.url, BOB.token, "streamable");
+    const second = await connectHttp(handle.url, BOB.token, "sse");
     const third = await initialize(BOB.token);
     expect(third.status).toBe(429);
-    expect(third.text).toMatch(/at most 2 sessions per token/);
-    await expect(connectHttp(handle.url, BOB.token, "sse")).rejects.toThrow();
+    expect(third.text).toMatch(/at most 2 sessions per token, all in use/);
+    await expect(connectHttp(handle.url, BOB.token, "streamable")).rejects.toThrow();
     const alice = await initialize(ALICE.token);
     expect(alice.status).toBe(200);
-    await second.transport.terminateSession();
     await second.client.close();
     await until(async () => (await initialize(BOB.token)).status === 200, "bob may open a session again");
     await first.client.close();
+  });
+
+  it("at the cap, the least recently used idle /mcp session makes room (clients that never DELETE are not locked out)", async () => {
+    const older = await initialize(DAVE.token, true);
+    const newer = await initialize(DAVE.token, true);
+    expect(await ping(DAVE.token, newer.session!)).toBe(200);
+    const third = await initialize(DAVE.token, true);
+    expect(third.status).toBe(200);
+    // The least recently used one was closed; the one used more recently still works.
+    expect(await ping(DAVE.token, older.session!)).toBe(404);
+    expect(await ping(DAVE.token, newer.session!)).toBe(200);
+    expect(await ping(DAVE.token, third.session!)).toBe(200);
   });
 });
 

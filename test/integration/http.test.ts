@@ -52,7 +52,8 @@ beforeAll(async () => {
     ].join("\n"),
   );
   const base = buildConfig({
-    flags: parseServeFlags(["--transport", "http", "--port", "0", "--tokens", tokensFile, "--workspace", join(dir, "ws"), "--state-dir", join(dir, "st")]),
+    // elicit: these tests exercise elicitation over HTTP (the HTTP default, approve, is tested in approval-http.test.ts).
+    flags: parseServeFlags(["--transport", "http", "--consent", "elicit", "--port", "0", "--tokens", tokensFile, "--workspace", join(dir, "ws"), "--state-dir", join(dir, "st")]),
     env: {},
     cwd: dir,
     knownTools: ALL_TOOLS.map((t) => t.name),

@@ -2,7 +2,7 @@
 // read, sync from nothing, wait with progress, change, tear down (typed confirmation), export
 // round trip, credentials into the workspace; and the omni-reconcile guard refusing talosctl writes
 // to Omni's machines before anything runs. No key material in any result or in the Omni's log.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -102,7 +102,7 @@ describe("Omni tools against the simulated Omni, through MCP", () => {
 
   it("writes the kubeconfig and talosconfig into the workspace (0600), returning only path, size and hash", async () => {
     const { call } = await session(config, { elicit: accept });
-    const kubeconfig = track(await call("omni-kubeconfig", { cluster: "demo", user: "automation" }));
+    const kubeconfig = track(await call("omni-kubeconfig", { cluster: "demo", user: "automation", groups: ["ops:view"] }));
     expect(kubeconfig.structuredContent).toMatchObject({ path: "omni/kubeconfig", sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(statSync(join(config.workspace, "omni/kubeconfig")).mode & 0o777).toBe(0o600);
     const token = /token: (\S+)/.exec(readFileSync(join(config.workspace, "omni/kubeconfig"), "utf8"))?.[1];
@@ -117,6 +117,26 @@ describe("Omni tools against the simulated Omni, through MCP", () => {
     const breakGlass = track(await call("omni-talosconfig", { cluster: "demo", breakGlass: true, output: "omni/bg", overwrite: true }));
     expect(text(breakGlass)).toMatch(/omniBreakGlass/);
     expect(sim.events().filter((e) => e.method === "/management.ManagementService/Talosconfig")).toHaveLength(talosconfigCalls);
+  });
+
+  it("minting a kubeconfig is a change: consent, one hour by default, cluster-admin only when asked, from an admin, typed back", async () => {
+    const kubeconfigCalls = () => sim.events().filter((e) => e.method === "/management.ManagementService/Kubeconfig").length;
+    const before = kubeconfigCalls();
+    const noElicitation = track(await (await session(config)).call("omni-kubeconfig", { cluster: "demo", user: "ci", groups: ["ops:view"], output: "omni/ci" }));
+    expect(text(noElicitation)).toMatch(/needs a person's approval/);
+    expect(text(noElicitation)).toMatch(/Mint a 1h kubeconfig for Omni cluster demo \(user ci, groups ops:view\)/);
+    expect(existsSync(join(config.workspace, "omni/ci"))).toBe(false);
+    const operator = track(await (await session(config, { elicit: accept, role: "operator" })).call("omni-kubeconfig", { cluster: "demo", user: "ci", groups: ["system:masters"], output: "omni/ci" }));
+    expect(text(operator)).toMatch(/Denied by rule role-ceiling: a system:masters \(cluster-admin\) kubeconfig needs role admin/);
+    let asked: string[] = [];
+    const admin = await session(config, { elicit: (message, properties) => ((asked = properties), { action: "accept", content: { confirm: true, typed: "wrong" } }) });
+    expect(text(track(await admin.call("omni-kubeconfig", { cluster: "demo", user: "ci", groups: ["system:masters"], output: "omni/ci" })))).toMatch(/typed confirmation did not match "demo"/);
+    expect(asked).toEqual(["confirm", "typed"]);
+    expect(text(track(await (await session(config, { elicit: accept })).call("omni-kubeconfig", { cluster: "demo", user: "ci" })))).toMatch(/field 'groups' is required/);
+    expect(kubeconfigCalls()).toBe(before);
+    const minted = track(await (await session(config, { elicit: accept })).call("omni-kubeconfig", { cluster: "demo", user: "ci", groups: ["system:masters"], output: "omni/ci" }));
+    expect(minted.isError, text(minted)).toBeFalsy();
+    expect(kubeconfigCalls()).toBe(before + 1);
   });
 
   it("with the Omni talosconfig in the workspace, read tools reach the nodes through Omni; writes stay refused", async () => {

@@ -9,7 +9,7 @@ import * as protoLoader from "@grpc/proto-loader";
 import { stringify } from "yaml";
 import { asSimError, CODE_NAMES, SimError, ts } from "../errors.js";
 import type { EventLog } from "../events.js";
-import { googleProtoDir, type CosiApi, type LoadedApi } from "../protos.js";
+import { googleProtoDir, toEntries, type CosiApi, type LoadedApi } from "../protos.js";
 import { definitionOf, RD_TYPE } from "../resources.js";
 import type { OmniCodec, Spec } from "./codec.js";
 import type { OmniResourceDefinition } from "./definitions.js";
@@ -47,7 +47,6 @@ interface WireResource {
 
 /** COSI's descriptors come from generated Go, where protobufjs sees map fields as repeated entries. */
 type MapEntries = { key: string; value: string }[] | Record<string, string>;
-const toEntries = (map: Record<string, string>) => Object.entries(map).map(([key, value]) => ({ key, value }));
 const fromEntries = (entries: MapEntries | undefined): Record<string, string> =>
   Array.isArray(entries) ? Object.fromEntries(entries.map((e) => [e.key, e.value])) : { ...entries };
 

@@ -87,6 +87,9 @@ export class OmniTalosProxy {
       clusterName: name,
       stage: "running",
       omniManaged: true,
+      extensions: [],
+      kubespan: false,
+      kubernetes: false,
       joinDelayMs: 0,
       nodes,
     };
@@ -94,7 +97,7 @@ export class OmniTalosProxy {
 
   private async build(scenario: Scenario): Promise<TalosSide> {
     const cluster = new SimCluster(scenario, this.log);
-    configureNodes(cluster, scenario, await generateCa());
+    configureNodes(cluster, scenario, await generateCa(), await generateCa("kubernetes", "ECDSA-P256"));
     return { api: new SimApi(cluster, this.talosApi), cluster, endpoint: cluster.nodes.find((node) => node.role === "controlplane")! };
   }
 }

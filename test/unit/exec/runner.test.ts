@@ -4,17 +4,10 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildChildEnv } from "../../../src/exec/env.js";
 import { runProcess } from "../../../src/exec/runner.js";
+import { alive } from "../../helpers/wait.js";
 
 const node = process.execPath;
 const base = { cwd: process.cwd(), env: { PATH: process.env.PATH ?? "" }, timeoutMs: 10_000, outputCapBytes: 1_000_000 };
-/** Running (a zombie waiting for its parent to reap it counts as gone). */
-const alive = (pid: number) => {
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return false;
-  }
-};
 
 describe("runner", () => {
   it("captures exit code, stdout and stderr; argv only", async () => {

@@ -180,10 +180,17 @@ describe("omni-get", () => {
 
 describe("credentials", () => {
   const kubeconfig = "apiVersion: v1\nusers:\n- name: x\n  user:\n    token: very-secret-token\n";
+  it("omni-kubeconfig defaults to a one-hour token and has no default groups (Omni's would be system:masters)", () => {
+    const parsed = omniKubeconfig.input.safeParse({ cluster: "demo", user: "automation", groups: ["ops:view"] });
+    expect(parsed.success && parsed.data.ttlHours).toBe(1);
+    expect(omniKubeconfig.input.safeParse({ cluster: "demo", user: "automation" }).success).toBe(false);
+    expect(omniKubeconfig.input.safeParse({ cluster: "demo", user: "a", groups: ["ops:view"], ttlHours: 8760 }).success).toBe(false);
+    expect(omniKubeconfig.risk).toBe("mutate");
+  });
   it("omni-kubeconfig uses a service account, writes 0600 and returns only path, size and digest", async () => {
     replies.push({ writeLastArg: kubeconfig });
-    const outcome = await omniKubeconfig.run({ cluster: "demo", user: "automation", ttlHours: 24, output: "omni/kubeconfig", overwrite: false }, context());
-    expect(calls[0]!.args.slice(0, -1)).toEqual(["kubeconfig", "--cluster=demo", "--service-account", "--user=automation", "--ttl=24h", "--force", "--merge=false"]);
+    const outcome = await omniKubeconfig.run({ cluster: "demo", user: "automation", groups: ["ops:view", "ops:edit"], ttlHours: 1, output: "omni/kubeconfig", overwrite: false }, context());
+    expect(calls[0]!.args.slice(0, -1)).toEqual(["kubeconfig", "--cluster=demo", "--service-account", "--user=automation", "--groups=ops:view", "--groups=ops:edit", "--ttl=1h", "--force", "--merge=false"]);
     expect(statSync(join(root, "omni/kubeconfig")).mode & 0o777).toBe(0o600);
     expect(outcome.structured).toMatchObject({ path: "omni/kubeconfig", bytes: kubeconfig.length });
     expect(JSON.stringify(outcome)).not.toContain("very-secret-token");

@@ -30,6 +30,23 @@ describe("config", () => {
     expect(build(["--consent", "auto", "--sim", "single-node"]).consent).toBe("auto");
   });
 
+  it("a person confirms by default: elicit over stdio, approve over HTTP; plan only when chosen", () => {
+    expect(build([]).consent).toBe("elicit");
+    expect(build(["--transport", "http"]).consent).toBe("approve");
+    expect(build(["--transport", "http", "--consent", "elicit"]).consent).toBe("elicit");
+    expect(build(["--consent", "plan"]).consent).toBe("plan");
+    expect(build(["--consent", "approve"]).consent).toBe("approve");
+    expect(() => build(["--consent", "yes"])).toThrow(/--consent 'yes' is not one of: elicit, approve, plan, deny, auto/);
+    expect(build([]).planTtlMs).toBe(15 * 60_000);
+  });
+
+  it("keeps the state directory (pending approvals) out of the workspace and the workspace out of it", () => {
+    expect(() => build(["--workspace", "/srv/ws", "--state-dir", "/srv/ws/state"])).toThrow(/must not contain one another/);
+    expect(() => build(["--workspace", "/srv/state/ws", "--state-dir", "/srv/state"])).toThrow(/must not contain one another/);
+    expect(() => build(["--workspace", "/srv/x", "--state-dir", "/srv/x"])).toThrow(/must not contain one another/);
+    expect(build(["--workspace", "/srv/ws", "--state-dir", "/srv/ws-state"]).stateDir).toBe("/srv/ws-state");
+  });
+
   it("reads a YAML config file; flags win; unknown keys fail", () => {
     const dir = mkdtempSync(join(tmpdir(), "talos-mcp-config-"));
     const file = join(dir, "config.yaml");

@@ -1,99 +1,243 @@
+// The consent core, channel by channel, with a file store and recording fakes for the client.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { consentSchema, describePlan, obtainConsent, type ConsentChannel, type ElicitAnswer } from "../../../src/server/consent.js";
+import { decidePlan } from "../../../src/server/approvals.js";
+import { FileApprovalStore } from "../../../src/server/approval-store.js";
+import {
+  consentSchema,
+  describePlan,
+  obtainConsent,
+  pendingInstructions,
+  type ConsentChannel,
+  type ConsentDeps,
+  type ConsentOutcome,
+  type ConsentRequest,
+  type ElicitAnswer,
+} from "../../../src/server/consent.js";
 import { ConsentRefused } from "../../../src/server/errors.js";
-import { PlanTokenStore } from "../../../src/server/plan-tokens.js";
 import type { MutationPlan } from "../../../src/server/tool-spec.js";
 
 const plan: MutationPlan = { summary: "Reboot 10.0.0.2", commands: [["talosctl", "reboot"]], targets: ["10.0.0.2"], impact: ["node reboots"] };
-const destructivePlan: MutationPlan = { ...plan, summary: "Reset cp-1", typedConfirmation: "cp-1" };
-const base = { caller: "local", tool: "reboot", args: { nodes: ["10.0.0.2"] }, plan, destructive: false };
-const config = { consent: "elicit" as const, consentTimeoutMs: 1000, allowUnconfirmedDestructive: false };
+const destructivePlan: MutationPlan = { ...plan, summary: "Reset cp-1", typedConfirmation: "cp-1", destructive: true };
+const fingerprint = { files: { "demo/cp.yaml": "sha256:aa" }, previewSha256: undefined };
+const base: ConsentRequest = { caller: "local", tool: "reboot", minRole: "operator", args: { nodes: ["10.0.0.2"] }, plan, destructive: false, fingerprint };
 
-function channel(answer: ElicitAnswer | Error | undefined): ConsentChannel & { asked: number } {
-  const ch = {
-    asked: 0,
-    canElicit: () => answer !== undefined,
-    async elicit() {
-      ch.asked += 1;
-      if (answer instanceof Error) throw answer;
-      return answer!;
+interface FakeChannel extends ConsentChannel {
+  asked: string[];
+  completedIds: string[];
+  beats: number;
+}
+
+function channel(options: { form?: ElicitAnswer | Error; url?: (url: string, id: string) => Promise<ElicitAnswer["action"]> } = {}): FakeChannel {
+  const ch: FakeChannel = {
+    asked: [],
+    completedIds: [],
+    beats: 0,
+    form: options.form !== undefined,
+    url: options.url !== undefined,
+    async elicitForm(message) {
+      ch.asked.push(message);
+      if (options.form instanceof Error) throw options.form;
+      return options.form!;
+    },
+    async elicitUrl(message, url, id) {
+      ch.asked.push(message);
+      return options.url!(url, id);
+    },
+    async completed(id) {
+      ch.completedIds.push(id);
+    },
+    async waiting() {
+      ch.beats += 1;
     },
   };
   return ch;
 }
 
-describe("consent", () => {
+function deps(config: Partial<ConsentDeps["config"]> = {}, now = () => 10_000): ConsentDeps {
+  return {
+    config: { consent: "elicit", consentTimeoutMs: 2_000, allowUnconfirmedDestructive: false, planTtlMs: 60_000, ...config },
+    store: new FileApprovalStore(join(mkdtempSync(join(tmpdir(), "talos-mcp-consent-")), "approvals"), now),
+    links: { linkFor: async (id, secret) => `http://127.0.0.1:1/approvals/${id}/${secret}`, command: (verb, id) => `talos-mcp ${verb} ${id}` },
+    now,
+  };
+}
+
+const pending = (outcome: ConsentOutcome) => {
+  if (outcome.kind !== "pending") throw new Error(`expected pending, got ${outcome.kind}`);
+  return outcome;
+};
+const approve = (d: ConsentDeps, id: string, typed?: string) => decidePlan(d.store, id, { approve: true, typed, by: "alice", via: "terminal" }, d.now());
+
+describe("form elicitation (--consent elicit, a client that can ask)", () => {
   it("grants only on accept with confirm true", async () => {
-    await expect(obtainConsent(base, channel({ action: "accept", content: { confirm: true } }), config, new PlanTokenStore())).resolves.toEqual({
-      kind: "granted",
-      via: "elicitation",
-    });
-    for (const answer of [
-      { action: "decline" as const },
-      { action: "cancel" as const },
-      { action: "accept" as const, content: { confirm: false } },
-      { action: "accept" as const, content: {} },
-    ]) {
-      await expect(obtainConsent(base, channel(answer), config, new PlanTokenStore())).rejects.toBeInstanceOf(ConsentRefused);
+    await expect(obtainConsent(base, channel({ form: { action: "accept", content: { confirm: true } } }), deps())).resolves.toEqual({ kind: "granted", via: "elicitation" });
+    for (const answer of [{ action: "decline" as const }, { action: "cancel" as const }, { action: "accept" as const, content: { confirm: false } }, { action: "accept" as const, content: {} }]) {
+      await expect(obtainConsent(base, channel({ form: answer }), deps())).rejects.toBeInstanceOf(ConsentRefused);
     }
   });
 
   it("treats an elicitation error or timeout as not confirmed", async () => {
-    await expect(obtainConsent(base, channel(new Error("Request timed out")), config, new PlanTokenStore())).rejects.toThrow(/timed out/);
+    await expect(obtainConsent(base, channel({ form: new Error("Request timed out") }), deps())).rejects.toThrow(/timed out/);
   });
 
   it("needs the typed value for destructive plans", async () => {
     const request = { ...base, plan: destructivePlan, destructive: true };
-    await expect(
-      obtainConsent(request, channel({ action: "accept", content: { confirm: true, typed: "cp-2" } }), config, new PlanTokenStore()),
-    ).rejects.toThrow(/did not match "cp-1"/);
-    await expect(
-      obtainConsent(request, channel({ action: "accept", content: { confirm: true, typed: "cp-1" } }), config, new PlanTokenStore()),
-    ).resolves.toMatchObject({ kind: "granted" });
+    await expect(obtainConsent(request, channel({ form: { action: "accept", content: { confirm: true, typed: "cp-2" } } }), deps())).rejects.toThrow(/did not match "cp-1"/);
+    await expect(obtainConsent(request, channel({ form: { action: "accept", content: { confirm: true, typed: "cp-1" } } }), deps())).resolves.toMatchObject({ kind: "granted" });
   });
 
-  it("issues a plan token without elicitation, then accepts it once", async () => {
-    const store = new PlanTokenStore();
-    const first = await obtainConsent(base, channel(undefined), config, store);
-    expect(first.kind).toBe("plan-issued");
-    const token = (first as { token: string }).token;
-    await expect(obtainConsent({ ...base, planToken: token }, channel(undefined), config, store)).resolves.toEqual({ kind: "granted", via: "plan-token" });
-    await expect(obtainConsent({ ...base, planToken: token }, channel(undefined), config, store)).rejects.toThrow(/already used/);
+  it("shows a redacted plan: keys and tokens in a dry-run diff never reach the client", async () => {
+    const ch = channel({ form: { action: "decline" } });
+    const leaky = { ...plan, summary: "Apply token: abcdef.0123456789abcdef", preview: "+    key: LS0tLS1CRUdJTiBFQyBQUklWQVRFIEtFWS0tLS0tCk1IY0NBUUVF\n+  token: abcdef.0123456789abcdef" };
+    await obtainConsent({ ...base, plan: leaky }, ch, deps()).catch(() => undefined);
+    expect(ch.asked[0]).toContain("Preview:");
+    expect(ch.asked[0]).not.toMatch(/LS0tLS1CRUdJTi|abcdef\.0123456789abcdef/);
+    expect(JSON.stringify(consentSchema(leaky))).not.toMatch(/abcdef\.0123456789abcdef/);
+  });
+});
+
+describe("a person approves out of band (elicit without form, and --consent approve)", () => {
+  it("fails closed: the call is pending with a link and the terminal command; nothing is granted", async () => {
+    const d = deps();
+    const outcome = pending(await obtainConsent(base, channel(), d));
+    expect(outcome.record).toMatchObject({ caller: "local", tool: "reboot", approver: "person", files: fingerprint.files, expiresAt: new Date(70_000).toISOString() });
+    expect(outcome.approvalUrl).toBe(`http://127.0.0.1:1/approvals/${outcome.record.id}/${outcome.record.pageSecret}`);
+    const text = pendingInstructions(outcome, d.links);
+    expect(text).toMatch(/needs a person's approval, and you cannot give it/);
+    expect(text).toContain(outcome.approvalUrl!);
+    expect(text).toContain(`talos-mcp approve ${outcome.record.id}`);
   });
 
-  it("uses plan tokens in plan mode even when the client can elicit", async () => {
-    const ch = channel({ action: "accept", content: { confirm: true } });
-    const outcome = await obtainConsent(base, ch, { ...config, consent: "plan" }, new PlanTokenStore());
-    expect(outcome.kind).toBe("plan-issued");
-    expect(ch.asked).toBe(0);
+  it("approve mode goes to a person even when the client could show a form", async () => {
+    const ch = channel({ form: { action: "accept", content: { confirm: true } } });
+    expect((await obtainConsent(base, ch, deps({ consent: "approve" }))).kind).toBe("pending");
+    expect(ch.asked).toEqual([]);
   });
 
-  it("denies destructive changes without elicitation unless the operator allowed them", async () => {
-    const request = { ...base, plan: destructivePlan, destructive: true };
-    await expect(obtainConsent(request, channel(undefined), config, new PlanTokenStore())).rejects.toThrow(/cannot ask the user/);
-    const store = new PlanTokenStore();
-    const allowed = { ...config, allowUnconfirmedDestructive: true };
-    const issued = (await obtainConsent(request, channel(undefined), allowed, store)) as { token: string };
-    await expect(obtainConsent({ ...request, planToken: issued.token }, channel(undefined), allowed, store)).rejects.toThrow(/confirm: "cp-1"/);
-    const again = (await obtainConsent(request, channel(undefined), allowed, store)) as { token: string };
-    await expect(obtainConsent({ ...request, planToken: again.token, confirm: "cp-1" }, channel(undefined), allowed, store)).resolves.toMatchObject({
-      kind: "granted",
+  it("the call with the plan id stays pending until a person approves; then it runs once", async () => {
+    const d = deps();
+    const { record } = pending(await obtainConsent(base, channel(), d));
+    const again = { ...base, planId: record.id };
+    expect((await obtainConsent(again, channel(), d)).kind).toBe("pending");
+    expect((await obtainConsent(again, channel(), d)).kind).toBe("pending");
+    await approve(d, record.id);
+    await expect(obtainConsent(again, channel(), d)).resolves.toEqual({ kind: "granted", via: "person", by: "alice", planId: record.id });
+    await expect(obtainConsent(again, channel(), d)).rejects.toThrow(/already used/);
+  });
+
+  it("a rejected plan never runs", async () => {
+    const d = deps();
+    const { record } = pending(await obtainConsent(base, channel(), d));
+    await decidePlan(d.store, record.id, { approve: false, by: "alice", via: "page" }, d.now());
+    await expect(obtainConsent({ ...base, planId: record.id }, channel(), d)).rejects.toThrow(/alice rejected plan/);
+  });
+
+  it("an approval covers exactly what was shown: other arguments, another caller, changed files or preview are refused", async () => {
+    const cases: [string, Partial<ConsentRequest>, RegExp][] = [
+      ["arguments", { args: { nodes: ["10.0.0.3"] } }, /arguments or targets differ/],
+      ["file", { fingerprint: { files: { "demo/cp.yaml": "sha256:bb" } } }, /demo\/cp\.yaml changed after plan/],
+      ["new file", { fingerprint: { files: { ...fingerprint.files, "demo/patch.yaml": "sha256:cc" } } }, /demo\/patch\.yaml changed/],
+      ["preview", { fingerprint: { ...fingerprint, previewSha256: "ff" } }, /preview is no longer the one shown/],
+      ["caller", { caller: "other" }, /no plan .* from this caller/],
+      ["tool", { tool: "reset" }, /no plan .* for reset/],
+    ];
+    for (const [label, change, reason] of cases) {
+      const d = deps();
+      const { record } = pending(await obtainConsent(base, channel(), d));
+      await approve(d, record.id);
+      await expect(obtainConsent({ ...base, ...change, planId: record.id }, channel(), d), label).rejects.toThrow(reason);
+    }
+  });
+
+  it("a plan presented with other arguments is burnt", async () => {
+    const d = deps();
+    const { record } = pending(await obtainConsent(base, channel(), d));
+    await approve(d, record.id);
+    await expect(obtainConsent({ ...base, args: { nodes: ["10.0.0.3"] }, planId: record.id }, channel(), d)).rejects.toThrow(/differ/);
+    await expect(obtainConsent({ ...base, planId: record.id }, channel(), d)).rejects.toThrow(/already used/);
+  });
+
+  it("expires", async () => {
+    let now = 10_000;
+    const d = deps({}, () => now);
+    const { record } = pending(await obtainConsent(base, channel(), d));
+    await approve(d, record.id);
+    now = 70_000;
+    await expect(obtainConsent({ ...base, planId: record.id }, channel(), d)).rejects.toThrow(/expired/);
+  });
+
+  it("URL elicitation: the person is sent to the page, the call waits for the decision, and the client hears it completed", async () => {
+    const d = deps({}, Date.now);
+    let seen: { url: string; id: string } | undefined;
+    const ch = channel({
+      url: async (url, id) => {
+        seen = { url, id };
+        setTimeout(() => void approve(d, id), 300);
+        return "accept";
+      },
     });
+    const outcome = await obtainConsent(base, ch, d);
+    expect(outcome).toMatchObject({ kind: "granted", via: "person", by: "alice" });
+    expect(seen!.url).toMatch(new RegExp(`/approvals/${seen!.id}/[0-9a-f]{48}$`));
+    expect(ch.completedIds).toEqual([seen!.id]);
   });
 
-  it("deny mode refuses and auto mode grants without asking", async () => {
-    const ch = channel({ action: "accept", content: { confirm: true } });
-    await expect(obtainConsent(base, ch, { ...config, consent: "deny" }, new PlanTokenStore())).rejects.toBeInstanceOf(ConsentRefused);
-    await expect(obtainConsent(base, ch, { ...config, consent: "auto" }, new PlanTokenStore())).resolves.toEqual({ kind: "granted", via: "auto" });
-    expect(ch.asked).toBe(0);
+  it("URL elicitation declined: the plan is rejected; not answered in time: pending with the link", async () => {
+    const d = deps({ consentTimeoutMs: 600 }, Date.now);
+    await expect(obtainConsent(base, channel({ url: async () => "decline" }), d)).rejects.toThrow(/chose decline/);
+    const waited = channel({ url: async () => "accept" });
+    const outcome = pending(await obtainConsent(base, waited, d));
+    expect(outcome.approvalUrl).toContain(outcome.record.id);
+    expect(waited.beats).toBeGreaterThan(0);
+    await approve(d, outcome.record.id);
+    await expect(obtainConsent({ ...base, planId: outcome.record.id }, channel(), d)).resolves.toMatchObject({ kind: "granted", via: "person" });
+  });
+});
+
+describe("--consent plan: the agent approves its own plans", () => {
+  it("issues a plan id that the caller redeems once", async () => {
+    const d = deps({ consent: "plan" });
+    const ch = channel({ form: { action: "accept", content: { confirm: true } } });
+    const outcome = pending(await obtainConsent(base, ch, d));
+    expect(ch.asked).toEqual([]);
+    expect(outcome.record.approver).toBe("caller");
+    expect(pendingInstructions(outcome, d.links)).toMatch(/agent approves its own plans/);
+    await expect(obtainConsent({ ...base, planId: outcome.record.id }, channel(), d)).resolves.toEqual({ kind: "granted", via: "own-plan", planId: outcome.record.id });
+    await expect(obtainConsent({ ...base, planId: outcome.record.id }, channel(), d)).rejects.toThrow(/already used/);
   });
 
-  it("builds a flat schema and a readable plan", () => {
+  it("destructive plans only with allowUnconfirmedDestructive and the typed value", async () => {
+    const request = { ...base, plan: destructivePlan, destructive: true };
+    await expect(obtainConsent(request, channel(), deps({ consent: "plan" }))).rejects.toThrow(/approves its own plans/);
+    const d = deps({ consent: "plan", allowUnconfirmedDestructive: true });
+    const first = pending(await obtainConsent(request, channel(), d));
+    await expect(obtainConsent({ ...request, planId: first.record.id }, channel(), d)).rejects.toThrow(/confirm: "cp-1"/);
+    const second = pending(await obtainConsent(request, channel(), d));
+    await expect(obtainConsent({ ...request, planId: second.record.id, confirm: "cp-1" }, channel(), d)).resolves.toMatchObject({ kind: "granted", via: "own-plan" });
+  });
+});
+
+describe("deny and auto", () => {
+  it("deny refuses and auto grants without asking", async () => {
+    const ch = channel({ form: { action: "accept", content: { confirm: true } } });
+    await expect(obtainConsent(base, ch, deps({ consent: "deny" }))).rejects.toBeInstanceOf(ConsentRefused);
+    await expect(obtainConsent(base, ch, deps({ consent: "auto" }))).resolves.toEqual({ kind: "granted", via: "auto" });
+    expect(ch.asked).toEqual([]);
+  });
+});
+
+describe("the plan as text", () => {
+  it("builds a flat schema and a readable plan that says what to type", () => {
     const schema = consentSchema(destructivePlan);
     expect(schema.required).toEqual(["confirm", "typed"]);
     for (const property of Object.values(schema.properties)) expect(["boolean", "string"]).toContain(property.type);
-    const text = describePlan({ ...plan, preview: "x".repeat(5000) });
+    const text = describePlan({ ...destructivePlan, preview: "x".repeat(5000) }, { "demo/cp.yaml": `sha256:${"a".repeat(64)}` });
     expect(text).toContain("Will run:\n  talosctl reboot");
     expect(text).toContain("(preview truncated)");
+    expect(text).toContain("demo/cp.yaml sha256:aaaaaaaaaaaa");
+    expect(text).toMatch(/Type cp-1 to confirm/);
   });
 });

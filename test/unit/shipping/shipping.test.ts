@@ -50,6 +50,11 @@ describe("Dockerfile", () => {
     for (const step of ["npm ci", "npm run build", "npm prune --omit=dev"]) expect(build).toContain(step);
   });
 
+  it("needs no Kubernetes binaries: kube-apiserver, etcd and helm serve the simulator's Kubernetes scenarios and the tests", () => {
+    const text = instructions.map((i) => i.args).join("\n");
+    expect(text).not.toMatch(/build-k8s|kube-apiserver|etcd|helm/);
+  });
+
   it("builds the CLI versions the server pins, with build-clis' own defaults", () => {
     const args = Object.fromEntries(stageOf("clis").filter((i) => i.keyword === "ARG").map((i) => i.args.split("=") as [string, string]));
     expect(args).toEqual({ TALOS_VERSION: PINNED.talosctl, OMNI_VERSION: PINNED.omnictl });
@@ -139,7 +144,9 @@ describe("npm package", () => {
   it("ships the built server, every prompt and the CLI build script; no tests, sources or benchmarks", () => {
     const prompts = execFileSync("ls", [join(REPO_ROOT, "prompts")], { encoding: "utf8" }).split("\n").filter((f) => f.endsWith(".md"));
     expect(prompts.length).toBeGreaterThan(5);
-    for (const file of ["dist/src/cli.js", "dist/tools/index.js", "dist/prompts/index.js", "scripts/build-clis", "README.md", "server.json", ...prompts.map((p) => `prompts/${p}`)]) {
+    // build-clis and build-k8s source scripts/lib; build-k8s reads its pins from dist/ when src/ is not there.
+    const buildScripts = ["scripts/build-clis", "scripts/build-k8s", "scripts/lib/go-build.sh", "dist/src/backends/kubernetes-pins.json"];
+    for (const file of ["dist/src/cli.js", "dist/tools/index.js", "dist/prompts/index.js", ...buildScripts, "README.md", "server.json", ...prompts.map((p) => `prompts/${p}`)]) {
       expect(files.has(file), file).toBe(true);
     }
     expect([...files.keys()].filter((f) => /^(test|bench|coverage)\//.test(f) || (f.endsWith(".ts") && !f.endsWith(".d.ts")))).toEqual([]);

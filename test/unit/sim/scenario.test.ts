@@ -7,6 +7,8 @@ describe("simulator scenarios", () => {
     expect(listScenarios()).toEqual(expect.arrayContaining(["fresh-3cp-2w", "running-3cp-2w", "single-node", "quorum-at-risk", "omni-fresh", "omni-running"]));
     for (const name of listScenarios()) expect(loadAnyScenario(name).scenario.name).toBe(name);
     expect(loadScenario("quorum-at-risk").nodes.find((n) => n.name === "cp-2")?.faults).toEqual({ etcdDown: true });
+    expect(loadScenario("running-3cp-2w-k8s")).toMatchObject({ kubernetes: true, kubernetesVersion: "1.35.3", stage: "running" });
+    expect(loadScenario("running-3cp-2w").kubernetes).toBe(false);
   });
 
   it.each([
@@ -24,8 +26,40 @@ describe("simulator scenarios", () => {
     ["name: x\nstage: running\nnodes: [{name: a, address: 127.0.0.2, role: master}]\n", /nodes\.0\.role:/],
     ["name: x\nstage: running\nomniManaged: yes please\nnodes: [{name: a, address: 127.0.0.2, role: controlplane}]\n", /omniManaged:/],
     ["{ not yaml", /not valid YAML/],
+    ["name: x\nstage: maintenance\nkubernetes: true\nkubernetesVersion: 1.35.3\nnodes: [{name: a, address: 127.0.0.2, role: controlplane}]\n", /kubernetes: needs stage: running/],
+    ["name: x\nstage: running\nkubernetes: true\nkubernetesVersion: 1.34.2\nnodes: [{name: a, address: 127.0.0.2, role: controlplane}]\n", /kubernetesVersion: must be 1\.35\.x with kubernetes: true \(the simulated API server is kube-apiserver v1\.35\.4\)/],
+    ["name: x\nstage: running\nkubernetes: yes\nnodes: [{name: a, address: 127.0.0.2, role: controlplane}]\n", /kubernetes:/],
+    ["name: x\nstage: running\nnodes: [{name: a, address: 127.0.0.2, role: controlplane, faults: {crashLoop: apid}}]\n", /nodes\.0\.faults\.crashLoop:/],
+    ["name: x\nstage: running\nnodes: [{name: a, address: 127.0.0.2, role: controlplane}, {name: w, address: 127.0.0.3, role: worker, faults: {crashLoop: etcd}}]\n", /nodes\.1\.faults\.crashLoop: etcd runs on control planes only/],
+    ["name: x\nstage: running\nnodes: [{name: a, address: 127.0.0.2, role: controlplane, faults: {linkDown: eth0}}]\n", /nodes\.0\.faults\.linkDown: must be 'eth1': the node's API is on eth0 \(use unreachable/],
+    ["name: x\nstage: running\nnodes: [{name: a, address: 127.0.0.2, role: controlplane, faults: {ephemeralFull: 100}}]\n", /nodes\.0\.faults\.ephemeralFull:/],
+    ["name: x\nstage: running\nextensions: [siderolabs/iscsi-tools]\nnodes: [{name: a, address: 127.0.0.2, role: controlplane, faults: {missingExtensions: [siderolabs/zfs]}}]\n", /nodes\.0\.faults\.missingExtensions\.0: 'siderolabs\/zfs' is not in the scenario's extensions/],
+    ["name: x\nstage: running\nextensions: [iscsi-tools]\nnodes: [{name: a, address: 127.0.0.2, role: controlplane}]\n", /extensions\.0: must be an extension name like siderolabs\/iscsi-tools/],
+    ["name: x\nstage: running\nkubespan: on\nnodes: [{name: a, address: 127.0.0.2, role: controlplane}]\n", /kubespan:/],
   ])("rejects bad scenario %#", (text, message) => {
     expect(() => parseScenario(text, "test.yaml")).toThrow(message);
+  });
+
+  it("takes the troubleshooting faults, the schematic's extensions and KubeSpan", () => {
+    const scenario = parseScenario(
+      [
+        "name: x",
+        "stage: running",
+        "kubespan: true",
+        "extensions: [siderolabs/iscsi-tools, siderolabs/util-linux-tools]",
+        "nodes:",
+        "  - {name: cp-1, address: 127.0.0.2, role: controlplane, faults: {crashLoop: etcd, ephemeralFull: true, linkDown: eth1, timeNotSynced: true}}",
+        "  - {name: w-1, address: 127.0.0.3, role: worker, faults: {crashLoop: kubelet, missingExtensions: [siderolabs/iscsi-tools]}}",
+        "",
+      ].join("\n"),
+      "faults.yaml",
+    );
+    expect(scenario).toMatchObject({ kubespan: true, extensions: ["siderolabs/iscsi-tools", "siderolabs/util-linux-tools"] });
+    expect(scenario.nodes.map((n) => n.faults)).toEqual([
+      { crashLoop: "etcd", ephemeralFull: true, linkDown: "eth1", timeNotSynced: true },
+      { crashLoop: "kubelet", missingExtensions: ["siderolabs/iscsi-tools"] },
+    ]);
+    expect(loadScenario("running-3cp-2w")).toMatchObject({ kubespan: false, extensions: [] });
   });
 
   it("reports every problem at once, each with its path", () => {
