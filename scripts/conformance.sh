@@ -7,10 +7,10 @@ cd "$(dirname "$0")/.."
 [[ -f dist/src/cli.js ]] || npm run build
 work=$(mktemp -d)
 port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
-# The runner is one anonymous caller that opens ~30 sessions and leaves their streams open: raise
-# the per-token session cap (default 8) and rate limit for this run only.
-printf 'http:\n  maxSessionsPerToken: 64\n  rateLimitPerMinute: 1000\n' >"$work/config.yaml"
-node dist/src/cli.js serve --config "$work/config.yaml" --transport http --host 127.0.0.1 --port "$port" --insecure-no-auth \
+# Default limits: the runner is one anonymous caller that opens ~30 sessions and never deletes
+# them; without tokens only http.maxSessions bounds sessions, and only tool calls are rate-counted
+# (a burst of http.rateLimitBurst), so the defaults must let it through without a 429.
+node dist/src/cli.js serve --transport http --host 127.0.0.1 --port "$port" --insecure-no-auth \
   --workspace "$work/ws" --state-dir "$work/state" --log-level warn >"$work/server.log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
