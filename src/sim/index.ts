@@ -32,6 +32,12 @@ export interface SimHandle {
   scenario: string;
   eventsFile: string;
   events(): SimEvent[];
+  /**
+   * Calls `listener` with each event as the simulation records it (synchronously: a call's
+   * api-call event comes after its handler ran, before its answer goes out); returns the
+   * unsubscribe. For waiting on what the simulation saw instead of sleeping.
+   */
+  onEvent(listener: (event: SimEvent) => void): () => void;
   stop(): Promise<void>;
   /** Omni scenarios: the simulated Omni (its URL, omniconfig, service-account keys, machines). */
   omni?: OmniSimInfo;
@@ -115,6 +121,7 @@ export async function startSimulation(options: { scenario: string; dir: string }
     scenario: scenario.name,
     eventsFile,
     events: () => [...cluster.events],
+    onEvent: (listener) => cluster.onEvent(listener),
     ...(kubernetes ? { kubernetes: { kubeconfig: kubernetes.kubeconfig, kubernetesVersion: kubernetes.kubernetesVersion, apiServerVersion: kubernetes.apiServerVersion } } : {}),
     async stop() {
       cluster.stopTimers();

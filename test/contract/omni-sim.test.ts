@@ -66,6 +66,8 @@ describe("omnictl against the simulated Omni (omni-fresh)", () => {
     expect(diff.stdout).toContain("+++ Clusters.omni.sidero.dev(default/demo)");
     expect(diff.stdout).toContain("--- /dev/null");
 
+    // The machines come up when the test says so, however slowly omnictl runs on a loaded machine.
+    const release = sim.omni.holdReadiness();
     const sync = await omnictl(sim, dir, ["cluster", "template", "sync", `--file=${file()}`]);
     expect(sync.code, sync.stderr).toBe(0);
     expect(sync.stdout).toMatch(/\* creating Clusters\.omni\.sidero\.dev\(demo\)/);
@@ -74,6 +76,7 @@ describe("omnictl against the simulated Omni (omni-fresh)", () => {
     const early = await omnictl(sim, dir, ["cluster", "template", "status", `--file=${file()}`, "--wait=0s"]);
     expect(early.code).toBe(1);
     expect(early.stderr).toContain("cluster is not healthy");
+    release();
 
     const waited = await omnictl(sim, dir, ["cluster", "template", "status", `--file=${file()}`, "--wait=30s"]);
     expect(waited.code, waited.stderr).toBe(0);

@@ -25,3 +25,26 @@ export function alive(pid: number): boolean {
     return false;
   }
 }
+
+/**
+ * The first match of `pattern` in what `stream` prints from now on — waiting on the output itself,
+ * however long start-up takes on a loaded machine (the test's timeout bounds it); rejects when the
+ * stream ends first, with what it printed.
+ */
+export function outputMatching(stream: NodeJS.ReadableStream, pattern: RegExp): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let seen = "";
+    const onData = (chunk: Buffer | string) => {
+      seen += chunk.toString();
+      const match = pattern.exec(seen);
+      if (!match) return;
+      stream.off("data", onData).off("end", onEnd);
+      resolve(match);
+    };
+    const onEnd = () => {
+      stream.off("data", onData);
+      reject(new Error(`the stream ended before printing ${pattern}:\n${seen}`));
+    };
+    stream.on("data", onData).on("end", onEnd);
+  });
+}

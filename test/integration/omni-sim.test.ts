@@ -45,6 +45,8 @@ describe("Omni tools against the simulated Omni, through MCP", () => {
 
   it("template-sync from nothing asks with the diff as the plan, then template-status waits with progress", async () => {
     write("omni/cluster.yaml", clusterTemplate("demo", ids.slice(0, 3), [ids[3]!]));
+    // The machines come up only after the wait has reported progress, however slow this machine is.
+    const release = sim.omni.holdReadiness();
     let asked = "";
     const { call } = await session(config, { elicit: (message, properties) => ((asked = message), accept(message, properties)) });
     const sync = track(await call("template-sync", { template: "omni/cluster.yaml" }));
@@ -54,7 +56,7 @@ describe("Omni tools against the simulated Omni, through MCP", () => {
     expect(omniCalls(sim, "Create").length).toBeGreaterThanOrEqual(7);
 
     let progress = 0;
-    const status = track(await call("template-status", { template: "omni/cluster.yaml", waitSeconds: 30, pollSeconds: 1 }, { onprogress: () => (progress += 1) }));
+    const status = track(await call("template-status", { template: "omni/cluster.yaml", waitSeconds: 30, pollSeconds: 1 }, { onprogress: () => ((progress += 1), release()) }));
     expect(status.structuredContent).toMatchObject({ healthy: true });
     expect(text(status)).toMatch(/Cluster "demo" RUNNING Ready \(4\/4\)/);
     expect(progress).toBeGreaterThan(0);

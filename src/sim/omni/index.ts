@@ -30,6 +30,8 @@ export interface OmniSimInfo {
   env: Record<string, string>;
   machines: { id: string; name: string; talosVersion: string; labels: Record<string, string>; cluster?: string }[];
   clusters: string[];
+  /** Machines that start coming up from now on wait for the returned release (see OmniModel.holdReadiness). */
+  holdReadiness(): () => void;
 }
 
 /** Loads the pinned Omni API (specs, COSI state, resource definitions) from the linked module sources. */
@@ -85,6 +87,7 @@ export async function startOmniSimulation(options: { scenario: OmniScenario; dir
     scenario: scenario.name,
     eventsFile,
     events: (): SimEvent[] => [...log.events],
+    onEvent: (listener) => log.onRecord(listener),
     omni: {
       url,
       omniconfig,
@@ -98,6 +101,7 @@ export async function startOmniSimulation(options: { scenario: OmniScenario; dir
       get clusters() {
         return model.state.list("default", T.cluster).map((c) => c.metadata.id);
       },
+      holdReadiness: () => model.holdReadiness(),
     },
     async stop() {
       model.stop();
