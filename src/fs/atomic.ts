@@ -16,10 +16,13 @@ const SCRATCH_DIR = /^call-(\d+)-/;
 
 export const scratchPrefix = () => `call-${process.pid}-`;
 
+/** A fresh temp name next to `path`, carrying this process's pid: one sweepStaleTemps recognises. */
+export const tempPathFor = (path: string) => join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+  const temp = tempPathFor(path);
   try {
     const handle = await open(temp, "wx", mode);
     try {

@@ -9,7 +9,7 @@
 import { randomBytes } from "node:crypto";
 import { link, lstat, mkdir, readdir, readFile, rm, chmod } from "node:fs/promises";
 import { join } from "node:path";
-import { writeFileAtomic } from "../fs/atomic.js";
+import { tempPathFor, writeFileAtomic } from "../fs/atomic.js";
 import type { FileDigests } from "./plan-binding.js";
 import type { RequiredRole } from "./roles.js";
 import type { MutationPlan } from "./tool-spec.js";
@@ -143,7 +143,8 @@ export class FileApprovalStore implements ApprovalStore {
 
   /** Writes `name` once: false when it already exists. */
   private async publish(name: string, data: string): Promise<boolean> {
-    const temp = join(this.dir, `.${name}.${randomBytes(6).toString("hex")}.tmp`);
+    // Named for the start-up sweep: a kill -9 before the rm below leaves nothing behind for good.
+    const temp = tempPathFor(join(this.dir, name));
     await writeFileAtomic(temp, data, 0o600);
     try {
       await link(temp, join(this.dir, name));
