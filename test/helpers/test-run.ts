@@ -1,7 +1,8 @@
 // The suite's run directory (made by test/setup/test-run-global.ts): every worker appends what the
 // servers under test said (results, elicitations, stderr, logs) and the secrets the suite used
 // (bearer tokens) as JSON lines, for the secrets scan that runs after every other test
-// (test/secrets/scan.test.ts). Temp files of the whole suite live under <run>/tmp (TMPDIR).
+// (test/secrets/scan.test.ts). Temp files of the whole suite live under <run>/tmp (TMPDIR): tests
+// leave them there (the run directory goes at the end), so the scan knows every key they made.
 import { appendFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 

@@ -2,7 +2,7 @@
 // read, sync from nothing, wait with progress, change, tear down (typed confirmation), export
 // round trip, credentials into the workspace; and the omni-reconcile guard refusing talosctl writes
 // to Omni's machines before anything runs. No key material in any result or in the Omni's log.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -32,7 +32,6 @@ describe("Omni tools against the simulated Omni, through MCP", () => {
   });
   afterAll(async () => {
     await sim?.stop();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it("omni-get lists the registered machines as parsed JSON", async () => {

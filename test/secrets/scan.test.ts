@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { expect, it } from "vitest";
 import { extractKeyMaterial, findLeaks } from "../helpers/secret-scan.js";
 import { runDir } from "../helpers/test-run.js";
-import { SCAN_PASSED } from "../setup/test-run-global.js";
+import { SCAN_PASSED, SCAN_STARTED } from "../setup/test-run-global.js";
 
 const MAX_FILE = 2 * 1024 * 1024;
 
@@ -34,6 +34,7 @@ function* jsonLines(dir: string): Generator<Record<string, string>> {
 it("no key material the suite generated shows up in any result, stderr line, log or audit line", () => {
   const run = runDir();
   expect(run, "the run directory of test/setup/test-run-global.ts").toBeDefined();
+  writeFileSync(join(run!, SCAN_STARTED), "");
   const secrets = new Set<string>();
   const haystacks: { source: string; text: string }[] = [];
   for (const path of files(join(run!, "tmp"))) {
