@@ -9,6 +9,7 @@ import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulation, type SimHandle } from "../../src/sim/index.js";
 import { settledDescendants } from "../helpers/processes.js";
+import { accept } from "../helpers/session.js";
 import { addressOf } from "../helpers/sim.js";
 import { resultText, startStdioServer, type StdioServer } from "../helpers/stdio-server.js";
 
@@ -42,8 +43,8 @@ async function serve(sim: SimHandle): Promise<StdioServer> {
   const config = join(mkdtempSync(join(root, "config-")), "config.yaml");
   writeFileSync(config, `commandTimeoutMs: ${TIMEOUT_MS}\n`);
   const server = await startStdioServer({ args: ["--talosconfig", sim.talosconfig, "--config", config], capabilities: { elicitation: { form: {} } } });
-  // Consent: the person agrees (the faults are what is under test, not consent).
-  server.client.setRequestHandler(ElicitRequestSchema, () => ({ action: "accept", content: { confirm: true } }));
+  // Consent: the person agrees and types back what is asked (the faults are under test, not consent).
+  server.client.setRequestHandler(ElicitRequestSchema, (request) => accept(request.params.message, Object.keys(("requestedSchema" in request.params && request.params.requestedSchema?.properties) || {})));
   return server;
 }
 
