@@ -27,6 +27,7 @@ export default function setup(): () => void {
       console.error(`secrets scan failed: the run's files are kept in ${run}`);
       return;
     }
-    rmSync(run, { recursive: true, force: true });
+    // Retried: a process of the suite may still be finishing a write in it.
+    rmSync(run, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   };
 }
