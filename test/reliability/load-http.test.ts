@@ -16,7 +16,6 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pino } from "pino";
-import { Agent } from "undici";
 import { stringify } from "yaml";
 import { buildConfig, parseServeFlags } from "../../src/config.js";
 import { createSessionServerFactory } from "../../src/server/create-server.js";
@@ -32,15 +31,6 @@ const CALLS = Number(process.env.TALOS_MCP_LOAD_CALLS ?? 200);
 const DEADLINE_MS = 15 * 60_000;
 const token = (i: number) => `tmcp_load_${i}_${"x".repeat(24)}`;
 
-/**
- * The clients' connection pool lets a connection idle for at most 1 s, well inside the server's
- * 5 s keep-alive. With fetch's default (the server's 5 s less 1 s), a client process starved of
- * CPU for a second — usual while this test shares two cores with the suite — reuses a connection
- * just as the server drops it, and the request dies with ECONNRESET: a property of keep-alive
- * over HTTP/1.1 on a starved client, not of the server under test.
- */
-const pool = new Agent({ keepAliveTimeout: 1_000, keepAliveMaxTimeout: 1_000 });
-const pooledFetch = (input: string | URL | Request, init?: RequestInit) => fetch(input, { ...init, dispatcher: pool } as RequestInit);
 
 let server: ChildProcess;
 let baseUrl: string;
@@ -67,7 +57,7 @@ async function startServer(): Promise<void> {
 }
 
 async function connect(i: number): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
-  const transport = new StreamableHTTPClientTransport(new URL(`${baseUrl}/mcp`), { fetch: pooledFetch, requestInit: { headers: { Authorization: `Bearer ${token(i)}` } } });
+  const transport = new StreamableHTTPClientTransport(new URL(`${baseUrl}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${token(i)}` } } });
   const client = new Client({ name: `load-${i}`, version: "1" });
   await client.connect(transport);
   return { client, transport };
@@ -143,7 +133,6 @@ async function settledFds(pid: number, baseline: number): Promise<number> {
 
 beforeAll(startServer, 120_000);
 afterAll(async () => {
-  await pool.close();
   if (!server || server.exitCode !== null) return;
   // Gone before the run directory is removed: a server still writing keeps it from going.
   const exited = new Promise((resolve) => server.once("exit", resolve));
@@ -188,7 +177,7 @@ describe("over the limits", () => {
     // A fresh token with the default burst: it goes through whole, the calls after it are refused.
     const i = SESSIONS; // the warm-up token; its session is closed, its bucket nearly full
     const post = (body: unknown, session?: string) =>
-      pooledFetch(`${baseUrl}/mcp`, {
+      fetch(`${baseUrl}/mcp`, {
         method: "POST",
         headers: { authorization: `Bearer ${token(i)}`, "content-type": "application/json", accept: "application/json, text/event-stream", ...(session ? { "mcp-session-id": session } : {}) },
         body: JSON.stringify(body),
@@ -231,7 +220,7 @@ describe("a legitimate client's burst on a loopback server without tokens", () =
       const clients: Client[] = [];
       for (let i = 0; i < 40; i++) {
         const client = new Client({ name: `conformance-like-${i}`, version: "1" });
-        await client.connect(new StreamableHTTPClientTransport(new URL(`${handle.url}/mcp`), { fetch: pooledFetch }));
+        await client.connect(new StreamableHTTPClientTransport(new URL(`${handle.url}/mcp`)));
         await client.listTools();
         await client.ping();
         for (let n = 0; n < 2; n++) expect((await client.callTool({ name: "policy-check", arguments: { text: `talosctl version ${n}` } })).isError).toBeFalsy();
@@ -240,7 +229,7 @@ describe("a legitimate client's burst on a loopback server without tokens", () =
         clients.push(client);
       }
       const last = new Client({ name: "conformance-like-last", version: "1" });
-      await last.connect(new StreamableHTTPClientTransport(new URL(`${handle.url}/mcp`), { fetch: pooledFetch }));
+      await last.connect(new StreamableHTTPClientTransport(new URL(`${handle.url}/mcp`)));
       for (let n = 0; n < 100; n++) expect((await last.callTool({ name: "policy-check", arguments: { text: `talosctl version ${n}` } })).isError).toBeFalsy();
       await last.close();
     } finally {

@@ -4,6 +4,7 @@
 // recorded: an operator who allows reveal lets admins see Sensitive resources on purpose.
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { Protocol } from "@modelcontextprotocol/sdk/shared/protocol.js";
+import { Agent, setGlobalDispatcher } from "undici";
 import { recordMaterial, recordOutput } from "../helpers/test-run.js";
 
 type Message = { method: string; params?: { arguments?: { reveal?: unknown } } & Record<string, unknown> };
@@ -38,6 +39,13 @@ if (!proto.__recording) {
     if (this instanceof Client) recordOutput(`notification ${message.method}`, JSON.stringify(message.params ?? {}));
     return onNotification.call(this, message);
   };
+
+  // Test clients let a connection idle for at most 1 s, well inside the servers' 5 s keep-alive.
+  // With fetch's default (the server's 5 s less 1 s), a test process starved of CPU for a second
+  // — usual while the suite shares two cores — reuses a connection just as the server drops it,
+  // and the request dies with ECONNRESET: a property of HTTP/1.1 keep-alive on a starved client,
+  // not of the server under test.
+  setGlobalDispatcher(new Agent({ keepAliveTimeout: 1_000, keepAliveMaxTimeout: 1_000 }));
 
   // Bearer tokens presented to HTTP servers under test are key material of the suite.
   const fetch = globalThis.fetch;
