@@ -9,7 +9,7 @@ import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import { InMemoryTransport } from "@modelcontextprotocol/server";
 import { buildConfig, parseServeFlags } from "../dist/src/config.js";
 import { createSessionServerFactory } from "../dist/src/server/create-server.js";
 import { createAuditLog } from "../dist/src/audit/audit.js";
@@ -24,7 +24,7 @@ execFileSync(talosctl, ["gen", "config", "bench", "https://10.0.0.2:6443", "--ou
 
 const config = buildConfig({ flags: parseServeFlags(["--workspace", ws, "--state-dir", join(dir, "state"), "--audit-log", join(dir, "audit.jsonl")]), env: {}, cwd: dir, knownTools: ALL_TOOLS.map((t) => t.name) });
 const factory = createSessionServerFactory(config, { audit: createAuditLog({ file: join(dir, "audit.jsonl") }) });
-const server = factory.create({ transport: "memory", name: "bench", role: "admin" });
+const server = factory.create({ transport: "memory", name: "bench", role: "admin" }, "legacy");
 const client = new Client({ name: "bench", version: "1" });
 const [a, b] = InMemoryTransport.createLinkedPair();
 await Promise.all([server.connect(a), client.connect(b)]);

@@ -5,8 +5,7 @@
 import { existsSync, readdirSync, readFileSync, type Dirent } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { completable } from "@modelcontextprotocol/sdk/server/completable.js";
+import { completable, type McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { parse as parseYaml } from "yaml";
 import { PINNED } from "../src/backends/versions.js";
@@ -165,13 +164,17 @@ export function completerFor(argument: string, workspaceRoot: string, completion
   }
 }
 
+let shipped: WorkflowPrompt[] | undefined;
+/** The shipped prompt files, read once per process: MCP 2026-07-28 builds a server per request. */
+const shippedPrompts = () => (shipped ??= loadPrompts());
+
 export function registerPrompts(
   server: McpServer,
   deps: { config: Config; workspaceRoot: string; completions?: PromptCompletions; toolVisible?: (name: string) => boolean },
 ): void {
   const toolVisible = deps.toolVisible ?? (() => true);
   // A workflow the session cannot run is not offered, and neither are its completions.
-  for (const prompt of loadPrompts().filter((candidate) => candidate.tools.every(toolVisible))) {
+  for (const prompt of shippedPrompts().filter((candidate) => candidate.tools.every(toolVisible))) {
     const shape = Object.fromEntries(
       prompt.arguments.map((arg) => {
         const base = arg.required ? z.string().describe(arg.description) : z.string().optional().describe(arg.description);

@@ -1,8 +1,7 @@
 // docs://versions, docs://search/{query} and docs://page/{+path} (a page's Markdown, with its URL).
-import { ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { ProtocolError, ProtocolErrorCode, ResourceTemplate } from "@modelcontextprotocol/server";
 import { DEFAULT_DOCS_VERSION, docsService } from "../src/docs/service.js";
-import type { RegisterResources } from "../src/server/resource-types.js";
+import { SHARED_FOR_AN_HOUR, type RegisterResources } from "../src/server/resource-types.js";
 import { frameUntrusted, untrustedMeta } from "../src/server/untrusted.js";
 
 const DOCS_SOURCE = "documentation pages";
@@ -31,7 +30,7 @@ export const registerDocsResources: RegisterResources = (server, deps) => {
     { title: "Docs search", description: `Search results as JSON; version like ${DEFAULT_DOCS_VERSION}.`, mimeType: "application/json" },
     async (uri, variables) => {
       const query = decodeURIComponent(String(variables.query)).trim();
-      if (!query || query.length > 500) throw new McpError(ErrorCode.InvalidParams, "query must be 1-500 characters");
+      if (!query || query.length > 500) throw new ProtocolError(ProtocolErrorCode.InvalidParams, "query must be 1-500 characters");
       const outcome = await docs().search({ query, version: String(variables.version), limit: 8 });
       return { contents: [{ uri: uri.href, mimeType: "application/json", text: JSON.stringify(outcome, null, 2), _meta: untrustedMeta(DOCS_SOURCE) }] };
     },
@@ -39,12 +38,12 @@ export const registerDocsResources: RegisterResources = (server, deps) => {
   server.registerResource(
     "docs-page",
     new ResourceTemplate("docs://page/{+path}", { list: undefined }),
-    { title: "Docs page", description: "A docs page as Markdown, e.g. docs://page/talos/v1.12/getting-started/getting-started", mimeType: "text/markdown" },
+    { title: "Docs page", description: "A docs page as Markdown, e.g. docs://page/talos/v1.12/getting-started/getting-started", mimeType: "text/markdown", cacheHint: SHARED_FOR_AN_HOUR },
     async (uri, variables) => {
       const path = docsPagePath(String(variables.path));
-      if (!path) throw new McpError(ErrorCode.InvalidParams, `invalid docs page path '${String(variables.path)}': use a path like talos/v1.12/getting-started/getting-started (no '..')`);
+      if (!path) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `invalid docs page path '${String(variables.path)}': use a path like talos/v1.12/getting-started/getting-started (no '..')`);
       const page = await docs().page(path).catch((error: Error) => {
-        throw new McpError(ErrorCode.InvalidParams, error.message);
+        throw new ProtocolError(ProtocolErrorCode.InvalidParams, error.message);
       });
       return { contents: [{ uri: uri.href, mimeType: "text/markdown", text: frameUntrusted(`${DOCS_SOURCE} (${page.url})`, page.markdown), _meta: untrustedMeta(DOCS_SOURCE) }] };
     },

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run demo`: the server's main job, end to end, on the built-in simulated cluster.
-// A real MCP client (the SDK's) starts `talos-mcp serve --sim fresh-3cp-2w` over stdio and walks
+// A real MCP client (the SDK v2 client, speaking MCP 2026-07-28: consent comes back as an
+// InputRequiredResult that the client answers) starts `talos-mcp serve --sim fresh-3cp-2w` over stdio and walks
 // the create-a-cluster workflow: gen-config → validate → apply (maintenance mode) → bootstrap →
 // health → kubeconfig → etcd-backup, then shows the guard refusing a second bootstrap and an
 // invented command. The client supports elicitation and accepts every plan it is shown, printing
@@ -12,9 +13,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import { Client } from "@modelcontextprotocol/client";
+import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const keep = process.argv.includes("--keep");
@@ -33,8 +33,9 @@ const transport = new StdioClientTransport({
   env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? dir },
   stderr: "inherit",
 });
-const client = new Client({ name: "talos-mcp-demo", version: "1.0.0" }, { capabilities: { elicitation: { form: {} } } });
-client.setRequestHandler(ElicitRequestSchema, async (request) => {
+// Pinned rather than negotiated: `auto` would probe with a second server process (and simulator).
+const client = new Client({ name: "talos-mcp-demo", version: "1.0.0" }, { capabilities: { elicitation: { form: {} } }, versionNegotiation: { mode: { pin: "2026-07-28" } } });
+client.setRequestHandler("elicitation/create", async (request) => {
   console.log(dim(indent(`[consent requested]\n${request.params.message}`, 6)));
   const content = { confirm: true };
   const typed = request.params.requestedSchema?.properties?.typed;
@@ -122,7 +123,7 @@ const started = Date.now();
 try {
   await client.connect(transport);
   const { tools } = await client.listTools();
-  console.log(`${bold("talos-mcp demo")} — simulated ${scenario.startsWith("omni-") ? "Omni" : "cluster"} '${scenario}', ${tools.length} tools, workspace ${workspace}`);
+  console.log(`${bold("talos-mcp demo")} — simulated ${scenario.startsWith("omni-") ? "Omni" : "cluster"} '${scenario}', ${tools.length} tools, MCP ${client.getNegotiatedProtocolVersion()}, workspace ${workspace}`);
 
   const nodes = await client.readResource({ uri: "talos://sim/nodes" }).then(
     (r) => JSON.parse(r.contents[0].text),

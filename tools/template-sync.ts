@@ -3,7 +3,7 @@
 // cluster, machine set or machine membership needs the cluster name typed back.
 import { relative } from "node:path";
 import { z } from "zod";
-import { describeRef, destructiveTeardowns, parseSyncActions, parseTemplateDiff, type TemplateDiff } from "../src/omni/diff.js";
+import { boundDiff, describeRef, destructiveTeardowns, parseSyncActions, parseTemplateDiff, type TemplateDiff } from "../src/omni/diff.js";
 import { runOmnictl } from "../src/omni/run.js";
 import { resolveTemplate, templateFlags } from "../src/omni/template-input.js";
 import { workspacePath } from "../src/server/schemas.js";
@@ -50,6 +50,7 @@ export default defineTool({
         ...(diff.creates.length + diff.updates.length + diff.teardowns.length === 0 ? ["no change: Omni already matches the template"] : []),
       ],
       preview,
+      boundPreview: boundDiff(preview),
       ...(losing.length ? { destructive: true, typedConfirmation: template.clusters[0] ?? relative(ctx.workspace.root, template.path) } : {}),
     };
   },

@@ -5,8 +5,7 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { EnvHttpProxyAgent, fetch as undiciFetch } from "undici";
 import { limitResponse } from "../net/limit-response.js";
 import { writeFileAtomic } from "../fs/atomic.js";

@@ -66,3 +66,22 @@ export function destructiveTeardowns(diff: TemplateDiff): OmniResourceRef[] {
 export function describeRef(ref: OmniResourceRef): string {
   return `${ref.type.split(".")[0]}(${ref.id})`;
 }
+
+/**
+ * What of a template diff an approval is bound to. omnictl prints the same change differently from
+ * one run to the next: resources in map order, and those it would create stamped with the current
+ * time. So: one block per resource (a `--- old` / `+++ new` header and its lines), without the
+ * creation and update times and blank lines, in sorted order — any other difference still counts.
+ */
+export function boundDiff(stdout: string): string {
+  const lines = stripAnsi(stdout).split("\n");
+  const blocks: string[][] = [[]];
+  lines.forEach((line, index) => {
+    if (/^--- /.test(line) && /^\+\+\+ /.test(lines[index + 1] ?? "")) blocks.push([]);
+    if (line.trim() && !/^[-+ ]\s*(created|updated): \S+$/.test(line)) blocks.at(-1)!.push(line);
+  });
+  return blocks
+    .map((block) => block.join("\n"))
+    .sort()
+    .join("\n");
+}

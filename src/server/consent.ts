@@ -11,7 +11,12 @@
 // Whatever the channel, an approval covers the caller, tool, arguments, targets, the files the
 // call reads and the preview shown (plan-binding.ts), is used once, and expires. Destructive and
 // irreversible changes need their confirmation value typed back. This module knows nothing about
-// MCP or HTTP: a channel is an interface, so new ones (e.g. InputRequiredResult) plug in here.
+// MCP or HTTP: a channel is an interface. Clients are asked in one of two ways:
+//   push (MCP 2025-11-25 sessions): the server sends the elicitation and awaits the answer within
+//        the call;
+//   pull (MCP 2026-07-28): the call ends with the question and a signed state naming the stored
+//        plan ("ask"); the client calls again with the answer, and the plan is decided and used
+//        like any other — so single use, expiry and the binding are the approval store's.
 import { randomBytes } from "node:crypto";
 import type { Config } from "../config-types.js";
 import { redactText, redactValue } from "../exec/redact.js";
@@ -28,25 +33,55 @@ export interface ElicitAnswer {
 }
 
 /** A flat form: the only shapes the elicitation spec allows that we need. */
-export interface ElicitSchema {
+export type ElicitSchema = {
   type: "object";
   properties: Record<string, { type: "boolean"; title: string; description: string } | { type: "string"; title: string; description: string }>;
   required: string[];
-}
+};
 
-/** How the guard reaches the person behind a client; implemented over the MCP session. */
-export interface ConsentChannel {
+interface ChannelBase {
   /** The client can show a form (elicitation form mode). */
   readonly form: boolean;
-  /** The client can send its user to a URL (elicitation URL mode, MCP 2025-11-25). */
+  /** The client can send its user to a URL (elicitation URL mode). */
   readonly url: boolean;
+  /** Keeps the client's request alive while a person decides (a progress notification). */
+  waiting(message: string): Promise<void>;
+}
+
+/** MCP 2025-11-25 sessions: the server asks within the call. */
+export interface PushChannel extends ChannelBase {
+  readonly kind: "push";
   elicitForm(message: string, schema: ElicitSchema, timeoutMs: number): Promise<ElicitAnswer>;
   elicitUrl(message: string, url: string, elicitationId: string, timeoutMs: number): Promise<ElicitAnswer["action"]>;
   /** notifications/elicitation/complete once the person decided. */
   completed(elicitationId: string): Promise<void>;
-  /** Keeps the client's request alive while a person decides (a progress notification). */
-  waiting(message: string): Promise<void>;
 }
+
+/** MCP 2026-07-28: the call ends with the question; the client calls again with the answer. */
+export interface PullChannel extends ChannelBase {
+  readonly kind: "pull";
+  /** On the call that answers: the (verified) state of the question and the answer, if any. */
+  readonly answered?: ConsentRound;
+}
+
+/** How the guard reaches the person behind a client; implemented over the MCP session. */
+export type ConsentChannel = PushChannel | PullChannel;
+
+/** What a pull question carries through the client: only the stored plan it is about. */
+export interface ConsentState {
+  v: 1;
+  planId: string;
+  tool: string;
+  ask: "form" | "url";
+}
+
+export interface ConsentRound {
+  state: ConsentState;
+  /** Undefined when the client came back without an answer (it is asked again). */
+  answer?: ElicitAnswer;
+}
+
+export type ConsentQuestion = { kind: "form"; message: string; schema: ElicitSchema } | { kind: "url"; message: string; url: string };
 
 /** Where people approve: the approval page and the terminal command. */
 export interface ApprovalLinks {
@@ -77,7 +112,9 @@ export interface ConsentRequest {
 
 export type ConsentOutcome =
   | { kind: "granted"; via: "elicitation" | "person" | "own-plan" | "auto"; by?: string; planId?: string }
-  | { kind: "pending"; record: PlanRecord; approvalUrl?: string };
+  | { kind: "pending"; record: PlanRecord; approvalUrl?: string }
+  /** Pull channels: end the call with this question; the client answers by calling again. */
+  | { kind: "ask"; question: ConsentQuestion; state: ConsentState };
 
 export interface ConsentDeps {
   config: Pick<Config, "consent" | "consentTimeoutMs" | "allowUnconfirmedDestructive" | "planTtlMs">;
@@ -135,6 +172,7 @@ export async function obtainConsent(request: ConsentRequest, channel: ConsentCha
   const { consent } = deps.config;
   if (consent === "auto") return { kind: "granted", via: "auto" };
   if (consent === "deny") throw new ConsentRefused("this server denies all mutations (--consent deny)", "ask the operator to change the consent mode");
+  if (channel.kind === "pull" && channel.answered) return answerRound(request, channel, channel.answered, deps);
   if (request.planId !== undefined) return usePlan(request, request.planId, deps);
   if (consent === "plan") {
     if (request.destructive && !deps.config.allowUnconfirmedDestructive) {
@@ -145,11 +183,58 @@ export async function obtainConsent(request: ConsentRequest, channel: ConsentCha
     }
     return { kind: "pending", record: await storePlan(request, "caller", deps) };
   }
-  if (consent === "elicit" && channel.form) return elicitForm(request, channel, deps);
+  if (consent === "elicit" && channel.form) return channel.kind === "push" ? elicitForm(request, channel, deps) : askForm(request, await storePlan(request, "person", deps));
   return askPerson(request, channel, deps);
 }
 
-async function elicitForm(request: ConsentRequest, channel: ConsentChannel, deps: ConsentDeps): Promise<ConsentOutcome> {
+/** Pull: the form question about a stored plan; the answer decides the plan like a person on the page would. */
+function askForm(request: ConsentRequest, record: PlanRecord): ConsentOutcome {
+  const { plan } = request;
+  const question: ConsentQuestion = { kind: "form", message: describePlan(plan, request.fingerprint.files), schema: consentSchema(plan) };
+  return { kind: "ask", question, state: { v: 1, planId: record.id, tool: request.tool, ask: "form" } };
+}
+
+function askUrl(record: PlanRecord, approvalUrl: string): ConsentOutcome {
+  const question: ConsentQuestion = { kind: "url", message: approvalMessage(record), url: approvalUrl };
+  return { kind: "ask", question, state: { v: 1, planId: record.id, tool: record.tool, ask: "url" } };
+}
+
+const approvalMessage = (record: PlanRecord) => redactText(`Review and approve or reject this change in your browser: ${record.plan.summary}`);
+
+/** Pull: the client came back with the answer to a question about stored plan `state.planId`. */
+async function answerRound(request: ConsentRequest, channel: PullChannel, round: ConsentRound, deps: ConsentDeps): Promise<ConsentOutcome> {
+  const { state, answer } = round;
+  const stored = state.tool === request.tool ? await deps.store.get(state.planId) : undefined;
+  // The state is bound to the caller by its signature already; the record must agree before an answer decides it.
+  if (!stored || stored.record.caller !== request.caller || stored.record.tool !== request.tool) {
+    throw new ConsentRefused(`there is no plan ${state.planId} for ${request.tool} from this caller; nothing ran`, "call again without the answer to get a fresh plan");
+  }
+  const { record } = stored;
+  const by = "the client's user (elicitation)";
+  const refuse = async (reason: string): Promise<never> => {
+    await decidePlan(deps.store, record.id, { approve: false, by, via: "elicitation" }, deps.now());
+    throw new ConsentRefused(`${reason}; nothing ran`);
+  };
+  if (!answer) {
+    // The spec: a missing answer is asked for again (the same plan, the same state).
+    return state.ask === "form" ? askForm(request, record) : askUrl(record, await deps.links.linkFor(record.id, record.pageSecret!));
+  }
+  if (state.ask === "form") {
+    if (answer.action !== "accept") return refuse(`the user chose ${answer.action}`);
+    if (answer.content?.confirm !== true) return refuse("the user did not confirm");
+    const expected = record.plan.typedConfirmation;
+    if (expected !== undefined && answer.content?.typed !== expected) return refuse(`the typed confirmation did not match "${expected}"`);
+    // A person may have decided on the page meanwhile: the first decision stands, usePlan reads it.
+    await decidePlan(deps.store, record.id, { approve: true, typed: expected, by, via: "elicitation" }, deps.now());
+  } else {
+    if (answer.action !== "accept") return declinedPage(record, answer.action, deps);
+    const decided = await waitForDecision(record.id, channel, deps);
+    if (!decided?.decision) return { kind: "pending", record, approvalUrl: await deps.links.linkFor(record.id, record.pageSecret!) };
+  }
+  return usePlan(request, record.id, deps);
+}
+
+async function elicitForm(request: ConsentRequest, channel: PushChannel, deps: ConsentDeps): Promise<ConsentOutcome> {
   const { plan } = request;
   const answer = await channel.elicitForm(describePlan(plan, request.fingerprint.files), consentSchema(plan), deps.config.consentTimeoutMs).catch((error: Error) => {
     throw new ConsentRefused(`the consent request failed or timed out (${error.message}); nothing ran`);
@@ -188,19 +273,22 @@ async function askPerson(request: ConsentRequest, channel: ConsentChannel, deps:
   const record = await storePlan(request, "person", deps);
   const approvalUrl = await deps.links.linkFor(record.id, record.pageSecret!);
   if (!channel.url) return { kind: "pending", record, approvalUrl };
-  const message = redactText(`Review and approve or reject this change in your browser: ${record.plan.summary}`);
-  const action = await channel.elicitUrl(message, approvalUrl, record.id, deps.config.consentTimeoutMs).catch(() => "cancel" as const);
-  if (action !== "accept") {
-    await decidePlan(deps.store, record.id, { approve: false, by: "the client's user (declined to open the approval page)", via: "elicitation" }, deps.now());
-    throw new ConsentRefused(`the user chose ${action} instead of opening the approval page; nothing ran`);
-  }
+  if (channel.kind === "pull") return askUrl(record, approvalUrl);
+  const action = await channel.elicitUrl(approvalMessage(record), approvalUrl, record.id, deps.config.consentTimeoutMs).catch(() => "cancel" as const);
+  if (action !== "accept") return declinedPage(record, action, deps);
   const state = await waitForDecision(record.id, channel, deps);
   if (!state?.decision) return { kind: "pending", record, approvalUrl };
   await channel.completed(record.id).catch(() => undefined);
   return usePlan(request, record.id, deps);
 }
 
-async function waitForDecision(id: string, channel: ConsentChannel, deps: ConsentDeps): Promise<PlanState | undefined> {
+/** The client's user would not open the approval page: the plan is rejected, nothing runs. */
+async function declinedPage(record: PlanRecord, action: ElicitAnswer["action"], deps: ConsentDeps): Promise<never> {
+  await decidePlan(deps.store, record.id, { approve: false, by: "the client's user (declined to open the approval page)", via: "elicitation" }, deps.now());
+  throw new ConsentRefused(`the user chose ${action} instead of opening the approval page; nothing ran`);
+}
+
+async function waitForDecision(id: string, channel: ChannelBase, deps: ConsentDeps): Promise<PlanState | undefined> {
   const deadline = deps.now() + deps.config.consentTimeoutMs;
   let nextBeat = deps.now();
   for (;;) {

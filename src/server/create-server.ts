@@ -1,10 +1,25 @@
-// Builds one McpServer per session (stdio: one; HTTP: one per initialize), each with the tool list
-// filtered for that caller. Tools are served by our own tools/list and tools/call handlers rather
-// than McpServer.registerTool, so that input validation, policy, consent and audit all happen in
-// the guard (an invalid argument gets an error naming the field *and* an audit line), instead of
-// the SDK rejecting it before we see it.
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, type Tool } from "@modelcontextprotocol/sdk/types.js";
+// Builds one McpServer per serving unit, each with the tool list filtered for that caller: per
+// session for MCP 2025-11-25 (stdio: one; HTTP: one per initialize; SSE: one per stream), per
+// request for MCP 2026-07-28 over HTTP (stateless) and per connection on stdio. Building one must
+// stay cheap: tool descriptions and prompt files are computed once per process.
+// Tools are served by our own tools/list and tools/call handlers rather than
+// McpServer.registerTool, so that input validation, policy, consent and audit all happen in the
+// guard (an invalid argument gets an error naming the field *and* an audit line), instead of the
+// SDK rejecting it before we see it.
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  McpServer,
+  ProtocolError,
+  ProtocolErrorCode,
+  inputRequired,
+  inputResponse,
+  type CacheHint,
+  type ClientCapabilities,
+  type ProtocolEra,
+  type RequestStateCodec,
+  type ServerContext,
+  type Tool,
+} from "@modelcontextprotocol/server";
 import { join } from "node:path";
 import { z } from "zod";
 import { createAuditLog, type AuditLog } from "../audit/audit.js";
@@ -18,7 +33,7 @@ import { guardedCall, publishedInput, type CallSession, type GuardDeps } from ".
 import { ServerApprovalLinks } from "./approval-links.js";
 import { ApprovalPage } from "./approval-page.js";
 import { FileApprovalStore } from "./approval-store.js";
-import type { ConsentChannel } from "./consent.js";
+import type { ConsentChannel, ConsentRound, ConsentState } from "./consent.js";
 import { hiddenBy, isMutation, toolsetEnabled, visibleTools } from "./registry.js";
 import { lowestRole, requiredRole, type Role } from "./roles.js";
 import type { SessionServerFactory } from "./session-types.js";
@@ -28,6 +43,7 @@ import { Toolchain } from "./toolchain.js";
 import type { AnyToolSpec, Caller, Workspace } from "./tool-spec.js";
 import { openWorkspace } from "./workspace.js";
 import { SERVER_VERSION } from "./package-info.js";
+import { consentStateCodec, loadRequestStateKey, parseConsentState } from "./request-state.js";
 
 export interface FactoryOptions {
   /** Role of the Talos credential in use (from the talosconfig); caps every session. */
@@ -51,7 +67,16 @@ function riskNote(spec: AnyToolSpec): string {
   return `\n\nRisk: ${spec.risk}${consent}.${rules}${data}`;
 }
 
+const described = new WeakMap<AnyToolSpec, Tool>();
+
+/** A tool as tools/list shows it; computed once per spec (the 2026 path builds a server per request). */
 export function describeTool(spec: AnyToolSpec): Tool {
+  let tool = described.get(spec);
+  if (!tool) described.set(spec, (tool = buildDescription(spec)));
+  return tool;
+}
+
+function buildDescription(spec: AnyToolSpec): Tool {
   const readOnly = spec.risk === "read";
   return {
     name: spec.name,
@@ -69,6 +94,39 @@ export function describeTool(spec: AnyToolSpec): Tool {
   };
 }
 
+/**
+ * Caching hints on MCP 2026-07-28 list results (2025 results never carry them). The lists vary by
+ * caller (role, toolsets, read-only), so they are private to the caller; they change only when the
+ * server is restarted with another configuration or the token's grant changes.
+ */
+const CACHE_HINTS: Partial<Record<"tools/list" | "prompts/list" | "resources/templates/list" | "server/discover", CacheHint>> = {
+  "tools/list": { ttlMs: 300_000, cacheScope: "private" },
+  "prompts/list": { ttlMs: 300_000, cacheScope: "private" },
+  "resources/templates/list": { ttlMs: 300_000, cacheScope: "private" },
+  "server/discover": { ttlMs: 300_000, cacheScope: "private" },
+};
+
+/** The elicitation modes a client declared: per request on 2026-07-28, at initialize on 2025-11-25. */
+function elicitationModes(ctx: ServerContext, server: McpServer): { form: boolean; url: boolean } {
+  // The SDK publishes the envelope's type as {}; the capabilities key is part of the 2026 envelope.
+  const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
+  const caps = (envelope?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined) ?? server.server.getClientCapabilities();
+  const elicitation = caps?.elicitation;
+  if (!elicitation) return { form: false, url: false };
+  // A bare `elicitation: {}` means form mode (the spec's backwards-compatible reading).
+  return { form: Boolean(elicitation.form) || !elicitation.url, url: Boolean(elicitation.url) };
+}
+
+/** On a 2026 call that answers a consent question: the verified state and the person's answer. */
+function answeredRound(ctx: ServerContext): ConsentRound | undefined {
+  const raw = ctx.mcpReq.requestState<unknown>();
+  if (raw === undefined) return undefined;
+  const state = parseConsentState(raw);
+  if (!state) throw new ProtocolError(ProtocolErrorCode.InvalidParams, "requestState is not a consent question of this server");
+  const answer = inputResponse(ctx.mcpReq.inputResponses, "consent");
+  return { state, ...(answer.kind === "elicit" ? { answer: { action: answer.action, ...(answer.content ? { content: answer.content } : {}) } } : {}) };
+}
+
 export function effectiveRoleFor(config: Pick<Config, "role">, caller: Pick<Caller, "role">, credentialRole?: Role): Role {
   return lowestRole(config.role, credentialRole, caller.role);
 }
@@ -82,6 +140,8 @@ export function createSessionServerFactory(config: Config, options: FactoryOptio
   const store = new FileApprovalStore(join(config.stateDir, "approvals"));
   const page = new ApprovalPage(store);
   const links = new ServerApprovalLinks(page, config.stateDir);
+  let codec: Promise<RequestStateCodec<ConsentState>> | undefined;
+  const stateCodec = () => (codec ??= loadRequestStateKey(config.stateDir).then((key) => consentStateCodec(key, config.planTtlMs / 1000)));
   const deps: GuardDeps = {
     config,
     audit,
@@ -94,27 +154,27 @@ export function createSessionServerFactory(config: Config, options: FactoryOptio
     },
   };
 
-  function create(caller: Caller): McpServer {
+  function create(caller: Caller, era: ProtocolEra): McpServer {
     const effectiveRole = effectiveRoleFor(config, caller, options.credentialRole);
     const filter = { config, caller, effectiveRole };
     const visible = visibleTools(tools, filter);
     const server = new McpServer(
       { name: "talos-mcp", title: "Talos Linux & Omni", version: SERVER_VERSION },
       {
-        capabilities: { tools: { listChanged: false }, logging: {} },
+        capabilities: { tools: { listChanged: false }, resources: { listChanged: false }, prompts: { listChanged: false }, completions: {}, logging: {} },
         instructions: serverInstructions(visible.map((spec) => spec.name)),
+        cacheHints: CACHE_HINTS,
+        // Runs before our handler on every call that echoes a requestState: a state that is not
+        // ours, was changed, expired or belongs to another caller is answered -32602.
+        requestState: { verify: async (state, ctx) => (await stateCodec()).verify(state, ctx) },
       },
     );
 
-    server.server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: visible.map(describeTool) }));
-    server.server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
+    server.server.setRequestHandler("tools/list", async () => ({ tools: visible.map(describeTool) }));
+    server.server.setRequestHandler("tools/call", async (request, ctx) => {
       const spec = tools.find((candidate) => candidate.name === request.params.name);
-      if (!spec) {
-        return {
-          isError: true,
-          content: [{ type: "text", text: `Unknown tool '${request.params.name}'. Available: ${visible.map((s) => s.name).join(", ")}` }],
-        };
-      }
+      // The spec (both revisions): an unknown tool is a protocol error, not a tool result.
+      if (!spec) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool '${request.params.name}'. Available: ${visible.map((s) => s.name).join(", ")}`);
       const stage = hiddenBy(spec, filter);
       if (stage !== undefined) {
         const roleRule = stage === "role-ceiling" || stage === "read-only";
@@ -137,32 +197,46 @@ export function createSessionServerFactory(config: Config, options: FactoryOptio
           : `Tool '${spec.name}' is not enabled on this server (${stage}). Available: ${visible.map((s) => s.name).join(", ")}`;
         return { isError: true, content: [{ type: "text", text }] };
       }
-      const progressToken = extra._meta?.progressToken;
+      const progressToken = ctx.mcpReq._meta?.progressToken;
       const progress =
         progressToken === undefined
           ? undefined
           : (progress: number, total: number | undefined, message: string) =>
-              extra.sendNotification({
+              ctx.mcpReq.notify({
                 method: "notifications/progress",
                 params: { progressToken, progress, ...(total !== undefined ? { total } : {}), message },
               });
-      const related = { relatedRequestId: extra.requestId, signal: extra.signal };
+      const related = { relatedRequestId: ctx.mcpReq.id, signal: ctx.mcpReq.signal };
       let waited = 0;
-      const consent: ConsentChannel = {
-        form: Boolean(server.server.getClientCapabilities()?.elicitation?.form),
-        url: Boolean(server.server.getClientCapabilities()?.elicitation?.url),
-        async elicitForm(message, requestedSchema, timeout) {
-          const result = await server.server.elicitInput({ mode: "form", message, requestedSchema }, { ...related, timeout });
-          return { action: result.action, content: result.content as Record<string, unknown> | undefined };
+      const waiting = async (message: string) => void (await progress?.((waited += 1), undefined, message));
+      const modes = elicitationModes(ctx, server);
+      const consent: ConsentChannel =
+        era === "modern"
+          ? { kind: "pull", ...modes, answered: answeredRound(ctx), waiting }
+          : {
+              kind: "push",
+              ...modes,
+              async elicitForm(message, requestedSchema, timeout) {
+                const result = await server.server.elicitInput({ mode: "form", message, requestedSchema }, { ...related, timeout });
+                return { action: result.action, content: result.content as Record<string, unknown> | undefined };
+              },
+              async elicitUrl(message, url, elicitationId, timeout) {
+                return (await server.server.elicitInput({ mode: "url", message, url, elicitationId }, { ...related, timeout })).action;
+              },
+              completed: (elicitationId) => server.server.createElicitationCompletionNotifier(elicitationId, { relatedRequestId: ctx.mcpReq.id })(),
+              waiting,
+            };
+      const session: CallSession = {
+        caller: { ...caller, sessionId: caller.sessionId ?? ctx.sessionId },
+        effectiveRole,
+        consent,
+        progress,
+        async inputRequired(question, state) {
+          const ask = question.kind === "form" ? inputRequired.elicit({ message: question.message, requestedSchema: question.schema }) : inputRequired.elicitUrl({ message: question.message, url: question.url });
+          return inputRequired({ inputRequests: { consent: ask }, requestState: await (await stateCodec()).mint(state, ctx) });
         },
-        async elicitUrl(message, url, elicitationId, timeout) {
-          return (await server.server.elicitInput({ mode: "url", message, url, elicitationId }, { ...related, timeout })).action;
-        },
-        completed: (elicitationId) => server.server.createElicitationCompletionNotifier(elicitationId, { relatedRequestId: extra.requestId })(),
-        waiting: async (message) => void (await progress?.((waited += 1), undefined, message)),
       };
-      const session: CallSession = { caller: { ...caller, sessionId: caller.sessionId ?? extra.sessionId }, effectiveRole, consent, progress };
-      return guardedCall(spec, request.params.arguments, session, extra.signal, deps);
+      return guardedCall(spec, request.params.arguments, session, ctx.mcpReq.signal, deps);
     });
 
     const resourceDeps = {

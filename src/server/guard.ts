@@ -3,7 +3,7 @@
 // A tool can only reach a child process through the CliRunner built here, so argv-guard, the
 // target flags, the scrubbed environment, the timeout, cancellation and the audit record of every
 // argv are not the tool's business and cannot be skipped.
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult, InputRequiredResult } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import type { AuditLog } from "../audit/audit.js";
 import type { Config } from "../config-types.js";
@@ -16,7 +16,7 @@ import { evaluateCall } from "../policy/engine.js";
 import type { RuleId } from "../policy/rule-ids.js";
 import { ruleById } from "../policy/rules.js";
 import { PLAN_ID_PATTERN, type ApprovalStore } from "./approval-store.js";
-import { obtainConsent, pendingInstructions, type ApprovalLinks, type ConsentChannel, type ConsentOutcome } from "./consent.js";
+import { obtainConsent, pendingInstructions, type ApprovalLinks, type ConsentChannel, type ConsentOutcome, type ConsentQuestion, type ConsentState } from "./consent.js";
 import { ConsentRefused, PolicyDenied, ToolError } from "./errors.js";
 import { describeInputIssues } from "./input-errors.js";
 import { changedFiles, digestFiles, previewDigest } from "./plan-binding.js";
@@ -77,6 +77,8 @@ export interface CallSession {
   consent: ConsentChannel;
   /** Sends notifications/progress for this request when the client gave a token. */
   progress?(progress: number, total: number | undefined, message: string): Promise<void>;
+  /** Pull channels (MCP 2026-07-28): the result that asks the client, with the state signed. */
+  inputRequired?(question: ConsentQuestion, state: ConsentState): Promise<InputRequiredResult>;
 }
 
 interface CallRecord {
@@ -200,14 +202,19 @@ function pendingResult(outcome: Extract<ConsentOutcome, { kind: "pending" }>, li
   });
 }
 
-/** Runs one tool call through every guard. Never throws: failures become isError results. */
+/**
+ * Runs one tool call through every guard. Never throws: failures become isError results. On MCP
+ * 2026-07-28 a mutation's first call ends with the consent question (InputRequiredResult); the
+ * client's second call carries the answer and runs this whole path again, preflight and plan
+ * included, so the plan is checked against the cluster and files as they are then.
+ */
 export async function guardedCall(
   spec: AnyToolSpec,
   rawArgs: unknown,
   session: CallSession,
   requestSignal: AbortSignal,
   deps: GuardDeps,
-): Promise<CallToolResult> {
+): Promise<CallToolResult | InputRequiredResult> {
   const started = Date.now();
   const record: CallRecord = { argv: [], exitCodes: [] };
   const controller = new AbortController();
@@ -275,7 +282,7 @@ export async function guardedCall(
       assertTypedConfirmation(spec, plan);
       // Everything the call resolved so far is what the plan reads; the approval covers exactly that.
       const bound = [...resolvedPaths];
-      const fingerprint = { files: await digestFiles(workspace.root, bound), previewSha256: previewDigest(plan.preview) };
+      const fingerprint = { files: await digestFiles(workspace.root, bound), previewSha256: previewDigest(plan.boundPreview ?? plan.preview) };
       const outcome = await obtainConsent(
         {
           caller: session.caller.name,
@@ -292,6 +299,11 @@ export async function guardedCall(
         session.consent,
         { config: deps.config, store: deps.approvals.store, links: deps.approvals.links, now: Date.now, signal: controller.signal },
       );
+      if (outcome.kind === "ask") {
+        if (!session.inputRequired) throw new Error("consent asked for input on a channel that cannot carry it");
+        audit("consent-refused", [...checkedRules, "destructive-explicit"], `plan ${outcome.state.planId} awaiting the client's answer (${outcome.question.kind} elicitation, input required)`);
+        return await session.inputRequired(outcome.question, outcome.state);
+      }
       if (outcome.kind === "pending") {
         audit("consent-refused", [...checkedRules, "destructive-explicit"], `plan ${outcome.record.id} awaiting ${outcome.record.approver === "person" ? "a person's approval" : "the caller's second call"}`);
         return pendingResult(outcome, deps.approvals.links);

@@ -1,7 +1,7 @@
 // Contract for resources/<family>.ts: each exports a `register` function that adds its resources
 // (and templates) to a session's McpServer. resources/index.ts lists them with the toolset they
 // belong to, so a session registers only the families its toolsets (server and token) allow.
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { CacheHint, McpServer } from "@modelcontextprotocol/server";
 import type { Config } from "../config-types.js";
 import type { CommandTreeData } from "../backends/command-tree-types.js";
 import type { AuditEntry } from "../audit/audit.js";
@@ -32,3 +32,10 @@ export interface ResourceFamily {
   toolset?: Toolset;
   register: RegisterResources;
 }
+
+/**
+ * MCP 2026-07-28 caching hint for resources whose content is the same for every caller and changes
+ * only with the server or the docs (rules, docs pages): clients may keep them an hour. Resources
+ * without a hint (audit, simulator state) are sent with ttlMs 0, private.
+ */
+export const SHARED_FOR_AN_HOUR: CacheHint = { ttlMs: 3_600_000, cacheScope: "public" };

@@ -1,12 +1,14 @@
-// What a transport needs to serve one MCP session: the server factory is called once per session
-// (stdio: once; HTTP: per initialize) with the caller it authenticated.
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+// What a transport needs to serve MCP: the server factory is called per serving unit with the
+// caller it authenticated and the protocol era — "legacy" (2025-11-25 and older: one per session;
+// stdio, HTTP initialize, SSE stream) or "modern" (2026-07-28: one per HTTP request, or per stdio
+// connection).
+import type { McpServer, ProtocolEra } from "@modelcontextprotocol/server";
 import type { ApprovalPage } from "./approval-page.js";
 import type { Caller } from "./tool-spec.js";
 
 export interface SessionServerFactory {
   /** A fresh McpServer whose tool list is filtered for this caller's effective role. */
-  create(caller: Caller): McpServer;
+  create(caller: Caller, era: ProtocolEra): McpServer;
   /** Aborts running tool calls (graceful shutdown after the grace period). */
   cancelAll(reason: string): void;
   /** Number of tool calls in flight, across sessions. */

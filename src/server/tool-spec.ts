@@ -137,6 +137,11 @@ export interface MutationPlan {
   impact: string[];
   /** Dry-run output (e.g. apply-config --dry-run diff, template diff), if any. */
   preview?: string;
+  /**
+   * What of the preview the approval is bound to, when the dry run prints values that change from
+   * one run to the next without the change changing (omnictl's creation times); default: the preview.
+   */
+  boundPreview?: string;
   /** When set, the user must type this value back (reset: the node name). */
   typedConfirmation?: string;
   /** True when the plan itself found the change destructive (e.g. a template teardown). */

@@ -1,5 +1,8 @@
-// Remote agents over HTTP: Streamable HTTP at /mcp (stateful sessions) and legacy SSE at
-// GET /sse + POST /messages, sharing one session map and one auth layer; /healthz for probes.
+// Remote agents over HTTP: Streamable HTTP at /mcp and the deprecated HTTP+SSE transport at
+// GET /sse + POST /messages, behind one auth layer; /healthz for probes. /mcp serves both protocol
+// revisions: MCP 2026-07-28 requests (a `_meta` envelope in the body) are stateless — a server is
+// built per request, nothing is kept between requests, so any replica can answer any request —
+// while 2025-11-25 traffic (initialize, Mcp-Session-Id, GET/DELETE) gets sessions, like SSE.
 // Every request passes, in order: Host and Origin checks (403), bearer auth (401), body limit
 // (413); tool calls then meet the token's rate (a burst, then a sustained rate) and concurrency
 // limits (429 with Retry-After) — protocol traffic is not rate-counted; sessions belong to the token (and the grant: role, toolsets, expiry)
@@ -9,10 +12,8 @@
 // expired are closed.
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { SSEServerTransport } from "@modelcontextprotocol/sdk/server/sse.js";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import { NodeStreamableHTTPServerTransport, toNodeHandler, toWebRequest } from "@modelcontextprotocol/node";
+import { createMcpHandler, isLegacyRequest, type AuthInfo, type JSONRPCMessage, type McpServer } from "@modelcontextprotocol/server";
 import type { Logger } from "pino";
 import type { Config } from "../config-types.js";
 import { APPROVAL_PATH, type Authorization } from "../server/approval-page.js";
@@ -22,6 +23,7 @@ import type { SessionServerFactory } from "../server/session-types.js";
 import type { Caller } from "../server/tool-spec.js";
 import { allowedHostNames, checkHost, checkOrigin, isLoopback } from "./host-origin.js";
 import { ConcurrencyLimiter, RateLimiter } from "./limits.js";
+import { LegacySseTransport } from "./legacy-sse.js";
 import { grantOf, TokenFile, verifyToken } from "./tokens.js";
 
 /** How often the tokens file and token expiry are checked when no request arrives. */
@@ -32,7 +34,7 @@ interface Session {
   owner: string;
   /** The token grant the session was built for (grantOf); another grant never reaches it. */
   grant: string;
-  transport: StreamableHTTPServerTransport | SSEServerTransport;
+  transport: NodeStreamableHTTPServerTransport | LegacySseTransport;
   server: McpServer;
   lastSeen: number;
   /** Requests (POSTs, GET streams) of this session still open; a session with none is idle. */
@@ -42,6 +44,17 @@ interface Session {
 }
 
 type HttpCaller = Caller & { grant: string };
+
+/** What the SDK hands to handlers as ctx.http.authInfo (and the 2026 factory as ctx.authInfo): never the raw token. */
+function authInfoOf(caller: HttpCaller): AuthInfo {
+  return { token: caller.name, clientId: caller.name, scopes: [caller.role], extra: { caller } };
+}
+
+function callerOf(authInfo: AuthInfo | undefined): HttpCaller {
+  const caller = authInfo?.extra?.caller as HttpCaller | undefined;
+  if (!caller) throw new Error("a 2026-07-28 request reached the MCP handler without an authenticated caller");
+  return caller;
+}
 
 export interface HttpHandle {
   url: string;
@@ -167,9 +180,18 @@ export async function startHttpServer(config: Config, factory: SessionServerFact
       log.info({ token: caller.name, session: id }, "per-token session cap: least recently used idle session closed");
       void oldest.transport.close().catch(() => undefined);
     }
-    const { grant: _grant, ...sessionCaller } = caller;
-    return factory.create({ ...sessionCaller, transport: kind === "sse" ? "sse" : "http" });
+    return factory.create(sessionCaller(caller, kind === "sse" ? "sse" : "http"), "legacy");
   };
+
+  const sessionCaller = ({ grant: _grant, ...caller }: HttpCaller, transport: Caller["transport"]): Caller => ({ ...caller, transport });
+
+  // MCP 2026-07-28: one server per request, built for the caller the request authenticated as.
+  const modern = createMcpHandler((ctx) => factory.create(sessionCaller(callerOf(ctx.authInfo), "http"), "modern"), {
+    legacy: "reject",
+    maxRequestBodySize: http.bodyLimit,
+    onerror: (error) => log.debug({ err: error.message }, "MCP 2026-07-28 request"),
+  });
+  const serveModern = toNodeHandler(modern, { maxRequestBodySize: http.bodyLimit, onerror: (error) => log.error({ err: error.message }, "MCP 2026-07-28 request failed") });
 
   const session = (id: string, caller: HttpCaller, kind: Session["kind"]): Session => {
     const found = sessions.get(id);
@@ -197,12 +219,20 @@ export async function startHttpServer(config: Config, factory: SessionServerFact
     return releases as (() => void)[];
   };
 
-  async function handleMcp(req: IncomingMessage, res: ServerResponse, caller: HttpCaller): Promise<void> {
+  async function handleMcp(req: IncomingMessage & { auth?: AuthInfo }, res: ServerResponse, caller: HttpCaller): Promise<void> {
     const body = req.method === "POST" ? await readBody(req, http.bodyLimit) : undefined;
+    req.auth = authInfoOf(caller);
+    if (!(await isLegacyRequest(await toWebRequest(req, body), body))) {
+      // Stateless: the per-token limit on concurrent calls holds the slot until the answer is out.
+      const releases = acquireCallSlots(caller, toolCallIds(body));
+      res.on("close", () => releases.forEach((release) => release()));
+      await serveModern(req, res, body);
+      return;
+    }
     const sessionId = req.headers["mcp-session-id"];
     if (typeof sessionId === "string") {
       const found = session(sessionId, caller, "streamable");
-      const transport = found.transport as StreamableHTTPServerTransport;
+      const transport = found.transport as NodeStreamableHTTPServerTransport;
       const ids = toolCallIds(body);
       const releases = acquireCallSlots(caller, ids);
       found.openRequests += 1;
@@ -216,7 +246,7 @@ export async function startHttpServer(config: Config, factory: SessionServerFact
       return;
     }
     if (req.method !== "POST" || !isInitialize(body)) throw new HttpError(400, "no mcp-session-id: start with an initialize request");
-    const transport = new StreamableHTTPServerTransport({
+    const transport = new NodeStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
         sessions.set(id, { kind: "streamable", owner: caller.name, grant: caller.grant, transport, server, lastSeen: Date.now(), openRequests: 0 });
@@ -230,9 +260,9 @@ export async function startHttpServer(config: Config, factory: SessionServerFact
     await transport.handleRequest(req, res, body);
   }
 
-  async function handleSse(req: IncomingMessage, res: ServerResponse, caller: HttpCaller): Promise<void> {
+  async function handleSse(res: ServerResponse, caller: HttpCaller): Promise<void> {
     const server = openSession(caller, "sse");
-    const transport = new SSEServerTransport("/messages", res);
+    const transport = new LegacySseTransport("/messages", res);
     // A call posted to /messages is answered on the stream: its slot is released when the answer
     // goes out, or when the stream ends (the call is then aborted).
     const pendingCalls = new Map<string | number, () => void>();
@@ -265,9 +295,14 @@ export async function startHttpServer(config: Config, factory: SessionServerFact
       pending.get(callId)?.();
       pending.set(callId, releases[index]!);
     });
-    await (found.transport as SSEServerTransport).handlePostMessage(req, res, body);
-    // Not accepted (not connected, invalid message): no answer will come for these calls.
-    if (res.statusCode !== 202) for (const callId of ids) pending.get(callId)?.(), pending.delete(callId);
+    try {
+      (found.transport as LegacySseTransport).deliver(body, authInfoOf(caller));
+    } catch (error) {
+      // Not accepted (stream closed, not JSON-RPC): no answer will come for these calls.
+      for (const callId of ids) pending.get(callId)?.(), pending.delete(callId);
+      throw new HttpError(400, (error as Error).message);
+    }
+    res.writeHead(202).end("Accepted");
   }
 
   const server: Server = createServer(async (req, res) => {
@@ -294,7 +329,7 @@ export async function startHttpServer(config: Config, factory: SessionServerFact
       }
       const caller = authenticate(req);
       if (url.pathname === "/mcp") await handleMcp(req, res, caller);
-      else if (url.pathname === "/sse" && req.method === "GET") await handleSse(req, res, caller);
+      else if (url.pathname === "/sse" && req.method === "GET") await handleSse(res, caller);
       else if (url.pathname === "/messages" && req.method === "POST") await handleMessages(req, res, caller, url);
       else throw new HttpError(404, `no route ${req.method} ${url.pathname}`);
     } catch (error) {
@@ -341,6 +376,7 @@ export async function startHttpServer(config: Config, factory: SessionServerFact
       factory.cancelAll("server shutting down");
       for (const s of sessions.values()) await s.transport.close().catch(() => undefined);
       sessions.clear();
+      await modern.close().catch(() => undefined);
       server.closeAllConnections();
       await factory.close();
     },

@@ -1,21 +1,20 @@
-// stdio: one session for the local user; stdout carries MCP messages only (logs go to stderr).
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+// stdio: the local user; stdout carries MCP messages only (logs go to stderr). The connection's
+// opening message picks the protocol era for its lifetime: `initialize` → MCP 2025-11-25 (a
+// session), a request with the 2026-07-28 `_meta` envelope (e.g. server/discover) → 2026-07-28.
+import { serveStdio as serveMcpStdio } from "@modelcontextprotocol/server/stdio";
 import type { Logger } from "pino";
 import type { SessionServerFactory } from "../server/session-types.js";
 import type { Role } from "../server/roles.js";
 
 /** Serves until stdin closes; resolves after the audit log is flushed. */
 export async function serveStdio(factory: SessionServerFactory, role: Role, log: Logger): Promise<void> {
-  const server = factory.create({ transport: "stdio", name: "local", role });
-  const transport = new StdioServerTransport();
-  const closed = new Promise<void>((resolve) => {
-    transport.onclose = () => resolve();
-    process.stdin.once("end", () => resolve());
+  const closed = new Promise<void>((resolve) => process.stdin.once("end", () => resolve()));
+  const handle = serveMcpStdio(({ era }) => factory.create({ transport: "stdio", name: "local", role }, era), {
+    onerror: (error) => log.warn({ err: error.message }, "MCP stdio error"),
   });
-  await server.connect(transport);
   log.info("serving MCP over stdio");
   await closed;
   factory.cancelAll("stdin closed");
   await factory.close();
-  await server.close().catch(() => undefined);
+  await handle.close().catch(() => undefined);
 }

@@ -15,6 +15,7 @@ import { startHttpServer, type HttpHandle } from "../../src/transports/http.js";
 import { hashToken } from "../../src/transports/tokens.js";
 import { ALL_TOOLS } from "../../tools/index.js";
 import { launchBrowser } from "../helpers/browser.js";
+import { connectClient, textOf } from "../helpers/clients.js";
 import { fakeMutations } from "../helpers/fake-tools.js";
 import { configFor, session, silent, text } from "../helpers/session.js";
 
@@ -274,5 +275,30 @@ describe("the approval page over HTTP (a route of the server, behind its tokens)
     const done = await agentCall("fake-reboot", { node: "h1", planId });
     expect(done.isError, text(done)).toBeFalsy();
     expect(ran).toContain("reboot h1");
+  });
+
+  it("an MCP 2026-07-28 client with URL elicitation gets the page as an input request; a person approves it there; the answering call runs", async () => {
+    let opened = "";
+    const client = await connectClient("2026-07-28 /mcp", { url: handle.url, token: TOKENS.agent }, {
+      url: async (url) => {
+        opened = url;
+        const page = await browser.context.newPage();
+        await page.setExtraHTTPHeaders({ authorization: `Basic ${Buffer.from(`alice:${TOKENS.alice}`).toString("base64")}` });
+        expect((await page.goto(url))!.status()).toBe(200);
+        expect(await page.locator("#summary").innerText()).toBe("Reboot h2");
+        await page.getByRole("button", { name: "Approve" }).click();
+        expect(await status(page)).toMatch(/approved by token alice/);
+        await page.close();
+        return "accept";
+      },
+    });
+    try {
+      const done = await client.callTool("fake-reboot", { node: "h2" });
+      expect(done.isError, textOf(done)).toBeFalsy();
+      expect(opened.startsWith(`${handle.url}/approvals/plan-`)).toBe(true);
+      expect(ran.filter((entry) => entry === "reboot h2")).toHaveLength(1);
+    } finally {
+      await client.close();
+    }
   });
 });

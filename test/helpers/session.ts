@@ -1,8 +1,8 @@
 // An in-process server session over a real MCP client (in-memory transport), for integration tests.
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { ElicitationCompleteNotificationSchema, ElicitRequestSchema, type ElicitResult } from "@modelcontextprotocol/sdk/types.js";
+import { InMemoryTransport } from "@modelcontextprotocol/server";
 import { pino } from "pino";
 import { createAuditLog, type AuditLog } from "../../src/audit/audit.js";
 import { buildConfig, parseServeFlags, type Config } from "../../src/config.js";
@@ -29,7 +29,7 @@ export interface SessionOptions {
 export async function session(config: Config, options: SessionOptions = {}) {
   const audit = options.audit ?? createAuditLog({});
   const factory = createSessionServerFactory(config, { credentialRole: await credentialRole(config, silent), audit, tools: options.tools });
-  const server = factory.create({ transport: "memory", name: "agent", role: options.role ?? "admin", ...options.caller });
+  const server = factory.create({ transport: "memory", name: "agent", role: options.role ?? "admin", ...options.caller }, "legacy");
   const elicitation = { ...(options.elicit ? { form: {} } : {}), ...(options.elicitUrl ? { url: {} } : {}) };
   const client = new Client({ name: "t", version: "1" }, { capabilities: options.elicit || options.elicitUrl ? { elicitation } : {} });
   const completed: string[] = [];

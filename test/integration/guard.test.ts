@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import { InMemoryTransport } from "@modelcontextprotocol/server";
 import { ElicitRequestSchema, type ElicitResult } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -85,7 +85,7 @@ async function connect(options: {
   const config = { ...base, consentTimeoutMs: options.consentTimeoutMs ?? base.consentTimeoutMs };
   const audit = createAuditLog({ file: join(dir, "audit.jsonl") });
   const factory = createSessionServerFactory(config, { tools: options.tools ?? fakes, audit });
-  const server = factory.create({ transport: "memory", name: "tester", role: options.role ?? "admin" });
+  const server = factory.create({ transport: "memory", name: "tester", role: options.role ?? "admin" }, "legacy");
   const client = new Client({ name: "t", version: "1" }, { capabilities: options.elicit ? { elicitation: { form: {} } } : {} });
   if (options.elicit) {
     const handler = options.elicit;

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { describeRef, destructiveTeardowns, parseSyncActions, parseTemplateDiff } from "../../../src/omni/diff.js";
+import { boundDiff, describeRef, destructiveTeardowns, parseSyncActions, parseTemplateDiff } from "../../../src/omni/diff.js";
 
 // Output shape of `omnictl cluster template diff` v1.9.3 (utils.RenderDiff: `--- <old>` / `+++ <new>`
 // headers with Type(namespace/id) or /dev/null), including YAML lines that themselves start with "--".
@@ -57,5 +57,29 @@ describe("parseSyncActions", () => {
       { action: "destroyed", resource: "MachineSetNodes.omni.sidero.dev(m1)" },
     ]);
     expect(parseSyncActions("")).toEqual([]);
+  });
+});
+
+describe("boundDiff", () => {
+  // omnictl stamps resources it would create with the current time: two dry runs a second apart
+  // differ only there, and an approval must survive that (and nothing else).
+  const at = (time: string) => `--- /dev/null\n+++ MachineSetNodes.omni.sidero.dev(default/m1)\n@@ -0,0 +1,6 @@\n+metadata:\n+  id: m1\n+  created: ${time}\n+  updated: ${time}\n+  labels:\n+    omni.sidero.dev/cluster: demo\n`;
+
+  it("drops only omnictl's creation and update stamps", () => {
+    expect(boundDiff(at("2026-12-01T13:24:45Z"))).toBe(boundDiff(at("2026-12-01T13:24:46Z")));
+    expect(boundDiff(at("2026-12-01T13:24:45Z"))).not.toMatch(/created|updated/);
+    expect(boundDiff(at("2026-12-01T13:24:45Z"))).toContain("omni.sidero.dev/cluster: demo");
+  });
+
+  it("does not depend on the order omnictl prints resources in", () => {
+    const second = at("t").replace(/m1/g, "m2");
+    expect(boundDiff(`${at("t")}${second}`)).toBe(boundDiff(`${second}${at("t")}`));
+    expect(boundDiff(`${at("t")}${second}`)).not.toBe(boundDiff(`${at("t")}${at("t")}`));
+  });
+
+  it("keeps every other difference", () => {
+    expect(boundDiff(at("x").replace("cluster: demo", "cluster: prod"))).not.toBe(boundDiff(at("x")));
+    expect(boundDiff(at("x").replace("id: m1", "id: m2"))).not.toBe(boundDiff(at("x")));
+    expect(boundDiff(teardownDiff)).not.toBe(boundDiff(teardownDiff.replace("demo-workers", "demo-other")));
   });
 });

@@ -10,7 +10,9 @@ import {
   describePlan,
   obtainConsent,
   pendingInstructions,
-  type ConsentChannel,
+  type PullChannel,
+  type PushChannel,
+  type ConsentRound,
   type ConsentDeps,
   type ConsentOutcome,
   type ConsentRequest,
@@ -24,7 +26,7 @@ const destructivePlan: MutationPlan = { ...plan, summary: "Reset cp-1", typedCon
 const fingerprint = { files: { "demo/cp.yaml": "sha256:aa" }, previewSha256: undefined };
 const base: ConsentRequest = { caller: "local", tool: "reboot", minRole: "operator", args: { nodes: ["10.0.0.2"] }, plan, destructive: false, fingerprint };
 
-interface FakeChannel extends ConsentChannel {
+interface FakeChannel extends PushChannel {
   asked: string[];
   completedIds: string[];
   beats: number;
@@ -32,6 +34,7 @@ interface FakeChannel extends ConsentChannel {
 
 function channel(options: { form?: ElicitAnswer | Error; url?: (url: string, id: string) => Promise<ElicitAnswer["action"]> } = {}): FakeChannel {
   const ch: FakeChannel = {
+    kind: "push",
     asked: [],
     completedIds: [],
     beats: 0,
@@ -194,6 +197,114 @@ describe("a person approves out of band (elicit without form, and --consent appr
     expect(waited.beats).toBeGreaterThan(0);
     await approve(d, outcome.record.id);
     await expect(obtainConsent({ ...base, planId: outcome.record.id }, channel(), d)).resolves.toMatchObject({ kind: "granted", via: "person" });
+  });
+});
+
+/** An MCP 2026-07-28 client: asked by ending the call; `answered` is the round it comes back with. */
+function pull(modes: { form?: boolean; url?: boolean } = { form: true }, answered?: ConsentRound): PullChannel & { beats: number } {
+  const ch = { kind: "pull" as const, form: modes.form ?? false, url: modes.url ?? false, answered, beats: 0, waiting: async () => void (ch.beats += 1) };
+  return ch;
+}
+
+const asked = (outcome: ConsentOutcome) => {
+  if (outcome.kind !== "ask") throw new Error(`expected ask, got ${outcome.kind}`);
+  return outcome;
+};
+
+describe("pull channels (MCP 2026-07-28): the call ends with the question; the answer decides the stored plan", () => {
+  it("asks with a form about a stored plan, and grants the answering call once", async () => {
+    const d = deps();
+    const question = asked(await obtainConsent(base, pull(), d));
+    expect(question.question).toMatchObject({ kind: "form", schema: consentSchema(plan) });
+    expect(question.question.kind === "form" && question.question.message).toContain("Reboot 10.0.0.2");
+    expect(question.state).toEqual({ v: 1, planId: expect.stringMatching(/^plan-/), tool: "reboot", ask: "form" });
+    const stored = await d.store.get(question.state.planId);
+    expect(stored?.record).toMatchObject({ caller: "local", tool: "reboot", approver: "person", files: fingerprint.files });
+    const yes = { state: question.state, answer: { action: "accept" as const, content: { confirm: true } } };
+    await expect(obtainConsent(base, pull(undefined, yes), d)).resolves.toMatchObject({ kind: "granted", via: "person", by: "the client's user (elicitation)", planId: question.state.planId });
+    expect((await d.store.get(question.state.planId))?.decision).toMatchObject({ decision: "approved", via: "elicitation" });
+    await expect(obtainConsent(base, pull(undefined, yes), d)).rejects.toThrow(/already used/);
+  });
+
+  it("refuses decline, cancel, no confirmation and a wrong typed value — and records the rejection", async () => {
+    const request = { ...base, plan: destructivePlan, destructive: true };
+    const answers: [ElicitAnswer, RegExp][] = [
+      [{ action: "decline" }, /chose decline/],
+      [{ action: "cancel" }, /chose cancel/],
+      [{ action: "accept", content: { confirm: false, typed: "cp-1" } }, /did not confirm/],
+      [{ action: "accept", content: { confirm: true } }, /typed confirmation did not match "cp-1"/],
+      [{ action: "accept", content: { confirm: true, typed: "cp-2" } }, /typed confirmation did not match "cp-1"/],
+    ];
+    for (const [answer, reason] of answers) {
+      const d = deps();
+      const { state } = asked(await obtainConsent(request, pull(), d));
+      await expect(obtainConsent(request, pull(undefined, { state, answer }), d), JSON.stringify(answer)).rejects.toThrow(reason);
+      expect((await d.store.get(state.planId))?.decision?.decision).toBe("rejected");
+      await expect(obtainConsent(request, pull(undefined, { state, answer: { action: "accept", content: { confirm: true, typed: "cp-1" } } }), d)).rejects.toThrow(/rejected plan/);
+    }
+    const d = deps();
+    const { state } = asked(await obtainConsent(request, pull(), d));
+    await expect(obtainConsent(request, pull(undefined, { state, answer: { action: "accept", content: { confirm: true, typed: "cp-1" } } }), d)).resolves.toMatchObject({ kind: "granted" });
+  });
+
+  it("asks again when the answer is missing (same plan, same state)", async () => {
+    const d = deps();
+    const first = asked(await obtainConsent(base, pull(), d));
+    const again = asked(await obtainConsent(base, pull(undefined, { state: first.state }), d));
+    expect(again.state).toEqual(first.state);
+    expect(again.question.kind).toBe("form");
+  });
+
+  it("the answer covers exactly what was shown: other arguments, files, preview, caller or tool are refused", async () => {
+    const cases: [string, Partial<ConsentRequest>, RegExp][] = [
+      ["arguments", { args: { nodes: ["10.0.0.3"] } }, /arguments or targets differ/],
+      ["file", { fingerprint: { files: { "demo/cp.yaml": "sha256:bb" } } }, /demo\/cp\.yaml changed after plan/],
+      ["preview", { fingerprint: { ...fingerprint, previewSha256: "ff" } }, /preview is no longer the one shown/],
+      ["caller", { caller: "other" }, /no plan .* from this caller/],
+      ["tool", { tool: "reset" }, /no plan .* for reset/],
+    ];
+    for (const [label, change, reason] of cases) {
+      const d = deps();
+      const { state } = asked(await obtainConsent(base, pull(), d));
+      const answer = { action: "accept" as const, content: { confirm: true } };
+      await expect(obtainConsent({ ...base, ...change }, pull(undefined, { state, answer }), d), label).rejects.toThrow(reason);
+      // Refused before the answer could decide it, or burnt by the attempt: never approved-and-unused.
+      const after = await d.store.get(state.planId);
+      expect(after?.decision === undefined || after?.redeemedAt !== undefined, label).toBe(true);
+    }
+  });
+
+  it("a person who rejected on the page first wins over the form's answer", async () => {
+    const d = deps();
+    const { state } = asked(await obtainConsent(base, pull(), d));
+    await decidePlan(d.store, state.planId, { approve: false, by: "alice", via: "page" }, d.now());
+    await expect(obtainConsent(base, pull(undefined, { state, answer: { action: "accept", content: { confirm: true } } }), d)).rejects.toThrow(/alice rejected plan/);
+  });
+
+  it("URL: the link is the question; the answering call waits for the page's decision", async () => {
+    const d = deps({}, Date.now);
+    const { question, state } = asked(await obtainConsent(base, pull({ url: true }), d));
+    expect(state.ask).toBe("url");
+    expect(question).toMatchObject({ kind: "url", url: expect.stringMatching(new RegExp(`/approvals/${state.planId}/[0-9a-f]{48}$`)) });
+    setTimeout(() => void approve(d, state.planId), 300);
+    await expect(obtainConsent(base, pull({ url: true }, { state, answer: { action: "accept" } }), d)).resolves.toMatchObject({ kind: "granted", via: "person", by: "alice" });
+  });
+
+  it("URL declined: rejected; not decided in time: pending with the link, heartbeats meanwhile", async () => {
+    const d = deps({ consentTimeoutMs: 600 }, Date.now);
+    const first = asked(await obtainConsent(base, pull({ url: true }), d));
+    await expect(obtainConsent(base, pull({ url: true }, { state: first.state, answer: { action: "decline" } }), d)).rejects.toThrow(/instead of opening the approval page/);
+    expect((await d.store.get(first.state.planId))?.decision?.decision).toBe("rejected");
+    const second = asked(await obtainConsent(base, pull({ url: true }), d));
+    const waiting = pull({ url: true }, { state: second.state, answer: { action: "accept" } });
+    expect(pending(await obtainConsent(base, waiting, d)).approvalUrl).toContain(second.state.planId);
+    expect(waiting.beats).toBeGreaterThan(0);
+  });
+
+  it("a client that cannot ask, and approve mode with a form-capable client, get the out-of-band plan or the link", async () => {
+    expect((await obtainConsent(base, pull({}), deps())).kind).toBe("pending");
+    expect(asked(await obtainConsent(base, pull({ form: true, url: true }), deps({ consent: "approve" }))).question.kind).toBe("url");
+    expect((await obtainConsent(base, pull({ form: true }), deps({ consent: "approve" }))).kind).toBe("pending");
   });
 });
 

@@ -1,0 +1,82 @@
+// The state of a consent question on MCP 2026-07-28. There the server does not ask the client
+// within a call: the call ends with the question (InputRequiredResult) and `requestState`, and the
+// client calls again with the person's answer and that state, byte for byte. The state is
+// attacker-controlled on the way back, so it is signed (HMAC-SHA256, the SDK's codec), expires with
+// the plan, and is bound to the method and the principal (token name; "local" on stdio): a state
+// minted for one caller is refused for another before our handler runs.
+//
+// The state only names the stored plan (approval-store.ts). Everything the consent is bound to —
+// caller, tool, arguments, targets, file digests, preview — stays in that record on the server,
+// is compared when the plan is used (consent.ts usePlan) and can be neither read nor changed by
+// the client; the plan's single use (store.redeem) is what stops a replayed answer.
+//
+// The key lives in the state directory, which every replica shares (like the approval store).
+import { randomBytes } from "node:crypto";
+import { link, lstat, mkdir, readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { createRequestStateCodec, type RequestStateCodec, type ServerContext } from "@modelcontextprotocol/server";
+import { writeFileAtomic } from "../fs/atomic.js";
+import { isPlanId } from "./approval-store.js";
+import type { ConsentState } from "./consent.js";
+
+export const REQUEST_STATE_KEY_FILE = "request-state.key";
+const KEY_BYTES = 32;
+
+/** The principal a state is bound to: the bearer token's name over HTTP, "local" on stdio. */
+export function principalOf(ctx: Pick<ServerContext, "http">): string {
+  return ctx.http?.authInfo?.clientId ?? "local";
+}
+
+/** What the codec binds a state to: the method and the principal (the spec's user binding). */
+export function bindingOf(ctx: Pick<ServerContext, "http" | "mcpReq">): string {
+  return `${ctx.mcpReq.method}\0${principalOf(ctx)}`;
+}
+
+/** A verified payload is ours, but check its shape anyway: an old key or format must not crash a call. */
+export function parseConsentState(value: unknown): ConsentState | undefined {
+  if (!value || typeof value !== "object") return undefined;
+  const { v, planId, tool, ask, ...rest } = value as Record<string, unknown>;
+  if (v !== 1 || !isPlanId(planId) || typeof tool !== "string" || (ask !== "form" && ask !== "url") || Object.keys(rest).length) return undefined;
+  return { v, planId, tool, ask };
+}
+
+export function consentStateCodec(key: Uint8Array, ttlSeconds: number): RequestStateCodec<ConsentState> {
+  return createRequestStateCodec<ConsentState>({ key, ttlSeconds: Math.max(1, Math.ceil(ttlSeconds)), bind: bindingOf });
+}
+
+/**
+ * The HMAC key, created on first use (32 random bytes, 0600). Two processes starting at once
+ * agree: the key is published with link(), which fails when the name exists, and the loser reads
+ * the winner's. A key others could read, or of the wrong size, is refused.
+ */
+export async function loadRequestStateKey(stateDir: string): Promise<Uint8Array> {
+  const path = join(stateDir, REQUEST_STATE_KEY_FILE);
+  const existing = await readKey(path);
+  if (existing) return existing;
+  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  const temp = join(stateDir, `.${REQUEST_STATE_KEY_FILE}.${randomBytes(6).toString("hex")}.tmp`);
+  await writeFileAtomic(temp, randomBytes(KEY_BYTES), 0o600);
+  try {
+    await link(temp, path).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== "EEXIST") throw error;
+    });
+  } finally {
+    await rm(temp, { force: true });
+  }
+  const key = await readKey(path);
+  if (!key) throw new Error(`${path} vanished while it was being created`);
+  return key;
+}
+
+async function readKey(path: string): Promise<Uint8Array | undefined> {
+  const info = await lstat(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return undefined;
+    throw error;
+  });
+  if (!info) return undefined;
+  if (!info.isFile()) throw new Error(`${path} is not a regular file: remove it (a new key is created)`);
+  if ((info.mode & 0o077) !== 0) throw new Error(`${path} is readable by others (mode ${(info.mode & 0o777).toString(8)}): chmod 600 it, or remove it to get a new key`);
+  const key = new Uint8Array(await readFile(path));
+  if (key.length !== KEY_BYTES) throw new Error(`${path} holds ${key.length} bytes, not ${KEY_BYTES}: remove it (a new key is created)`);
+  return key;
+}
