@@ -2,25 +2,32 @@
 // process, or as a child over stdio or HTTP), and the bearer tokens clients present — for the
 // secrets scan (test/secrets/scan.test.ts). Results of calls that asked for reveal: true are not
 // recorded: an operator who allows reveal lets admins see Sensitive resources on purpose.
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { Protocol } from "@modelcontextprotocol/sdk/shared/protocol.js";
+import { Client as ModernClient, Protocol as ClientProtocol } from "@modelcontextprotocol/client";
+import { Client as LegacyClient } from "@modelcontextprotocol/sdk/client/index.js";
+import { Protocol as LegacyProtocol } from "@modelcontextprotocol/sdk/shared/protocol.js";
+import { Protocol as ServerProtocol } from "@modelcontextprotocol/server";
 import { Agent, setGlobalDispatcher } from "undici";
 import { recordMaterial, recordOutput } from "../helpers/test-run.js";
 
 type Message = { method: string; params?: { arguments?: { reveal?: unknown } } & Record<string, unknown> };
 
-const proto = Protocol.prototype as unknown as {
-  request(this: Protocol<never, never, never>, message: Message, ...rest: unknown[]): Promise<unknown>;
-  notification(this: Protocol<never, never, never>, message: Message, ...rest: unknown[]): Promise<void>;
-  _onnotification(this: Protocol<never, never, never>, message: Message): void;
+interface Recordable {
+  request(message: Message, ...rest: unknown[]): Promise<unknown>;
+  notification(message: Message, ...rest: unknown[]): Promise<void>;
+  _onnotification(message: Message): void;
   __recording?: boolean;
-};
+}
 
-if (!proto.__recording) {
+/**
+ * Records through one SDK's Protocol (both SDKs are in use: 1.x for MCP 2025-11-25 clients, v2 —
+ * its own classes in the client and server packages — for the servers and 2026-07-28 clients).
+ */
+function recordThrough(proto: Recordable, isClient: (self: unknown) => boolean): void {
+  if (proto.__recording) return;
   proto.__recording = true;
   const request = proto.request;
-  proto.request = function (message, ...rest) {
-    const fromClient = this instanceof Client;
+  proto.request = function (this: Recordable, message, ...rest) {
+    const fromClient = isClient(this);
     // What a server sends a client (elicitation messages) is output; what a client sends is input.
     if (!fromClient) recordOutput(`server request ${message.method}`, JSON.stringify(message.params ?? {}));
     const pending = request.call(this, message, ...rest);
@@ -30,16 +37,24 @@ if (!proto.__recording) {
     return pending;
   };
   const notification = proto.notification;
-  proto.notification = function (message, ...rest) {
-    if (!(this instanceof Client)) recordOutput(`server notification ${message.method}`, JSON.stringify(message.params ?? {}));
+  proto.notification = function (this: Recordable, message, ...rest) {
+    if (!isClient(this)) recordOutput(`server notification ${message.method}`, JSON.stringify(message.params ?? {}));
     return notification.call(this, message, ...rest);
   };
   const onNotification = proto._onnotification;
-  proto._onnotification = function (message) {
-    if (this instanceof Client) recordOutput(`notification ${message.method}`, JSON.stringify(message.params ?? {}));
+  proto._onnotification = function (this: Recordable, message) {
+    if (isClient(this)) recordOutput(`notification ${message.method}`, JSON.stringify(message.params ?? {}));
     return onNotification.call(this, message);
   };
+}
 
+recordThrough(LegacyProtocol.prototype as unknown as Recordable, (self) => self instanceof LegacyClient);
+recordThrough(ClientProtocol.prototype as unknown as Recordable, (self) => self instanceof ModernClient);
+recordThrough(ServerProtocol.prototype as unknown as Recordable, () => false);
+
+const globals = globalThis as { __talosMcpFetchRecorded?: boolean };
+if (!globals.__talosMcpFetchRecorded) {
+  globals.__talosMcpFetchRecorded = true;
   // Test clients let a connection idle for at most 1 s, well inside the servers' 5 s keep-alive.
   // With fetch's default (the server's 5 s less 1 s), a test process starved of CPU for a second
   // — usual while the suite shares two cores — reuses a connection just as the server drops it,
