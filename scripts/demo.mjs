@@ -45,7 +45,9 @@ client.setRequestHandler("elicitation/create", async (request) => {
 });
 
 async function call(name, args, { expectError = false } = {}) {
-  const result = await client.callTool({ name, arguments: args });
+  // health and template-status wait up to 60 s by themselves; on a busy machine a call may take
+  // longer than the SDK's 60 s default, so each gets 3 minutes, renewed by its progress.
+  const result = await client.callTool({ name, arguments: args }, { timeout: 180_000, resetTimeoutOnProgress: true });
   const text = (result.content ?? []).map((item) => item.text ?? "").join("\n");
   if (Boolean(result.isError) !== expectError) {
     console.error(indent(text));

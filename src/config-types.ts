@@ -22,8 +22,10 @@ export interface HttpConfig {
   allowedOrigins: string[];
   /** Bytes. */
   bodyLimit: number;
-  /** Requests per minute per token. */
+  /** Tool calls per minute per token, sustained (protocol traffic is not counted). */
   rateLimitPerMinute: number;
+  /** Tool calls per token that may come at once after a quiet time. */
+  rateLimitBurst: number;
   /** Concurrent tool calls per token. */
   maxConcurrentCalls: number;
   maxSessions: number;
@@ -68,6 +70,8 @@ export interface Config {
   tools?: string[];
   disableTools: string[];
   auditLog?: string;
+  /** Rotate the audit log before it grows past this many bytes (0 = never). */
+  auditRotateBytes: number;
   /** Talos client configuration. */
   talosconfig?: string;
   context?: string;

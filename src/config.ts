@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { CONSENT_MODES, type Config } from "./config-types.js";
+import { DEFAULT_AUDIT_ROTATE_BYTES } from "./audit/audit.js";
 import { DEFAULT_FACTORY_URL } from "./factory/client.js";
 import { ROLES } from "./server/roles.js";
 import { TOOLSETS, type Toolset } from "./server/tool-spec.js";
@@ -95,6 +96,7 @@ const httpFileSchema = z
     allowedOrigins: csv,
     bodyLimit: z.number().int().positive(),
     rateLimitPerMinute: z.number().int().positive(),
+    rateLimitBurst: z.number().int().positive(),
     maxConcurrentCalls: z.number().int().positive(),
     maxSessions: z.number().int().positive(),
     maxSessionsPerToken: z.number().int().positive(),
@@ -122,6 +124,7 @@ const fileSchema = z
     tools: csv,
     disableTools: csv,
     auditLog: z.string(),
+    auditRotateBytes: z.number().int().nonnegative(),
     talosconfig: z.string(),
     context: z.string(),
     allowedContexts: csv,
@@ -266,6 +269,7 @@ export function buildConfig({ flags, env, cwd, knownTools }: BuildConfigInput): 
     tools,
     disableTools,
     auditLog: path(str("audit-log") ?? file.auditLog),
+    auditRotateBytes: file.auditRotateBytes ?? DEFAULT_AUDIT_ROTATE_BYTES,
     talosconfig: path(str("talosconfig") ?? file.talosconfig),
     context: str("context") ?? file.context,
     allowedContexts: file.allowedContexts,
@@ -300,6 +304,8 @@ export function buildConfig({ flags, env, cwd, knownTools }: BuildConfigInput): 
       allowedOrigins: splitList(flags["allowed-origins"]) ?? fh.allowedOrigins ?? [],
       bodyLimit: fh.bodyLimit ?? 1_048_576,
       rateLimitPerMinute: fh.rateLimitPerMinute ?? 120,
+      // From test/reliability/load-http.test.ts: a client's burst of 200 calls goes through.
+      rateLimitBurst: fh.rateLimitBurst ?? 240,
       maxConcurrentCalls: fh.maxConcurrentCalls ?? 4,
       maxSessions: fh.maxSessions ?? 64,
       maxSessionsPerToken: fh.maxSessionsPerToken ?? 8,

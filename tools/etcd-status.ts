@@ -24,7 +24,10 @@ export default defineTool({
     requireEndpoints(target);
     const members = await talos(ctx, target, ["etcd", "members"], args.nodes.slice(0, 1), "talosctl etcd members");
     const status = await talos(ctx, target, ["etcd", "status"], args.nodes, "talosctl etcd status");
-    const structured = { members: parseTable(members.stdout), status: parseTable(status.stdout) };
+    const structured = {
+      members: parseTable(members.stdout, { what: "talosctl etcd members", columns: ["ID", "HOSTNAME"] }),
+      status: parseTable(status.stdout, { what: "talosctl etcd status", columns: ["MEMBER", "DB SIZE"] }),
+    };
     return { structured, text: `${members.stdout.trim()}\n\n${status.stdout.trim()}` };
   },
 });

@@ -47,7 +47,7 @@ export default defineTool({
     const target = await resolveTarget(args, ctx);
     requireEndpoints(target);
     const result = await talos(ctx, target, ["get", args.type, ...(args.id ? [args.id] : []), "--output", "json"], args.nodes, `talosctl get ${args.type}`);
-    const items = parseJsonStream(result.stdout) as { node?: string; metadata?: Record<string, unknown>; spec?: unknown }[];
+    const items = parseJsonStream(result.stdout, `talosctl get ${args.type}`) as { node?: string; metadata?: Record<string, unknown>; spec?: unknown }[];
     const resources = items.slice(0, MAX_RESOURCES).map((item) => ({
       node: item.node,
       namespace: item.metadata?.namespace as string | undefined,

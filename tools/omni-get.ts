@@ -34,7 +34,7 @@ export default defineTool({
   async run(args, ctx) {
     const argv = ["get", OMNI_GET_TYPES[args.type], ...(args.id ? [args.id] : []), "--output=json", ...(args.selector ? [`--selector=${args.selector}`] : [])];
     const result = await runOmnictl(ctx, argv, `omnictl get ${OMNI_GET_TYPES[args.type]}`);
-    const resources = parseJsonStream(result.stdout) as { metadata: Record<string, unknown>; spec: unknown }[];
+    const resources = parseJsonStream(result.stdout, `omnictl get ${OMNI_GET_TYPES[args.type]}`) as { metadata: Record<string, unknown>; spec: unknown }[];
     const ids = resources.map((r) => String(r.metadata.id));
     return { structured: { type: args.type, resources }, text: `${resources.length} ${args.type}${ids.length ? `: ${ids.join(", ")}` : ""}` };
   },

@@ -7,6 +7,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { EnvHttpProxyAgent, fetch as undiciFetch } from "undici";
+import { limitResponse } from "../net/limit-response.js";
 import { writeFileAtomic } from "../fs/atomic.js";
 import type { DocsResult } from "./offline.js";
 
@@ -34,6 +35,9 @@ export function parseSearchText(text: string): DocsResult[] {
   });
 }
 
+/** Far above a docs page or a search answer; an endless stream fails here, not in memory. */
+const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
+
 export class LiveDocs {
   private tools?: Promise<{ client: Client; search: string; filesystem?: string }>;
   private readonly memory = new Map<string, { at: number; value: unknown }>();
@@ -46,7 +50,7 @@ export class LiveDocs {
     this.fetch = (async (input: string | URL, init?: RequestInit) => {
       for (let attempt = 0; ; attempt += 1) {
         const signal = init?.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
-        const response = (await undiciFetch(input as string, { ...(init as object), signal, dispatcher } as never)) as unknown as Response;
+        const response = limitResponse((await undiciFetch(input as string, { ...(init as object), signal, dispatcher } as never)) as unknown as Response, MAX_ANSWER_BYTES, "the docs site");
         if (response.status !== 429 || attempt >= maxRetries) return response;
         const retryAfter = Number(response.headers.get("retry-after") ?? "1");
         await new Promise((resolve) => setTimeout(resolve, Math.min(10_000, (Number.isFinite(retryAfter) ? retryAfter : 1) * 1000)));

@@ -4,7 +4,8 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { EnvHttpProxyAgent } from "undici";
+import { EnvHttpProxyAgent, fetch } from "undici";
+import { limitResponse, ResponseTooLarge } from "../net/limit-response.js";
 import { writeFileAtomic } from "../fs/atomic.js";
 
 export const DEFAULT_FACTORY_URL = "https://factory.talos.dev";
@@ -36,6 +37,9 @@ export class FactoryError extends Error {
   }
 }
 
+/** Far above a real extension list or schematic answer (tens of kilobytes). */
+const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
+
 export class FactoryClient {
   /** undici is loaded at the first request, not when the image-schematic tool is declared. */
   private dispatcher?: EnvHttpProxyAgent;
@@ -59,9 +63,10 @@ export class FactoryClient {
         signal,
         dispatcher: this.dispatcher,
       });
-      return { status: response.status, text: await response.text() };
+      return { status: response.status, text: await limitResponse(response as unknown as Response, MAX_ANSWER_BYTES, `Image Factory at ${this.baseUrl}`).text() };
     } catch (error) {
       const reason = timeout.aborted ? `no answer within ${this.options.timeoutMs ?? 20_000} ms` : (error as Error & { cause?: Error }).cause?.message ?? (error as Error).message;
+      if (error instanceof ResponseTooLarge) throw new FactoryError(error.message);
       throw new FactoryError(`Image Factory at ${this.baseUrl} is unreachable: ${reason}`);
     }
   }

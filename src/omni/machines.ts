@@ -14,7 +14,7 @@ export function machinesFromJson(stdout: string): OmniMachines {
   const ids: string[] = [];
   const addresses: string[] = [];
   const hostnames: string[] = [];
-  for (const item of parseJsonStream(stdout) as { metadata?: { id?: string }; spec?: { managementaddress?: string; network?: { hostname?: string; addresses?: string[] } | null } }[]) {
+  for (const item of parseJsonStream(stdout, "omnictl get machinestatus") as { metadata?: { id?: string }; spec?: { managementaddress?: string; network?: { hostname?: string; addresses?: string[] } | null } }[]) {
     if (item.metadata?.id) ids.push(item.metadata.id);
     if (item.spec?.network?.hostname) hostnames.push(item.spec.network.hostname);
     if (item.spec?.managementaddress) addresses.push(stripPrefix(item.spec.managementaddress));

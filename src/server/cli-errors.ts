@@ -7,6 +7,8 @@ type Binary = "talosctl" | "omnictl";
 
 /** [what the CLI printed, what to do next, the CLI it applies to (both when absent)]; first match wins. */
 const NEXT_STEPS: ReadonlyArray<readonly [RegExp, string, Binary?]> = [
+  [/\(timed out after \d+ ms; the process was stopped\)$/, "the CLI did not finish in time: the target may be slow or unreachable; check it (health, etcd-status) before trying again"],
+  [/\(printed more than \d+ bytes; the process was stopped\)$/, "the CLI printed far more than expected: narrow the query (fewer nodes, one id, a smaller tail), and check that the binary is the real CLI"],
   [/etcd data directory is not empty/i, "this node is already bootstrapped: do not run bootstrap again; check etcd-status and health instead", "talosctl"],
   [/insufficient role/i, "the Omni service account's role does not allow this change; use the key of an Operator or Admin service account", "omnictl"],
   [/break-glass/i, "break-glass access is off for this account or Omni instance; use the regular talosconfig/kubeconfig (Omni-managed nodes change through template-sync)", "omnictl"],
@@ -41,7 +43,8 @@ export function nextStepFor(message: string, binary: string = "talosctl"): strin
 /** Returns the result when the CLI succeeded; otherwise throws a ToolError with its message. */
 export function requireSuccess(result: CliResult, what: string): CliResult {
   if (result.exitCode === 0 && !result.aborted) return result;
-  const message = result.aborted ? "cancelled or timed out" : cliMessage(result);
+  // The runner's last stderr line says whether the call timed out, was cancelled or overflowed.
+  const message = cliMessage(result) || (result.aborted ? "cancelled or timed out" : "");
   throw new ToolError(`${what} failed (exit ${result.exitCode})`, {
     cliMessage: message,
     exitCode: result.exitCode,

@@ -95,7 +95,7 @@ export function effectiveRoleFor(config: Pick<Config, "role">, caller: Pick<Call
 
 export function createSessionServerFactory(config: Config, options: FactoryOptions = {}): SessionServerFactory {
   const tools = options.tools ?? ALL_TOOLS;
-  const audit = options.audit ?? createAuditLog({ file: config.auditLog });
+  const audit = options.audit ?? createAuditLog({ file: config.auditLog, rotateBytes: config.auditRotateBytes });
   const toolchain = new Toolchain(config);
   const running = new Set<AbortController>();
   let workspace: Promise<Workspace> | undefined;

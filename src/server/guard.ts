@@ -7,6 +7,7 @@ import type { CallToolResult, InputRequiredResult } from "@modelcontextprotocol/
 import { z } from "zod";
 import type { AuditLog } from "../audit/audit.js";
 import type { Config } from "../config-types.js";
+import { PINNED } from "../backends/versions.js";
 import { buildChildEnv } from "../exec/env.js";
 import { redactText, redactValue } from "../exec/redact.js";
 import { runProcess } from "../exec/runner.js";
@@ -122,6 +123,13 @@ function makeCliRunner(deps: GuardDeps, spec: AnyToolSpec, workspace: Workspace,
       if (!info) {
         throw new ToolError(`${binary} was not found (TALOSCTL/OMNICTL, the build cache, PATH)`, {
           next: "run `npm run clis` (scripts/build-clis) to build the pinned CLIs, or set TALOSCTL / OMNICTL",
+        });
+      }
+      // A binary that reports another version speaks another command tree and API: refuse it
+      // rather than guess. ("unknown" is allowed: some builds do not report a version.)
+      if (info.version !== "unknown" && !info.supported) {
+        throw new ToolError(`${binary} at ${info.path} is ${info.version}, outside the supported range (pinned: ${PINNED[binary]})`, {
+          next: `point ${binary.toUpperCase()} at the pinned build (\`npm run clis\`), or unset it; \`talos-mcp doctor\` shows what is found`,
         });
       }
       checkArgv(binary, args, await deps.toolchain.commandTree(binary));

@@ -4,7 +4,7 @@
 // snapshots, server state), whatever the tool and whatever `overwrite` says.
 import { mkdir, mkdtemp, open, realpath, rm } from "node:fs/promises";
 import { join, relative } from "node:path";
-import { writeFileAtomic } from "../fs/atomic.js";
+import { SCRATCH_PARENT, scratchPrefix, writeFileAtomic } from "../fs/atomic.js";
 import { resolveInsideWorkspace } from "../policy/paths.js";
 import { PolicyDenied, ToolError } from "./errors.js";
 import { CLASSIFY_LIMIT, classifyFile, describeProtected, neverReplaced, replacementVerdict } from "./protected-files.js";
@@ -71,9 +71,9 @@ export async function openWorkspace(path: string): Promise<Workspace> {
       await mkdir(abs, { recursive: true, mode: 0o700 });
     },
     async withScratchDir(work) {
-      const parent = join(root, ".talos-mcp-tmp");
+      const parent = join(root, SCRATCH_PARENT);
       await mkdir(parent, { recursive: true, mode: 0o700 });
-      const dir = await mkdtemp(join(parent, "call-"));
+      const dir = await mkdtemp(join(parent, scratchPrefix()));
       try {
         return await work(dir);
       } finally {

@@ -178,6 +178,10 @@ export class SimCluster {
     this.log.record(event);
   }
 
+  onEvent(listener: (event: SimEvent) => void): () => void {
+    return this.log.onRecord(listener);
+  }
+
   kernelLog(node: SimNode, line: string, at = new Date()): void {
     const seconds = ((at.getTime() - node.bootedAt.getTime()) / 1000).toFixed(6).padStart(12, " ");
     node.dmesg.push(`kern:    info: [${at.toISOString()}]: [${seconds}] ${line}`);

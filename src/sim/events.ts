@@ -15,6 +15,7 @@ export interface SimEvent {
 
 export class EventLog {
   readonly events: SimEvent[] = [];
+  private readonly listeners = new Set<(event: SimEvent) => void>();
 
   constructor(private readonly file?: string) {}
 
@@ -22,5 +23,12 @@ export class EventLog {
     const full = { time: new Date().toISOString(), ...event };
     this.events.push(full);
     if (this.file) appendFileSync(this.file, `${JSON.stringify(full)}\n`);
+    for (const listener of [...this.listeners]) listener(full);
+  }
+
+  /** Calls `listener` with every event recorded from now on, as it is recorded; returns the unsubscribe. */
+  onRecord(listener: (event: SimEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
   }
 }

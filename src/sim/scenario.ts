@@ -24,6 +24,7 @@ const faults = z
     slowMs: z.number().int().min(0).max(60_000).optional().describe("delay added to every answer"),
     etcdDown: z.boolean().optional().describe("the node's etcd member is down"),
     timeNotSynced: z.boolean().optional().describe("the node's clock is not synchronised: NTP does not answer"),
+    flapping: z.boolean().optional().describe("every other call that reaches the node fails as unreachable (a flapping link)"),
     crashLoop: z.enum(CRASH_LOOP_SERVICES).optional().describe("this Talos service keeps crashing and restarting"),
     ephemeralFull: z.boolean().optional().describe("the EPHEMERAL volume (/var) is full"),
     linkDown: z.literal(SECONDARY_LINK, `must be '${SECONDARY_LINK}': the node's API is on eth0 (use unreachable for a node that cannot be reached)`).optional().describe("this link has no carrier"),

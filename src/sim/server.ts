@@ -216,6 +216,15 @@ export class SimApi {
 
   /** Roles of calls forwarded by a proxy (the simulated Omni), which authenticated them itself. */
   private readonly proxiedRoles = new WeakMap<object, string[]>();
+  /** Calls that reached each flapping node so far: odd ones fail. */
+  private readonly flapCounts = new WeakMap<SimNode, number>();
+
+  private flapsDown(node: SimNode): boolean {
+    if (!node.faults.flapping) return false;
+    const count = (this.flapCounts.get(node) ?? 0) + 1;
+    this.flapCounts.set(node, count);
+    return count % 2 === 0;
+  }
 
   /**
    * The handler for `method` as `endpoint` answers it, for a proxy that serves the Talos API itself:
@@ -262,12 +271,13 @@ export class SimApi {
    */
   private async reach(endpoint: SimNode, target: string, call: CallContext, signal?: AbortSignal): Promise<SimNode> {
     const node = this.cluster.byAddress(target);
-    if (node?.faults.unreachable) this.cluster.record({ node: node.name, kind: "fault", method: call.method, detail: { unreachable: true } });
+    const down = node !== undefined && (node.faults.unreachable === true || this.flapsDown(node));
+    if (node && down) this.cluster.record({ node: node.name, kind: "fault", method: call.method, detail: { unreachable: true } });
     if (node?.faults.slowMs) {
       this.cluster.record({ node: node.name, kind: "fault", method: call.method, detail: { slowMs: node.faults.slowMs } });
       await delay(node.faults.slowMs, signal);
     }
-    if (!node || node.faults.unreachable) {
+    if (!node || down) {
       throw new SimError(grpc.status.UNAVAILABLE, `connection error: desc = "transport: Error while dialing: dial tcp ${target}:${TALOS_API_PORT}: connect: connection refused"`);
     }
     // The second address is on eth1: with that link down, apid cannot reach the node through it.

@@ -4,6 +4,7 @@
 // (talosconfig contexts), rewritten atomically so a crash never leaves a torn ledger; the
 // kubernetes backend keeps the same JSON in a ConfigMap (src/state/kubernetes-backend.ts).
 import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import { writeFileAtomic } from "../fs/atomic.js";
 
 export type NodeRole = "controlplane" | "worker";
@@ -42,9 +43,14 @@ export function controlPlanesOf({ nodes }: ClusterState): string[] {
     .map(([address]) => address);
 }
 
-export class ClusterStateStore implements ClusterLedger {
-  private queue: Promise<unknown> = Promise.resolve();
+/**
+ * Pending updates per ledger file. Per file, not per store: every tool call builds its own store,
+ * and two calls updating one ledger through two stores would otherwise both read the old state and
+ * the second write would drop the first one's entry (a lost bootstrap record).
+ */
+const queues = new Map<string, Promise<unknown>>();
 
+export class ClusterStateStore implements ClusterLedger {
   constructor(readonly file: string) {}
 
   async read(): Promise<ClusterState> {
@@ -56,15 +62,24 @@ export class ClusterStateStore implements ClusterLedger {
     }
   }
 
-  /** Serialised read-modify-write, so concurrent calls never lose an entry. */
+  /** Serialised read-modify-write per file, so concurrent calls never lose an entry. */
   update(change: (state: ClusterState) => void): Promise<ClusterState> {
-    const next = this.queue.then(async () => {
+    const key = resolve(this.file);
+    const next = (queues.get(key) ?? Promise.resolve()).then(async () => {
       const state = await this.read();
       change(state);
       await writeFileAtomic(this.file, `${JSON.stringify(state, null, 2)}\n`, 0o600);
       return state;
     });
-    this.queue = next.catch(() => undefined);
+    const settled = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    queues.set(key, settled);
+    // Forget the file once nothing is pending, so the map does not grow with every cluster seen.
+    void settled.then(() => {
+      if (queues.get(key) === settled) queues.delete(key);
+    });
     return next;
   }
 

@@ -23,7 +23,7 @@ async function getResources(ctx: ToolContext, target: LiveTarget, type: string, 
   if (result.exitCode !== 0 && errors.length === 0) {
     throw new ToolError(`could not read ${type} from ${nodes.join(", ")}`, { cliMessage: result.stderr.trim().split("\n").slice(-5).join("\n") });
   }
-  return { items: parseJsonStream(result.stdout) as Resource[], errors };
+  return { items: parseJsonStream(result.stdout, `talosctl get ${type}`) as Resource[], errors };
 }
 
 export async function machineType(ctx: ToolContext, target: LiveTarget, node: string): Promise<string> {
@@ -146,7 +146,7 @@ export interface EtcdMember {
 export async function etcdMembers(ctx: ToolContext, target: LiveTarget, via: string): Promise<EtcdMember[]> {
   const result = await ctx.cli.run("talosctl", ["etcd", "members"], { target: { ...target.cli, nodes: [via] } });
   if (result.exitCode !== 0) throw new ToolError(`cannot list etcd members through ${via}`, { cliMessage: result.stderr.trim().split("\n").slice(-3).join("\n") });
-  return parseTable(result.stdout).map((row) => ({ id: row.ID ?? "", hostname: row.HOSTNAME ?? "", learner: row.LEARNER === "true" }));
+  return parseTable(result.stdout, { what: "talosctl etcd members", columns: ["ID", "HOSTNAME"] }).map((row) => ({ id: row.ID ?? "", hostname: row.HOSTNAME ?? "", learner: row.LEARNER === "true" }));
 }
 
 /**

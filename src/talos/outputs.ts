@@ -2,11 +2,29 @@
 // (no array), tabwriter tables, and `service <id>` key/value blocks. Pure, so they are unit-tested
 // on recorded output and contract-tested against the simulator.
 
+import { ToolError } from "../server/errors.js";
+
+/**
+ * The CLI exited 0 but printed something else than the expected format (a wrong binary behind
+ * TALOSCTL, a wrapper printing noise): an error, never an empty or made-up result.
+ */
+export function outputNotUnderstood(what: string, expected: string, text: string): ToolError {
+  const sample = text.trim().slice(0, 120) || "(nothing)";
+  return new ToolError(`${what} printed output that is not understood (expected ${expected}; it began with ${JSON.stringify(sample)})`, {
+    next: "check that the binary is the real, pinned CLI (`talos-mcp doctor`), then try again",
+  });
+}
+
 /** Drops terminal colour codes (omnictl colours its template output even when piped). */
 export const stripAnsi = (text: string) => text.replace(/\u001b\[[0-9;]*[A-Za-z]/g, "");
 
-/** Splits a stream of concatenated JSON values (talosctl/omnictl `-o json`). */
-export function parseJsonStream(text: string): unknown[] {
+/**
+ * Splits a stream of concatenated JSON objects (talosctl/omnictl `-o json`). Anything between
+ * them but whitespace, a value that is not an object, or broken JSON is not understood (as
+ * `what`): garbage must never read as "no resources".
+ */
+export function parseJsonStream(text: string, what = "the CLI"): unknown[] {
+  const notUnderstood = () => outputNotUnderstood(what, "a stream of JSON objects", text);
   const values: unknown[] = [];
   let depth = 0;
   let start = -1;
@@ -20,33 +38,45 @@ export function parseJsonStream(text: string): unknown[] {
       else if (char === '"') inString = false;
       continue;
     }
+    if (depth === 0 && char !== "{") {
+      if (/\s/.test(char!)) continue;
+      throw notUnderstood();
+    }
     if (char === '"') inString = true;
     else if (char === "{" || char === "[") {
       if (depth === 0) start = i;
       depth += 1;
     } else if (char === "}" || char === "]") {
       depth -= 1;
-      if (depth === 0 && start >= 0) {
-        values.push(JSON.parse(text.slice(start, i + 1)));
+      if (depth === 0) {
+        try {
+          values.push(JSON.parse(text.slice(start, i + 1)));
+        } catch {
+          throw notUnderstood();
+        }
         start = -1;
       }
     }
   }
-  if (depth !== 0) throw new Error("truncated JSON stream");
+  if (depth !== 0) throw outputNotUnderstood(what, "a stream of JSON objects; it ends inside one, truncated", text);
   return values;
 }
 
 /**
  * Parses a tabwriter table whose header columns are separated by 2+ spaces. Column boundaries are
- * taken from the header positions, so values with single spaces ("2m ago") stay whole.
+ * taken from the header positions, so values with single spaces ("2m ago") stay whole. With
+ * `required` columns, a table without them is not understood (outputNotUnderstood, as `what`).
  */
-export function parseTable(text: string): Record<string, string>[] {
+export function parseTable(text: string, required: { what: string; columns: readonly string[] } | undefined = undefined): Record<string, string>[] {
   const lines = text.split("\n").filter((line) => line.trim() !== "");
   const header = lines.shift();
-  if (!header) return [];
   const columns: { name: string; start: number }[] = [];
   const re = /\S+(?: \S+)*/g;
-  for (let match = re.exec(header); match; match = re.exec(header)) columns.push({ name: match[0], start: match.index });
+  for (let match = header ? re.exec(header) : null; match; match = re.exec(header!)) columns.push({ name: match[0], start: match.index });
+  if (required && !required.columns.every((name) => columns.some((column) => column.name === name))) {
+    throw outputNotUnderstood(required.what, `a table with columns ${required.columns.join(", ")}`, text);
+  }
+  if (!header) return [];
   return lines.map((line) => {
     const row: Record<string, string> = {};
     columns.forEach((column, index) => {
@@ -102,7 +132,10 @@ export interface NodeVersion {
   features?: string;
 }
 
-/** Parses `talosctl version` (long form): Client block, then one "NODE:" block per server. */
+/**
+ * Parses `talosctl version` (long form): Client block, then one "NODE:" block per server. An
+ * answer without any server block is not understood.
+ */
 export function parseVersionOutput(text: string): { client?: string; nodes: NodeVersion[] } {
   const [clientPart = "", serverPart = ""] = text.split(/^Server:\s*$/m);
   const client = /Tag:\s+(\S+)/.exec(clientPart)?.[1];
@@ -122,5 +155,6 @@ export function parseVersionOutput(text: string): { client?: string; nodes: Node
       else if (key === "Enabled") current.features = value.trim();
     }
   }
+  if (nodes.length === 0) throw outputNotUnderstood("talosctl version", "a Server: block with NODE: and Tag: lines", text);
   return { client, nodes };
 }

@@ -3,8 +3,9 @@
 // revisions: MCP 2026-07-28 requests (a `_meta` envelope in the body) are stateless — a server is
 // built per request, nothing is kept between requests, so any replica can answer any request —
 // while 2025-11-25 traffic (initialize, Mcp-Session-Id, GET/DELETE) gets sessions, like SSE.
-// Every request passes, in order: Host and Origin checks (403), bearer auth (401), rate limit
-// (429), body limit (413); sessions belong to the token (and the grant: role, toolsets, expiry)
+// Every request passes, in order: Host and Origin checks (403), bearer auth (401), body limit
+// (413); tool calls then meet the token's rate (a burst, then a sustained rate) and concurrency
+// limits (429 with Retry-After) — protocol traffic is not rate-counted; sessions belong to the token (and the grant: role, toolsets, expiry)
 // that created them. Both transports share the per-token limits: concurrent tool calls (a call
 // over /messages holds its slot until its answer goes out on the SSE stream) and open sessions.
 // The tokens file is re-read when it changes; sessions of a token that was removed, changed or
@@ -109,7 +110,7 @@ export async function startHttpServer(config: Config, factory: SessionServerFact
   }
   const tokens = http.tokensFile ? new TokenFile(http.tokensFile, (message) => log.error({ file: http.tokensFile }, message)) : undefined;
   const hosts = allowedHostNames(http.host, http.allowedHosts);
-  const rate = new RateLimiter(http.rateLimitPerMinute);
+  const rate = new RateLimiter(http.rateLimitPerMinute, http.rateLimitBurst);
   const concurrency = new ConcurrencyLimiter(http.maxConcurrentCalls);
   const sessions = new Map<string, Session>();
   /** The server's own origins (same-origin requests), known once the port is. */
@@ -166,8 +167,10 @@ export async function startHttpServer(config: Config, factory: SessionServerFact
 
   const openSession = (caller: HttpCaller, kind: Session["kind"]) => {
     if (sessions.size >= http.maxSessions) throw new HttpError(503, `session limit (${http.maxSessions}) reached`, { "retry-after": "30" });
+    // Per token: one token must not take every session from the others. Without tokens (a
+    // loopback server with --insecure-no-auth) there is one caller, bounded by maxSessions.
     const held = [...sessions.entries()].filter(([, s]) => s.owner === caller.name);
-    if (held.length >= http.maxSessionsPerToken) {
+    if (tokens && held.length >= http.maxSessionsPerToken) {
       // Many clients never send DELETE /mcp: the token's least recently used idle /mcp session
       // makes room. An SSE stream, or a session with a request open, is in use and is never closed.
       const idle = held.filter(([, s]) => s.kind === "streamable" && s.openRequests === 0).sort(([, a], [, b]) => a.lastSeen - b.lastSeen)[0];
@@ -199,13 +202,20 @@ export async function startHttpServer(config: Config, factory: SessionServerFact
     return found;
   };
 
-  /** One concurrency slot per tool call in `body`, or 429 (and none) when the token is at its limit. */
+  /**
+   * Admits the tool calls in a request: one concurrency slot each, and as many calls from the
+   * token's rate — or 429 with Retry-After, and nothing taken, when over either limit.
+   */
   const acquireCallSlots = (caller: Caller, ids: (string | number)[]): (() => void)[] => {
     const releases = ids.map(() => concurrency.acquire(caller.name));
-    if (releases.some((release) => release === undefined)) {
+    const refuse = (message: string, retryAfter: string): never => {
       releases.forEach((release) => release?.());
-      throw new HttpError(429, `at most ${http.maxConcurrentCalls} tool calls at once per token`, { "retry-after": "5" });
-    }
+      throw new HttpError(429, message, { "retry-after": retryAfter });
+    };
+    if (releases.some((release) => release === undefined)) refuse(`at most ${http.maxConcurrentCalls} tool calls at once per token`, "5");
+    const wait = ids.length > 0 ? rate.take(caller.name, ids.length) : 0;
+    if (wait === Number.POSITIVE_INFINITY) refuse(`a batch of ${ids.length} tool calls is more than the burst of ${http.rateLimitBurst}: send fewer at once`, "60");
+    if (wait > 0) refuse(`rate limit exceeded: at most ${http.rateLimitPerMinute} tool calls a minute per token after a burst of ${http.rateLimitBurst}`, String(wait));
     return releases as (() => void)[];
   };
 
@@ -312,13 +322,12 @@ export async function startHttpServer(config: Config, factory: SessionServerFact
         res.setHeader("vary", "Origin");
       }
       if (url.pathname.startsWith(APPROVAL_PATH)) {
-        if (rate.take(`approvals:${req.socket.remoteAddress ?? ""}`) > 0) throw new HttpError(429, "rate limit exceeded", { "retry-after": "10" });
+        const wait = rate.take(`approvals:${req.socket.remoteAddress ?? ""}`);
+        if (wait > 0) throw new HttpError(429, "rate limit exceeded", { "retry-after": String(wait) });
         await factory.approvals.page.handle(req, res, { ownOrigins: selfOrigins, authorize: authorizeApprover });
         return;
       }
       const caller = authenticate(req);
-      const wait = rate.take(caller.name);
-      if (wait > 0) throw new HttpError(429, "rate limit exceeded", { "retry-after": String(wait) });
       if (url.pathname === "/mcp") await handleMcp(req, res, caller);
       else if (url.pathname === "/sse" && req.method === "GET") await handleSse(res, caller);
       else if (url.pathname === "/messages" && req.method === "POST") await handleMessages(req, res, caller, url);

@@ -1,24 +1,33 @@
-// Per-token request rate (token bucket) and concurrent tool calls, answering with how long to wait.
+// Per-token limits, answering with how long to wait. The rate counts tool calls (a token bucket:
+// a legitimate client's burst goes through, a sustained flood waits); protocol traffic
+// (initialize, lists, notifications, streams) is not counted. Concurrent tool calls are capped too.
 export class RateLimiter {
   private buckets = new Map<string, { tokens: number; updated: number }>();
 
   constructor(
+    /** Sustained calls per minute. */
     private readonly perMinute: number,
+    /** Calls that may come at once after a quiet time (the bucket's size). */
+    private readonly burst: number,
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Takes one request from `key`'s bucket; returns 0, or the seconds to wait. */
-  take(key: string): number {
+  /**
+   * Takes `count` calls from `key`'s bucket, all or none; returns 0, the seconds to wait, or
+   * Infinity when `count` is more than a whole burst.
+   */
+  take(key: string, count = 1): number {
+    if (count > this.burst) return Number.POSITIVE_INFINITY;
     const now = this.now();
-    const bucket = this.buckets.get(key) ?? { tokens: this.perMinute, updated: now };
-    bucket.tokens = Math.min(this.perMinute, bucket.tokens + ((now - bucket.updated) / 60_000) * this.perMinute);
+    const bucket = this.buckets.get(key) ?? { tokens: this.burst, updated: now };
+    bucket.tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.updated) / 60_000) * this.perMinute);
     bucket.updated = now;
     this.buckets.set(key, bucket);
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
+    if (bucket.tokens >= count) {
+      bucket.tokens -= count;
       return 0;
     }
-    return Math.max(1, Math.ceil(((1 - bucket.tokens) * 60) / this.perMinute));
+    return Math.max(1, Math.ceil(((count - bucket.tokens) * 60) / this.perMinute));
   }
 }
 

@@ -2,12 +2,13 @@
 // reference documents for real nodes (texts, exit codes, JSON shapes).
 import { createServer } from "node:net";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parse as parseYaml } from "yaml";
+import { parse as parseYaml, stringify } from "yaml";
 import { startSimulation, type SimHandle } from "../../src/sim/index.js";
+import { loadScenario } from "../../src/sim/scenario.js";
 import { parseJsonStream } from "../../src/talos/outputs.js";
 import { addressOf, addressPattern } from "../helpers/sim.js";
 import { talosctl } from "../helpers/talosctl.js";
@@ -157,7 +158,11 @@ describe("fresh cluster (fresh-3cp-2w)", () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "talos-mcp-sim-fresh-"));
-    sim = await startSimulation({ scenario: "fresh-3cp-2w", dir: join(dir, "sim") });
+    // The other control planes never join on their own while these tests run (a second bootstrap
+    // must find cp-2 still waiting), however slowly talosctl starts on a loaded machine.
+    const scenario = join(dir, "fresh-3cp-2w-slow-join.yaml");
+    writeFileSync(scenario, stringify({ ...loadScenario("fresh-3cp-2w"), joinDelayMs: 60_000 }));
+    sim = await startSimulation({ scenario, dir: join(dir, "sim") });
     [cp1, cp2, cp3, w1] = ["cp-1", "cp-2", "cp-3", "worker-1"].map((name) => addressOf(sim, name)) as [string, string, string, string];
     await talosctl(["gen", "config", "demo", `https://${cp1}:6443`, "--output", dir], { cwd: dir });
   });
@@ -267,8 +272,18 @@ describe("simulator lifecycle", () => {
     const sim = await startSimulation({ scenario: "single-node", dir: join(dir, "sim") });
     const solo = addressOf(sim, "solo");
     await talosctl(["gen", "config", "solo", `https://${solo}:6443`, "--output", dir], { cwd: dir });
+    // Stopped the moment the node took the config (its api-call is recorded before the answer goes
+    // out), while its restart 200 ms later is certainly still pending, however loaded the machine.
+    let stopping: Promise<void> | undefined;
+    const off = sim.onEvent((event) => {
+      if (event.kind !== "api-call" || event.method !== "/machine.MachineService/ApplyConfiguration") return;
+      off();
+      stopping = sim.stop();
+    });
     expect((await talosctl(["apply-config", "--insecure", "--nodes", solo, "--file", join(dir, "controlplane.yaml")], { cwd: dir })).code).toBe(0);
-    await sim.stop();
+    expect(stopping).toBeDefined();
+    await stopping;
+    // Longer than the restart's delay: a restart that escaped stop() would have bound by now.
     await sleep(500);
     expect(await portIsFree(solo)).toBe(true);
     expect(sim.events().some((e) => e.detail?.stage === "installed")).toBe(false);

@@ -2,7 +2,7 @@
 // `get --watch`, `patch machineconfig` and `upgrade-k8s` rely on: a version that goes up when a
 // resource changes, a watch that shows machined restarting the kubelet after a new kubelet image
 // (destroyed, created, healthy), and machine configs marked as YAML strings (talos.dev/yaml-spec).
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -27,7 +27,6 @@ describe("COSI watch and versions (running-3cp-2w)", () => {
   });
   afterAll(async () => {
     await sim?.stop();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it("patch machineconfig reads the config as Talos marks it (a YAML string) and its version goes up", async () => {

@@ -5,12 +5,15 @@ import { join, resolve } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { ClientCapabilities } from "@modelcontextprotocol/sdk/types.js";
+import { recordOutput } from "./test-run.js";
 
 export const REPO_ROOT = resolve(import.meta.dirname, "../..");
 export const CLI = join(REPO_ROOT, "dist/src/cli.js");
 
 export interface StdioServer {
   client: Client;
+  /** The server process. */
+  pid: number;
   workspace: string;
   stateDir: string;
   auditLog: string;
@@ -20,13 +23,13 @@ export interface StdioServer {
 }
 
 export async function startStdioServer(
-  options: { args?: string[]; env?: Record<string, string>; capabilities?: ClientCapabilities; workspace?: string } = {},
+  options: { args?: string[]; env?: Record<string, string>; capabilities?: ClientCapabilities; workspace?: string; auditLog?: string } = {},
 ): Promise<StdioServer> {
   if (!existsSync(CLI)) throw new Error("dist/ is missing: run `npm run build` first (npm test does it)");
   const root = mkdtempSync(join(tmpdir(), "talos-mcp-it-"));
   const workspace = options.workspace ?? join(root, "workspace");
   const stateDir = join(root, "state");
-  const auditLog = join(root, "audit.jsonl");
+  const auditLog = options.auditLog ?? join(root, "audit.jsonl");
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [CLI, "serve", "--workspace", workspace, "--state-dir", stateDir, "--audit-log", auditLog, "--log-level", "warn", ...(options.args ?? [])],
@@ -34,11 +37,15 @@ export async function startStdioServer(
     stderr: "pipe",
   });
   let stderr = "";
-  transport.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  transport.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+    recordOutput("server stderr", chunk.toString());
+  });
   const client = new Client({ name: "talos-mcp-tests", version: "1.0.0" }, { capabilities: options.capabilities ?? {} });
   await client.connect(transport);
   return {
     client,
+    pid: transport.pid!,
     workspace,
     stateDir,
     auditLog,

@@ -2,12 +2,12 @@
 // the bad flag, tool or config key.
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { CLI } from "../helpers/stdio-server.js";
+import { outputMatching } from "../helpers/wait.js";
 
 const run = (args: string[], env: Record<string, string> = {}) =>
   execa(process.execPath, [CLI, ...args], { reject: false, stdin: "ignore", timeout: 60_000, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env }, extendEnv: false });
@@ -58,23 +58,15 @@ describe("talos-mcp CLI", () => {
 
   it("HTTP: SIGTERM stops the server gracefully with exit 0", async () => {
     const dir = mkdtempSync(join(tmpdir(), "talos-mcp-sigterm-"));
-    const port = await new Promise<number>((resolve) => {
-      const probe = createServer().listen(0, "127.0.0.1", () => {
-        const { port: free } = probe.address() as { port: number };
-        probe.close(() => resolve(free));
-      });
-    });
-    const child = execa(process.execPath, [CLI, "serve", "--transport", "http", "--port", String(port), "--insecure-no-auth", "--workspace", join(dir, "ws"), "--state-dir", join(dir, "st")], {
+    const child = execa(process.execPath, [CLI, "serve", "--transport", "http", "--port", "0", "--insecure-no-auth", "--workspace", join(dir, "ws"), "--state-dir", join(dir, "st")], {
       reject: false,
       stdin: "ignore",
       env: { PATH: process.env.PATH ?? "", HOME: dir },
       extendEnv: false,
     });
-    for (let i = 0; i < 50; i += 1) {
-      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
-      if (ok) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    // Serving: wait for the server's own word, then see it answer.
+    const [, url] = await outputMatching(child.stderr, /"url":"(http:\/\/[^"]+)\/mcp"[^\n]*serving MCP over HTTP/);
+    expect((await fetch(`${url}/healthz`)).ok).toBe(true);
     child.kill("SIGTERM");
     const result = await child;
     expect(result.exitCode).toBe(0);

@@ -2,7 +2,7 @@
 // covers exactly the files that were shown (issue 13, point 3), irreversible changes are typed
 // back and plans show what decides their outcome (point 4), and workspace files that matter are
 // never replaced (point 6) — each checked on the simulator's own record of what reached a node.
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -35,7 +35,6 @@ describe("consent on the simulator", () => {
   });
   afterAll(async () => {
     await sim?.stop();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it("an approved control-plane apply is refused once patch-config rewrote the file as a worker config, naming the file", async () => {

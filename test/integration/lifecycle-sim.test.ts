@@ -2,7 +2,7 @@
 // create-a-cluster workflow, and the guards that must stop an agent from breaking a cluster —
 // checked on the simulator's own record of what reached the nodes.
 import { execSync } from "node:child_process";
-import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -33,7 +33,6 @@ describe("create a cluster on the simulator, through MCP", () => {
   });
   afterAll(async () => {
     await sim?.stop();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it("gen-config → apply (maintenance) → bootstrap → health (progress) → kubeconfig → etcd-backup", async () => {

@@ -2,7 +2,7 @@
 // read, sync from nothing, wait with progress, change, tear down (typed confirmation), export
 // round trip, credentials into the workspace; and the omni-reconcile guard refusing talosctl writes
 // to Omni's machines before anything runs. No key material in any result or in the Omni's log.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -32,7 +32,6 @@ describe("Omni tools against the simulated Omni, through MCP", () => {
   });
   afterAll(async () => {
     await sim?.stop();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it("omni-get lists the registered machines as parsed JSON", async () => {
@@ -45,6 +44,8 @@ describe("Omni tools against the simulated Omni, through MCP", () => {
 
   it("template-sync from nothing asks with the diff as the plan, then template-status waits with progress", async () => {
     write("omni/cluster.yaml", clusterTemplate("demo", ids.slice(0, 3), [ids[3]!]));
+    // The machines come up only after the wait has reported progress, however slow this machine is.
+    const release = sim.omni.holdReadiness();
     let asked = "";
     const { call } = await session(config, { elicit: (message, properties) => ((asked = message), accept(message, properties)) });
     const sync = track(await call("template-sync", { template: "omni/cluster.yaml" }));
@@ -54,7 +55,7 @@ describe("Omni tools against the simulated Omni, through MCP", () => {
     expect(omniCalls(sim, "Create").length).toBeGreaterThanOrEqual(7);
 
     let progress = 0;
-    const status = track(await call("template-status", { template: "omni/cluster.yaml", waitSeconds: 30, pollSeconds: 1 }, { onprogress: () => (progress += 1) }));
+    const status = track(await call("template-status", { template: "omni/cluster.yaml", waitSeconds: 30, pollSeconds: 1 }, { onprogress: () => ((progress += 1), release()) }));
     expect(status.structuredContent).toMatchObject({ healthy: true });
     expect(text(status)).toMatch(/Cluster "demo" RUNNING Ready \(4\/4\)/);
     expect(progress).toBeGreaterThan(0);

@@ -30,6 +30,8 @@ export interface OmniSimInfo {
   env: Record<string, string>;
   machines: { id: string; name: string; talosVersion: string; labels: Record<string, string>; cluster?: string }[];
   clusters: string[];
+  /** Machines that start coming up from now on wait for the returned release (see OmniModel.holdReadiness). */
+  holdReadiness(): () => void;
 }
 
 type OmniApi = { omniApiDir: string; codec: OmniCodec; cosi: ReturnType<typeof loadCosiApi>; definitions: ReturnType<typeof loadOmniDefinitions> };
@@ -96,6 +98,7 @@ export async function startOmniSimulation(options: { scenario: OmniScenario; dir
     events: (): SimEvent[] => [...log.events],
     state: () => ({ nodes: [], clusters: model.describe() }),
     settled: (timeoutMs) => untilNoPending(() => model.pendingTransitions, timeoutMs),
+    onEvent: (listener) => log.onRecord(listener),
     omni: {
       url,
       omniconfig,
@@ -109,6 +112,7 @@ export async function startOmniSimulation(options: { scenario: OmniScenario; dir
       get clusters() {
         return model.state.list("default", T.cluster).map((c) => c.metadata.id);
       },
+      holdReadiness: () => model.holdReadiness(),
     },
     async stop() {
       model.stop();

@@ -93,6 +93,8 @@ export class OmniModel {
   private readonly upgrading = new Set<string>();
   private readonly unsubscribe: (() => void)[] = [];
   private stopped = false;
+  /** While set, machines that start coming up wait for holdReadiness's release (readyAt Infinity). */
+  private held = false;
 
   constructor(readonly scenario: OmniScenario) {
     this.machines = scenario.omni.machines.map((m, i) => ({
@@ -112,6 +114,26 @@ export class OmniModel {
 
   get readyAfterMs(): number {
     return this.scenario.omni.readyAfterMs;
+  }
+
+  /**
+   * From now on, machines that start coming up (allocated, or rolling out a spec change) stay
+   * not ready until the returned release is called; then they come up `readyAfterMs` later. A
+   * test sees a cluster that is still coming up however slowly its own commands run.
+   */
+  holdReadiness(): () => void {
+    this.held = true;
+    return () => {
+      if (!this.held) return;
+      this.held = false;
+      for (const [id, at] of this.readyAt) if (at === Infinity) this.readyAt.set(id, Date.now() + this.readyAfterMs);
+      for (const cluster of this.state.list(NS, T.cluster)) this.schedule(() => this.reconcile(cluster.metadata.id), 0);
+    };
+  }
+
+  /** A machine starts coming up now: ready after readyAfterMs, or once released when held. */
+  private comeUp(id: string): void {
+    this.readyAt.set(id, this.held ? Infinity : Date.now() + this.readyAfterMs);
   }
 
   stop(): void {
@@ -188,11 +210,11 @@ export class OmniModel {
     if (md.type === T.cluster && event.type === "updated" && event.old && JSON.stringify(event.old.spec) !== JSON.stringify(event.resource.spec)) {
       // A spec change (versions, features) rolls through every machine of the cluster again.
       for (const node of this.state.list(NS, T.machineSetNode, { labelQueries: [[{ key: L.cluster, op: "EQUAL", value: [md.id] }]] })) {
-        this.readyAt.set(node.metadata.id, Date.now() + this.readyAfterMs);
+        this.comeUp(node.metadata.id);
         this.upgrading.add(node.metadata.id);
       }
     }
-    if (md.type === T.machineSetNode && event.type === "created") this.readyAt.set(md.id, Date.now() + this.readyAfterMs);
+    if (md.type === T.machineSetNode && event.type === "created") this.comeUp(md.id);
     if (md.type === T.machineSet && event.type === "destroyed") {
       // Omni removes the nodes of a machine set that is gone.
       for (const node of this.state.list(NS, T.machineSetNode, { labelQueries: [[{ key: L.machineSet, op: "EQUAL", value: [md.id] }]] })) this.destroyQuietly(node);
@@ -323,7 +345,7 @@ export class OmniModel {
       },
       "ClusterStatusController",
     );
-    const pending = [...allocated.keys()].filter(connected).map((id) => this.readyAt.get(id) ?? 0).filter((at) => at > now);
+    const pending = [...allocated.keys()].filter(connected).map((id) => this.readyAt.get(id) ?? 0).filter((at) => at > now && at !== Infinity);
     if (pending.length) this.schedule(() => this.reconcile(clusterName), Math.min(...pending) - now + 5);
   }
 

@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildChildEnv } from "../../../src/exec/env.js";
 import { runProcess } from "../../../src/exec/runner.js";
@@ -23,6 +26,34 @@ describe("runner", () => {
     expect(result.truncated).toBe(true);
   });
 
+  it("stops a child that prints without end as soon as it passes the cap, and says why", async () => {
+    const started = Date.now();
+    const result = await runProcess({ ...base, outputCapBytes: 1000, timeoutMs: 30_000, file: "/bin/sh", args: ["-c", "exec yes"] });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(result.stdout.length).toBe(1000);
+    expect(result).toMatchObject({ truncated: true, aborted: false });
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toMatch(/printed more than 1000 bytes; the process was stopped/);
+  });
+
+  it("on timeout, stops the whole process group: a grandchild holding stdout cannot keep the call open", async () => {
+    const started = Date.now();
+    const result = await runProcess({ ...base, timeoutMs: 500, file: "/bin/sh", args: ["-c", "sleep 60 & echo $!; sleep 61"] });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(result.aborted).toBe(true);
+    const grandchild = Number(result.stdout.trim());
+    expect(grandchild).toBeGreaterThan(0);
+    expect(alive(grandchild)).toBe(false);
+  });
+
+  it("after a normal exit, stops what the child left running in the background", async () => {
+    const started = Date.now();
+    const result = await runProcess({ ...base, file: "/bin/sh", args: ["-c", "sleep 60 & echo $!"] });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(result).toMatchObject({ exitCode: 0, aborted: false });
+    expect(alive(Number(result.stdout.trim()))).toBe(false);
+  });
+
   it("kills on timeout", async () => {
     const result = await runProcess({ ...base, timeoutMs: 300, file: node, args: ["-e", "setTimeout(()=>{}, 60_000)"] });
     expect(result.aborted).toBe(true);
@@ -31,8 +62,14 @@ describe("runner", () => {
 
   it("kills on cancellation, with SIGKILL for a child that ignores SIGTERM", async () => {
     const controller = new AbortController();
-    const running = runProcess({ ...base, signal: controller.signal, file: node, args: ["-e", `process.on('SIGTERM',()=>{}); console.log(process.pid); setInterval(()=>{}, 1000)`] });
-    await new Promise((r) => setTimeout(r, 300));
+    const ready = join(mkdtempSync(join(tmpdir(), "talos-mcp-runner-")), "ready");
+    const running = runProcess({
+      ...base,
+      signal: controller.signal,
+      file: node,
+      args: ["-e", `process.on('SIGTERM',()=>{}); console.log(process.pid); require('fs').writeFileSync(${JSON.stringify(ready)}, ''); setInterval(()=>{}, 1000)`],
+    });
+    while (!existsSync(ready)) await new Promise((r) => setTimeout(r, 20));
     controller.abort();
     const result = await running;
     expect(result.aborted).toBe(true);

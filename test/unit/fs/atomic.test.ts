@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { sha256File, writeFileAtomic } from "../../../src/fs/atomic.js";
+import { SCRATCH_PARENT, sha256File, sweepStaleTemps, writeFileAtomic } from "../../../src/fs/atomic.js";
 
 describe("atomic writes", () => {
   it("writes content with the mode and leaves no temp file", async () => {
@@ -25,5 +26,63 @@ describe("atomic writes", () => {
     await expect(writeFileAtomic(file, 12345 as unknown as string)).rejects.toThrow();
     expect(readFileSync(file, "utf8")).toBe("old");
     expect(readdirSync(dir)).toEqual(["config.yaml"]);
+  });
+});
+
+describe("sweepStaleTemps", () => {
+  // A pid that surely belongs to no running process: a child that has exited and been reaped.
+  const deadPid = spawnSync(process.execPath, ["-e", ""]).pid!;
+  const livePid = process.ppid;
+
+  function tree() {
+    const root = mkdtempSync(join(tmpdir(), "talos-mcp-sweep-"));
+    const put = (rel: string, body = "x") => {
+      mkdirSync(join(root, rel, ".."), { recursive: true });
+      writeFileSync(join(root, rel), body);
+    };
+    return { root, put };
+  }
+
+  it("removes temp files and scratch directories of writers that are gone, at any depth", async () => {
+    const { root, put } = tree();
+    put(`.secrets.yaml.${deadPid}.0123456789ab.tmp`);
+    put(`demo/.controlplane.yaml.${deadPid}.abcdef012345.tmp`);
+    put(`a/b/c/d/.kubeconfig.${process.pid}.abcdef012345.tmp`);
+    put(`${SCRATCH_PARENT}/call-${deadPid}-Xy12ab/secrets.yaml`);
+    put(`${SCRATCH_PARENT}/call-${process.pid}-Qq34cd/etcd.snapshot`);
+    const removed = await sweepStaleTemps([root]);
+    expect(removed).toHaveLength(5);
+    expect(readdirSync(root).sort()).toEqual([SCRATCH_PARENT, "a", "demo"]);
+    expect(readdirSync(join(root, "demo"))).toEqual([]);
+    expect(readdirSync(join(root, SCRATCH_PARENT))).toEqual([]);
+  });
+
+  it("keeps what a running writer owns, what is not ours, and never follows a symlink out", async () => {
+    const { root, put } = tree();
+    const outside = tree();
+    outside.put(`.victim.yaml.${deadPid}.0123456789ab.tmp`);
+    symlinkSync(outside.root, join(root, "escape"));
+    const kept = [
+      `.secrets.yaml.${livePid}.0123456789ab.tmp`,
+      `${SCRATCH_PARENT}/call-${livePid}-Ab12cd/x`,
+      `.secrets.yaml.0123456789ab.tmp`,
+      `secrets.yaml.${deadPid}.0123456789ab.tmp`,
+      `.secrets.yaml.${deadPid}.0123456789AB.tmp`,
+      `.secrets.yaml.${deadPid}.0123456789ab.tmp.bak`,
+      `demo/call-${deadPid}-Ab12cd/x`,
+      `notes.tmp`,
+    ];
+    for (const rel of kept) put(rel);
+    expect(await sweepStaleTemps([root])).toEqual([]);
+    for (const rel of kept) expect(readFileSync(join(root, rel), "utf8"), rel).toBe("x");
+    expect(readdirSync(outside.root)).toEqual([`.victim.yaml.${deadPid}.0123456789ab.tmp`]);
+  });
+
+  it("stops at the depth limit and ignores a root that does not exist", async () => {
+    const { root, put } = tree();
+    put(`1/2/3/.deep.${deadPid}.0123456789ab.tmp`);
+    expect(await sweepStaleTemps([root], 2)).toEqual([]);
+    expect(await sweepStaleTemps([root], 3)).toHaveLength(1);
+    expect(await sweepStaleTemps([join(root, "missing")])).toEqual([]);
   });
 });

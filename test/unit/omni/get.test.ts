@@ -14,6 +14,6 @@ describe("parseJsonStream", () => {
   });
   it("reads no output as no resources and refuses a truncated stream", () => {
     expect(parseJsonStream("")).toEqual([]);
-    expect(() => parseJsonStream('{"metadata": {"id": "x"')).toThrow(/truncated JSON stream/);
+    expect(() => parseJsonStream('{"metadata": {"id": "x"')).toThrow(/it ends inside one, truncated/);
   });
 });

@@ -1,9 +1,10 @@
 // The contract every approval store keeps (single use, first decision wins, atomic across
 // processes), run here against the file store; a store backed by another system runs the same.
-import { mkdtempSync, readdirSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, statSync, watch, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { sweepStaleTemps } from "../../../src/fs/atomic.js";
 import { FileApprovalStore, isPlanId, newPlanId, type ApprovalStore } from "../../../src/server/approval-store.js";
 import { planRecord } from "../../helpers/plans.js";
 
@@ -80,6 +81,30 @@ describe("file approval store specifics", () => {
     const files = readdirSync(dir).sort();
     expect(files).toEqual([`${record.id}.decision.json`, `${record.id}.plan.json`, `${record.id}.redeemed`]);
     for (const file of files) expect(statSync(join(dir, file)).mode & 0o777, file).toBe(0o600);
+  });
+
+  it("a kill -9 mid-write leaves only temp files the next start sweeps", async () => {
+    // Every temporary name the store creates, seen as the kernel reports it (inotify), then put
+    // back as a killed writer would have left it: the start-up sweep must recognise each one.
+    const dir = freshDir();
+    const store = new FileApprovalStore(dir);
+    await store.list();
+    const created = new Set<string>();
+    const watcher = watch(dir, (_event, name) => name && created.add(name));
+    try {
+      const record = planRecord();
+      await store.create(record);
+      await store.decide(record.id, decision("x"));
+      await store.redeem(record.id, "now");
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    } finally {
+      watcher.close();
+    }
+    const temps = [...created].filter((name) => name.endsWith(".tmp"));
+    expect(temps.length).toBeGreaterThanOrEqual(3);
+    for (const name of temps) writeFileSync(join(dir, name), "half a plan");
+    await sweepStaleTemps([dir]);
+    expect(readdirSync(dir).filter((name) => name.endsWith(".tmp"))).toEqual([]);
   });
 
   it("removes plans a day past their expiry when new ones arrive", async () => {

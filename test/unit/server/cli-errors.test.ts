@@ -64,6 +64,20 @@ describe("cliMessage / requireSuccess", () => {
     expect((error as ToolError).details).toMatchObject({ exitCode: 1, cliMessage: expect.stringContaining("insufficient role"), next: expect.stringMatching(/Operator or Admin/) });
   });
 
+  it("a call the runner stopped says why, with a next step", () => {
+    for (const [note, next] of [
+      ["(timed out after 4000 ms; the process was stopped)", /did not finish in time/],
+      ["(printed more than 1000000 bytes; the process was stopped)", /narrow the query/],
+    ] as const) {
+      try {
+        requireSuccess({ ...result("talosctl", 130, `partial line\n${note}`), aborted: note.includes("timed out") }, "talosctl version");
+        expect.unreachable();
+      } catch (error) {
+        expect((error as ToolError).details).toMatchObject({ cliMessage: expect.stringContaining(note), next: expect.stringMatching(next) });
+      }
+    }
+  });
+
   it("a cancelled or timed-out call says so", () => {
     expect(() => requireSuccess({ ...result("talosctl", -1, ""), aborted: true }, "talosctl health")).toThrow(/talosctl health failed/);
     try {

@@ -30,11 +30,32 @@ describe("Host and Origin checks", () => {
 describe("limits", () => {
   it("rate limit refills over time and says how long to wait", () => {
     let now = 0;
-    const rate = new RateLimiter(2, () => now);
+    const rate = new RateLimiter(2, 2, () => now);
     expect([rate.take("a"), rate.take("a"), rate.take("a")]).toEqual([0, 0, 30]);
     expect(rate.take("b")).toBe(0);
     now = 30_000;
     expect(rate.take("a")).toBe(0);
+  });
+  it("rate limit lets a burst through up to its size, then refills at the sustained rate", () => {
+    let now = 0;
+    const rate = new RateLimiter(60, 5, () => now);
+    expect(Array.from({ length: 6 }, () => rate.take("a"))).toEqual([0, 0, 0, 0, 0, 1]);
+    now = 3_000;
+    // Three seconds at one a second: three more, then wait.
+    expect(Array.from({ length: 4 }, () => rate.take("a"))).toEqual([0, 0, 0, 1]);
+    // A long pause refills the burst, never more.
+    now = 3_600_000;
+    expect(Array.from({ length: 6 }, () => rate.take("a"))).toEqual([0, 0, 0, 0, 0, 1]);
+  });
+  it("rate limit takes a batch of calls at once or not at all", () => {
+    let now = 0;
+    const rate = new RateLimiter(60, 5, () => now);
+    expect(rate.take("a", 4)).toBe(0);
+    expect(rate.take("a", 2)).toBe(1);
+    expect(rate.take("a", 1)).toBe(0);
+    now = 10_000;
+    expect(rate.take("a", 6)).toBe(Number.POSITIVE_INFINITY);
+    expect(rate.take("a", 5)).toBe(0);
   });
   it("concurrency limit per key, released once", () => {
     const limit = new ConcurrencyLimiter(1);
