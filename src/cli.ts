@@ -1,16 +1,13 @@
 #!/usr/bin/env node
 // Entry point: `talos-mcp [serve] …` (default), `doctor`, `sim`, `docs`, `token`.
 // Anything that is not a known subcommand or flag fails with a message naming it (exit 2).
-import { pino } from "pino";
-import { buildConfig, ConfigError, parseServeFlags, serveHelp, type Config } from "./config.js";
-import { ALL_TOOLS } from "../tools/index.js";
+// The server (config, every tool, the transports) loads only when serving or asked for help:
+// subcommands such as `sim up` and `eval verify` start without paying for it.
 import { SERVER_VERSION } from "./server/package-info.js";
-import { redactValue } from "./exec/redact.js";
-import { runServe } from "./serve.js";
-import { runDoctorCli } from "./doctor-cli.js";
 import { SUBCOMMANDS } from "./subcommands.js";
+import type { Config } from "./config.js";
 
-const HELP = `talos-mcp ${SERVER_VERSION} — MCP server for Talos Linux and Omni, with a policy guard
+const help = (serveHelp: () => string) => `talos-mcp ${SERVER_VERSION} — MCP server for Talos Linux and Omni, with a policy guard
 
 Usage:
   talos-mcp [serve] [flags]          serve MCP over stdio (default) or HTTP
@@ -30,14 +27,14 @@ OMNI_SERVICE_ACCOUNT_KEY / SIDERO_SERVICE_ACCOUNT_KEY (Omni service account, nev
 export async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
   if (first === "--help" || first === "-h" || first === "help") {
-    process.stdout.write(HELP);
+    process.stdout.write(help((await import("./config.js")).serveHelp));
     return 0;
   }
   if (first === "--version" || first === "-v") {
     process.stdout.write(`${SERVER_VERSION}\n`);
     return 0;
   }
-  if (first === "doctor") return runDoctorCli(rest);
+  if (first === "doctor") return (await import("./doctor-cli.js")).runDoctorCli(rest);
   if (first !== undefined && first in SUBCOMMANDS) return SUBCOMMANDS[first]!.run(rest);
 
   const serveArgs = first === "serve" ? rest : argv;
@@ -45,11 +42,12 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`talos-mcp: unknown command '${first}' (see talos-mcp --help)\n`);
     return 2;
   }
+  const [{ buildConfig, ConfigError, parseServeFlags, serveHelp }, { ALL_TOOLS }] = await Promise.all([import("./config.js"), import("../tools/index.js")]);
   let config: Config;
   try {
     const flags = parseServeFlags(serveArgs);
     if (flags.help) {
-      process.stdout.write(HELP);
+      process.stdout.write(help(serveHelp));
       return 0;
     }
     if (flags.version) {
@@ -65,6 +63,7 @@ export async function main(argv: string[]): Promise<number> {
     throw error;
   }
   // stdout belongs to the MCP stdio transport: logs go to stderr only.
+  const [{ pino }, { redactValue }, { runServe }] = await Promise.all([import("pino"), import("./exec/redact.js"), import("./serve.js")]);
   const log = pino({ level: config.logLevel, base: { name: "talos-mcp" }, formatters: { log: (object) => redactValue(object) } }, pino.destination(2));
   return runServe(config, log);
 }

@@ -10,8 +10,10 @@ export type DocsMode = "live" | "offline" | "auto";
 export interface HttpConfig {
   host: string;
   port: number;
-  /** Bearer tokens file (YAML/JSON); required off loopback. */
+  /** Bearer tokens file (YAML/JSON); required off loopback (or tokensSecret). */
   tokensFile?: string;
+  /** With the kubernetes state backend: a Secret (key tokens.yaml) the tokens are read from, every 2 s. */
+  tokensSecret?: string;
   /** Only honoured on a loopback bind. */
   insecureNoAuth: boolean;
   /** Extra Host header values accepted (bind address and localhost forms are always accepted). */
@@ -39,12 +41,27 @@ export interface HttpConfig {
   publicUrl?: string;
 }
 
+export interface StateConfig {
+  /** file: the state directory (default); kubernetes: Leases, ConfigMaps and Secrets in one namespace. */
+  backend: "file" | "kubernetes";
+  /** kubernetes: a kubeconfig file; unset = the pod's service account (in-cluster). */
+  kubeconfig?: string;
+  /** kubernetes: the namespace of the state objects; unset = the pod's, else "default". */
+  namespace?: string;
+  /** A cluster's mutation lock expires this long after its holder stopped renewing it, seconds. */
+  leaseSeconds: number;
+  /** How long a mutation waits for another one on the same cluster, ms. */
+  lockWaitMs: number;
+}
+
 export interface Config {
   transport: "stdio" | "http";
   /** Absolute path; every model-supplied path must resolve inside it. */
   workspace: string;
   /** Absolute path for server state: bootstrap ledger, caches, docs index default. */
   stateDir: string;
+  /** Where shared state lives: ledgers, plans and approvals, mutation locks (docs/replicas.md). */
+  state: StateConfig;
   /** Role ceiling configured by the operator. */
   role: Role;
   readOnly: boolean;

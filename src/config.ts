@@ -30,6 +30,9 @@ export const SERVE_FLAGS = {
   transport: ["string", "stdio (default) or http"],
   workspace: ["string", "directory for generated configs, backups, kubeconfigs (default ./talos-workspace)"],
   "state-dir": ["string", "server state: bootstrap ledger, caches (default $XDG_STATE_HOME/talos-mcp)"],
+  state: ["string", "shared state: file (default: the state dir) | kubernetes (Leases and objects in a namespace; several replicas)"],
+  "state-kubeconfig": ["string", "--state kubernetes: kubeconfig file (default: the pod's service account)"],
+  "state-namespace": ["string", "--state kubernetes: namespace of the state objects (default: the pod's)"],
   role: ["string", "role ceiling: reader | operator | admin (default: the talosconfig credential's role)"],
   "read-only": ["boolean", "list and run read tools only (always wins)"],
   toolsets: ["string", `comma list of toolsets to enable (${TOOLSETS.join(", ")})`],
@@ -51,7 +54,8 @@ export const SERVE_FLAGS = {
   "factory-url": ["string", "Image Factory base URL (self-hosted factories)"],
   host: ["string", "HTTP bind address (default 127.0.0.1)"],
   port: ["string", "HTTP port (default 8080; 0 = any free port)"],
-  tokens: ["string", "bearer tokens file for HTTP (required off loopback)"],
+  tokens: ["string", "bearer tokens file for HTTP (required off loopback, unless --tokens-secret)"],
+  "tokens-secret": ["string", "--state kubernetes: a Secret (key tokens.yaml) in the state namespace holding the tokens; revocations reach every replica within seconds"],
   "insecure-no-auth": ["boolean", "HTTP without tokens (loopback only)"],
   "allowed-hosts": ["string", "comma list of extra Host header values accepted over HTTP"],
   "allowed-origins": ["string", "comma list of browser Origins accepted over HTTP (default none)"],
@@ -80,11 +84,13 @@ export function parseServeFlags(argv: string[]): ParsedFlags {
 }
 
 const csv = z.array(z.string().min(1));
+const KUBERNETES_NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const httpFileSchema = z
   .object({
     host: z.string(),
     port: z.number().int().min(0).max(65535),
     tokens: z.string(),
+    tokensSecret: z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, "must be a Secret name"),
     insecureNoAuth: z.boolean(),
     allowedHosts: csv,
     allowedOrigins: csv,
@@ -108,6 +114,10 @@ const fileSchema = z
     transport: z.enum(["stdio", "http"]),
     workspace: z.string(),
     stateDir: z.string(),
+    state: z.enum(["file", "kubernetes"]),
+    stateKubernetes: z.object({ kubeconfig: z.string(), namespace: z.string().regex(KUBERNETES_NAMESPACE, "must be a Kubernetes namespace name (lowercase letters, digits, '-')") }).partial().strict(),
+    lockLeaseSeconds: z.number().int().min(2).max(3600),
+    lockWaitMs: z.number().int().nonnegative(),
     role: z.enum(ROLES),
     readOnly: z.boolean(),
     toolsets: csv,
@@ -219,6 +229,15 @@ export function buildConfig({ flags, env, cwd, knownTools }: BuildConfigInput): 
     }
   }
 
+  const stateBackend = str("state") !== undefined ? oneOf("state", str("state")!, ["file", "kubernetes"] as const) : file.state;
+  const stateNamespace = str("state-namespace") ?? file.stateKubernetes?.namespace;
+  if (stateNamespace !== undefined && !KUBERNETES_NAMESPACE.test(stateNamespace)) {
+    throw new ConfigError(`--state-namespace '${stateNamespace}' is not a Kubernetes namespace name (lowercase letters, digits, '-')`);
+  }
+  const stateKubeconfig = path(str("state-kubeconfig") ?? file.stateKubernetes?.kubeconfig);
+  if ((stateBackend ?? "file") === "file" && (stateNamespace !== undefined || stateKubeconfig !== undefined)) {
+    throw new ConfigError("--state-kubeconfig and --state-namespace only apply with --state kubernetes");
+  }
   const role = str("role") !== undefined ? oneOf("role", str("role")!, ROLES) : file.role;
   const consent = str("consent") !== undefined ? oneOf("consent", str("consent")!, CONSENT_MODES) : (file.consent as Config["consent"] | undefined);
   const sim = str("sim") ?? file.sim;
@@ -237,6 +256,13 @@ export function buildConfig({ flags, env, cwd, knownTools }: BuildConfigInput): 
     transport: transport ?? "stdio",
     workspace: resolve(cwd, pick(str("workspace"), file.workspace, "talos-workspace")),
     stateDir: resolve(cwd, pick(str("state-dir"), file.stateDir, defaultStateDir(env))),
+    state: {
+      backend: stateBackend ?? "file",
+      kubeconfig: stateKubeconfig,
+      namespace: stateNamespace,
+      leaseSeconds: file.lockLeaseSeconds ?? 15,
+      lockWaitMs: file.lockWaitMs ?? 60_000,
+    },
     role: role ?? "admin",
     readOnly: pick(bool("read-only"), file.readOnly, false),
     toolsets: toolsets as Toolset[] | undefined,
@@ -272,6 +298,7 @@ export function buildConfig({ flags, env, cwd, knownTools }: BuildConfigInput): 
       host: pick(str("host"), fh.host, "127.0.0.1"),
       port: str("port") !== undefined ? parsePort(str("port")!) : (fh.port ?? 8080),
       tokensFile: path(str("tokens") ?? fh.tokens),
+      tokensSecret: str("tokens-secret") ?? fh.tokensSecret,
       insecureNoAuth: pick(bool("insecure-no-auth"), fh.insecureNoAuth, false),
       allowedHosts: splitList(flags["allowed-hosts"]) ?? fh.allowedHosts ?? [],
       allowedOrigins: splitList(flags["allowed-origins"]) ?? fh.allowedOrigins ?? [],
@@ -291,6 +318,15 @@ export function buildConfig({ flags, env, cwd, knownTools }: BuildConfigInput): 
   };
   for (const url of [config.docs.url, config.factoryUrl]) {
     if (!/^https?:\/\//.test(url)) throw new ConfigError(`'${url}' is not an http(s) URL (--docs-url / --factory-url)`);
+  }
+  // Over stdio, stdout is the protocol: an audit line there would corrupt it.
+  if (config.transport === "stdio" && config.auditLog !== undefined && ["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"].includes(config.auditLog)) {
+    throw new ConfigError(`--audit-log ${config.auditLog} is only allowed with --transport http: over stdio, stdout carries the MCP protocol`);
+  }
+  if (config.http.tokensSecret !== undefined) {
+    if (config.state.backend !== "kubernetes") throw new ConfigError("--tokens-secret needs --state kubernetes (the Secret is read with the state backend's credentials)");
+    if (config.http.tokensFile !== undefined) throw new ConfigError("give either --tokens or --tokens-secret, not both");
+    if (config.transport !== "http") throw new ConfigError("--tokens-secret only applies with --transport http");
   }
   // Pending plans and people's decisions live in the state directory: no tool may write there.
   if (overlaps(config.workspace, config.stateDir)) {

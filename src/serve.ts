@@ -1,5 +1,5 @@
 // `talos-mcp serve`: resolve the credential, optionally start the simulator, then serve.
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "pino";
@@ -10,9 +10,9 @@ import { isSupportedVersion } from "./backends/versions.js";
 import { readTalosconfig, resolveTalosconfigPath } from "./backends/talosconfig.js";
 import { createSessionServerFactory } from "./server/create-server.js";
 import { sweepStaleTemps } from "./fs/atomic.js";
+import type { StateBackend } from "./state/backend.js";
+import { openStateBackend, stateApiClient } from "./state/open.js";
 import { roleFromTalosRoles, type Role } from "./server/roles.js";
-import { startHttpServer } from "./transports/http.js";
-import { serveStdio } from "./transports/stdio.js";
 import type { CliBinary } from "./server/tool-spec.js";
 
 /** The role of the talosconfig context in use, or undefined when there is no usable credential. */
@@ -45,42 +45,95 @@ async function warnAboutBinaries(config: Config, log: Logger): Promise<void> {
   }
 }
 
-/** In --sim mode: start the simulated cluster in-process and point the server at it. */
-async function withSimulation(config: Config, log: Logger): Promise<{ config: Config; sim?: SimHandle }> {
-  if (!config.sim) return { config };
-  const dir = await mkdtemp(join(tmpdir(), "talos-mcp-sim-"));
-  // Loaded only in --sim mode: serving a real cluster never pays for the gRPC simulator.
-  const { startAnySimulation } = await import("./sim/index.js");
-  const sim = await startAnySimulation({ scenario: config.sim, dir });
-  log.info({ scenario: sim.scenario, nodes: sim.nodes, talosconfig: sim.talosconfig, omni: sim.omni?.url }, sim.omni ? "simulated Omni started" : "simulated cluster started");
+/** The server's configuration pointed at a simulation: its talosconfig and, for Omni, its Omni. */
+export function configForSimulation(config: Config, sim: SimHandle): Config {
   const omni = sim.omni ? { omniconfig: sim.omni.omniconfig, omniServiceAccountKeyFile: sim.omni.serviceAccountKeyFile, omniCaFile: sim.omni.caFile } : {};
-  return { config: Object.freeze({ ...config, talosconfig: sim.talosconfig, context: undefined, ...omni }), sim };
+  return Object.freeze({ ...config, talosconfig: sim.talosconfig, context: undefined, ...omni });
+}
+
+/**
+ * In --sim mode: start the simulated cluster in-process, in a private temp dir, and point the
+ * server at it. `release` stops it and removes the dir (keys, events): nothing stays behind.
+ */
+async function withSimulation(config: Config, log: Logger): Promise<{ config: Config; sim?: SimHandle; release(): Promise<void> }> {
+  if (!config.sim) return { config, release: async () => undefined };
+  const dir = await mkdtemp(join(tmpdir(), "talos-mcp-sim-"));
+  try {
+    // Loaded only in --sim mode: serving a real cluster never pays for the gRPC simulator.
+    const { startAnySimulation } = await import("./sim/index.js");
+    const sim = await startAnySimulation({ scenario: config.sim, dir });
+    log.info({ scenario: sim.scenario, nodes: sim.nodes, talosconfig: sim.talosconfig, omni: sim.omni?.url }, sim.omni ? "simulated Omni started" : "simulated cluster started");
+    return { config: configForSimulation(config, sim), sim, release: () => sim.stop().finally(() => rm(dir, { recursive: true, force: true })) };
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** Settles on the first SIGTERM or SIGINT; listening from the start, so an early signal is not lost. */
+function stopSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once("SIGTERM", resolve);
+    process.once("SIGINT", resolve);
+  });
+}
+
+/** With --tokens-secret: the tokens come from a Secret, mirrored into a file the transport watches. */
+async function withTokensSecret(config: Config, log: Logger): Promise<{ config: Config; stop(): Promise<void> }> {
+  const name = config.http.tokensSecret;
+  if (!name) return { config, stop: async () => undefined };
+  const { mirrorTokensSecret } = await import("./state/tokens-secret.js");
+  const { client, namespace } = await stateApiClient(config.state);
+  try {
+    const mirror = await mirrorTokensSecret({ client, namespace, name, file: join(config.stateDir, "tokens-from-secret.yaml"), onProblem: (message) => log.warn(message) });
+    return {
+      config: Object.freeze({ ...config, http: Object.freeze({ ...config.http, tokensFile: mirror.file }) }),
+      async stop() {
+        mirror.stop();
+        await client.close();
+      },
+    };
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
 }
 
 export async function runServe(initial: Config, log: Logger): Promise<number> {
-  await warnAboutBinaries(initial, log);
-  const { config, sim } = await withSimulation(initial, log);
+  const stop = stopSignal();
+  // The version probe spawns talosctl and omnictl: it runs beside the handshake rather than before
+  // it, and warms discoverBinary's cache for the first call.
+  const binariesChecked = warnAboutBinaries(initial, log);
+  const { config: simulated, sim, release } = await withSimulation(initial, log);
+  let tokens: Awaited<ReturnType<typeof withTokensSecret>> | undefined;
+  let state: StateBackend | undefined;
   try {
+    tokens = await withTokensSecret(simulated, log);
+    const config = tokens.config;
     // A server killed mid-write (kill -9, OOM) leaves temp files; their final paths are intact.
     const swept = await sweepStaleTemps([config.workspace, config.stateDir]);
     if (swept.length > 0) log.warn({ removed: swept }, "removed temp files left by a server that stopped while writing");
     const role = await credentialRole(config, log);
-    const factory = createSessionServerFactory(config, { credentialRole: role, sim });
+    state = await openStateBackend(config);
+    const factory = createSessionServerFactory(config, { credentialRole: role, sim, state });
     if (config.transport === "stdio") {
-      await serveStdio(factory, config.role, log);
+      const { serveStdio } = await import("./transports/stdio.js");
+      await serveStdio(factory, config.role, log, stop);
       return 0;
     }
+    // Loaded only for HTTP: a stdio server never pays for the HTTP/SSE transports.
+    const { startHttpServer } = await import("./transports/http.js");
     const http = await startHttpServer(config, factory, log);
     // Graceful shutdown: stop accepting, let running calls finish up to the grace period,
     // cancel the rest, flush the audit log.
-    await new Promise<void>((resolve) => {
-      process.once("SIGTERM", resolve);
-      process.once("SIGINT", resolve);
-    });
+    await stop;
     log.info("shutting down");
     await http.close();
     return 0;
   } finally {
-    await sim?.stop();
+    await state?.close();
+    await tokens?.stop();
+    await binariesChecked;
+    await release();
   }
 }

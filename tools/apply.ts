@@ -79,7 +79,7 @@ export default defineTool({
   name: "apply",
   title: "Apply machine config",
   description:
-    "Apply a machine config from the workspace to nodes (talosctl apply-config). insecure: true for nodes in maintenance mode (first install: wipes the install disk, so the nodes must be typed back); otherwise the plan includes talosctl's dry-run diff. Every node must be named. Refused on Omni-managed clusters (use template-sync).",
+    "Send a workspace machine config to the named nodes (talosctl apply-config). insecure: true for nodes in maintenance mode (first install: wipes the install disk); otherwise the plan shows the dry-run diff. Not for Omni-managed clusters (use template-sync).",
   toolset: "talos",
   risk: "mutate",
   minRole: "admin",

@@ -49,7 +49,7 @@ export default defineTool({
   name: "bootstrap",
   title: "Bootstrap etcd (once)",
   description:
-    "Bootstrap etcd on ONE control-plane node (talosctl bootstrap), once per cluster, after every control-plane node has its config. Checks every control-plane node live first and refuses if etcd already runs anywhere. Irreversible: the node must be typed back. Never retry: an 'already bootstrapped' answer is final.",
+    "Bootstrap etcd on ONE control-plane node (talosctl bootstrap), once per cluster, after every control plane has its config. Irreversible. Never retry: 'already bootstrapped' is final.",
   toolset: "talos",
   risk: "irreversible",
   minRole: "admin",

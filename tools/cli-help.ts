@@ -11,7 +11,7 @@ export default defineTool({
   name: "cli-help",
   title: "talosctl / omnictl help",
   description:
-    "Look up a talosctl or omnictl command in the pinned binaries: whether it exists, its subcommands, flags and --help text; for a command that does not exist, the nearest real one (e.g. `etcd backup` → `etcd snapshot`).",
+    "Look up a talosctl or omnictl command in the pinned binaries: subcommands, flags, --help; for one that does not exist, the nearest real command.",
   toolset: "policy",
   risk: "read",
   minRole: "none",

@@ -8,7 +8,8 @@ import { nodeList, requireEndpoints, resolveTarget, targetFields } from "../src/
 export default defineTool({
   name: "dmesg",
   title: "Kernel log",
-  description: "Show the last lines of a node's kernel log (talosctl dmesg). Before bootstrap it shows \"etcd is waiting to join the cluster\" on control-plane nodes.",
+  description:
+    "Tail a node's kernel log (talosctl dmesg).",
   toolset: "talos",
   risk: "read",
   minRole: "reader",

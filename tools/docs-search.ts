@@ -5,7 +5,7 @@ import { ToolError } from "../src/server/errors.js";
 import { defineTool, type ToolContext } from "../src/server/tool-spec.js";
 import { resolveTarget } from "../src/talos/targets.js";
 import { DEFAULT_DOCS_VERSION, docsService } from "../src/docs/service.js";
-import { PRODUCTS } from "../src/docs/offline.js";
+import { PRODUCTS } from "../src/docs/products.js";
 
 /**
  * The Talos minor the current talosconfig context's nodes run, when there is one and it answers
@@ -27,7 +27,7 @@ export default defineTool({
   name: "docs-search",
   title: "Search the Talos and Omni docs",
   description:
-    "Search the official Talos Linux and Omni documentation (docs.siderolabs.com, or the offline index on air-gapped sites) and return ranked passages with title, link and excerpt. Use it to answer from the docs with links, for the cluster's Talos version.",
+    "Search the official Talos and Omni documentation (live, or the offline index) for ranked passages with links. Answer from the docs for the cluster's Talos version.",
   toolset: "docs",
   risk: "read",
   minRole: "none",

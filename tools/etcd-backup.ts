@@ -10,7 +10,7 @@ export default defineTool({
   name: "etcd-backup",
   title: "Back up etcd",
   description:
-    "Take an etcd snapshot from one control-plane node (talosctl etcd snapshot) into the workspace under backups/ (0600). Returns path, size and sha256. Keep a copy off-cluster; restore with etcd-restore.",
+    "Take an etcd snapshot from one control-plane node (talosctl etcd snapshot) into backups/ in the workspace; returns path and sha256. Restore with etcd-restore.",
   toolset: "etcd",
   risk: "local-write",
   minRole: "etcd:backup",

@@ -14,7 +14,7 @@ export default defineTool({
   name: "etcd-restore",
   title: "Restore etcd from a snapshot",
   description:
-    "Disaster recovery: bootstrap ONE control-plane node from an etcd snapshot in the workspace (talosctl bootstrap --recover-from). Allowed only when no control-plane node has a healthy etcd; needs the node typed back. Take snapshots with etcd-backup.",
+    "Disaster recovery: bootstrap ONE control-plane node from an etcd snapshot in the workspace (talosctl bootstrap --recover-from). Only when no control plane has a healthy etcd.",
   toolset: "etcd",
   risk: "irreversible",
   minRole: "admin",

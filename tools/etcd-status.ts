@@ -8,7 +8,8 @@ import { nodeList, requireEndpoints, resolveTarget, targetFields } from "../src/
 export default defineTool({
   name: "etcd-status",
   title: "etcd members and status",
-  description: "Show etcd members (talosctl etcd members) and each control-plane node's etcd status: DB size, leader, raft index, errors (talosctl etcd status). Use before reboots and upgrades to check quorum.",
+  description:
+    "Show etcd members and each control plane's etcd status: DB size, leader, errors. Check quorum before reboots and upgrades.",
   toolset: "etcd",
   risk: "read",
   minRole: "reader",

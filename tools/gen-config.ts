@@ -53,7 +53,7 @@ export default defineTool({
   name: "gen-config",
   title: "Generate cluster configuration",
   description:
-    "Generate a new Talos cluster's secrets bundle, controlplane.yaml, worker.yaml and talosconfig (talosctl gen secrets + gen config) into <workspace>/<cluster>/, mode 0600. Returns paths, the endpoint and the admin certificate's fingerprint and expiry; never key material. First step of a new cluster; then validate-config and apply.",
+    "Start a new cluster: generate its secrets bundle, controlplane.yaml, worker.yaml and talosconfig (talosctl gen secrets, gen config) into <workspace>/<cluster>/. Returns paths and the admin certificate's fingerprint, never key material. Next: validate-config, apply.",
   toolset: "talos",
   risk: "local-write",
   minRole: "none",

@@ -12,7 +12,8 @@ const MAX_RESOURCES = 500;
 export default defineTool({
   name: "get",
   title: "Get Talos resources",
-  description: `Read Talos resources (talosctl get <type> -o json) from nodes. Types: ${RESOURCE_TYPE_NAMES.join(", ")}. Sensitive types (machineconfig, *secrets) need the admin role and come back redacted unless the operator allows reveal.`,
+  description:
+    "Read Talos resources (talosctl get) from nodes: cluster members, etcd members, addresses, disks, mounts, extensions, time sync, machine config and more. Sensitive types need the admin role and come back redacted.",
   toolset: "talos",
   risk: "read",
   minRole: "reader",

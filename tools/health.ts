@@ -9,7 +9,8 @@ import { nodeList, requireEndpoints, resolveTarget, targetFields } from "../src/
 export default defineTool({
   name: "health",
   title: "Cluster health",
-  description: "Run the cluster health check (talosctl health, server side) through one control-plane node: etcd, kubelet, control plane, nodes ready. Sends progress while waiting. Run after bootstrap and between upgrade steps.",
+  description:
+    "Check cluster health (talosctl health) through one control-plane node: etcd, kubelet, control plane, nodes ready. Run after bootstrap and between upgrade steps.",
   toolset: "talos",
   risk: "read",
   minRole: "reader",

@@ -17,7 +17,7 @@ export default defineTool({
   name: "image-schematic",
   title: "Custom image (Image Factory)",
   description:
-    "Create an Image Factory schematic for a custom Talos image: official system extensions (validated against the factory's list for that Talos version), extra kernel args, overlay, secure boot, bootloader. Kernel args that point the node at a host (talos.config=, siderolink.api=, talos.logging.kernel=, talos.events.sink=, …) must name a host the operator configured. Returns the schematic id (checked against a local computation), the installer image for install/upgrade, the overlay image, and ISO, disk-image and PXE URLs. The Talos way to add software — there is no package manager.",
+    "Build a custom Talos image with Image Factory: official system extensions, kernel args, overlay, secure boot. Returns the schematic id, the installer image for install/upgrade and ISO, disk and PXE URLs. The Talos way to add software: there is no package manager.",
   toolset: "factory",
   risk: "read",
   minRole: "none",

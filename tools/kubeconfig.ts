@@ -9,7 +9,8 @@ import { nodeList, requireEndpoints, resolveTarget, targetFields } from "../src/
 export default defineTool({
   name: "kubeconfig",
   title: "Fetch kubeconfig",
-  description: "Fetch the cluster's admin kubeconfig (talosctl kubeconfig) from one control-plane node into the workspace as <cluster>/kubeconfig (0600). Returns path, size and sha256, never the contents.",
+  description:
+    "Fetch the cluster's admin kubeconfig (talosctl kubeconfig) into <cluster>/kubeconfig in the workspace; returns its path and sha256, never the contents.",
   toolset: "talos",
   risk: "local-write",
   minRole: "admin",

@@ -8,7 +8,8 @@ import { nodeList, requireEndpoints, resolveTarget, targetFields } from "../src/
 export default defineTool({
   name: "logs",
   title: "Service logs",
-  description: "Show the last lines of a Talos service's log (talosctl logs <service> --tail N), e.g. etcd, kubelet, apid, machined; kubernetes: true reads Kubernetes containers. Use instead of SSH or journalctl.",
+  description:
+    "Tail a Talos service's log (talosctl logs), e.g. etcd, kubelet, apid; kubernetes: true reads a Kubernetes container. Use instead of SSH or journalctl.",
   toolset: "talos",
   risk: "read",
   minRole: "reader",

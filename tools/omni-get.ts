@@ -11,7 +11,7 @@ export default defineTool({
   name: "omni-get",
   title: "Read Omni resources",
   description:
-    "List or get Omni resources (omnictl get … -o json): clusters, machines (machine status: labels, Talos version, connection), machinesets, clusterstatus (phase, readiness). Read-only.",
+    "Read Omni resources (omnictl get): clusters, machines, machine sets, cluster status.",
   toolset: "omni",
   risk: "read",
   minRole: "reader",

@@ -37,7 +37,7 @@ export default defineTool({
   name: "omni-kubeconfig",
   title: "Mint an Omni cluster kubeconfig (service account)",
   description:
-    "Mint a service-account kubeconfig for an Omni cluster into the workspace (omnictl kubeconfig --service-account), mode 0600: a new credential, so it needs consent. Name its Kubernetes groups explicitly; the token lives 1 hour by default. system:masters (cluster-admin) needs role admin and the cluster name typed back. Returns the path, size and sha256 — never the contents.",
+    "Mint a service-account kubeconfig for an Omni cluster into the workspace (omnictl kubeconfig --service-account): a new credential, 1 hour by default. Name its Kubernetes groups; returns path and sha256.",
   toolset: "omni",
   risk: "mutate",
   minRole: "operator",

@@ -11,7 +11,7 @@ export default defineTool({
   name: "omni-talosconfig",
   title: "Omni talosconfig",
   description:
-    "Write the Omni-generated talosconfig for a cluster (or the generic one for the Omni instance) into the workspace (omnictl talosconfig), mode 0600; returns path, size and sha256, never the contents. Nodes reached through it are Omni-managed: change them via template-sync. breakGlass only when the operator enabled omniBreakGlass.",
+    "Write the Omni talosconfig of a cluster (or of the Omni instance) into the workspace (omnictl talosconfig). Its nodes are Omni-managed: change them with template-sync.",
   toolset: "omni",
   risk: "local-write",
   minRole: "operator",

@@ -20,7 +20,7 @@ export default defineTool({
   name: "patch-config",
   title: "Patch a machine config (offline)",
   description:
-    "Apply one or more patches (strategic merge or JSON6902) to a machine config file with talosctl machineconfig patch, writing the result to a new workspace file (0600). Returns the changed config paths (no values). Does not touch any node: use apply to send the result.",
+    "Patch a machine config (strategic merge or JSON6902, talosctl machineconfig patch) into a new workspace file. Touches no node: send the result with apply.",
   toolset: "talos",
   risk: "local-write",
   minRole: "none",

@@ -20,7 +20,7 @@ export default defineTool({
   name: "policy-check",
   title: "Check commands against the Talos rules",
   description:
-    "Check shell commands, a runbook or an answer you are about to give against the Talos rules, in prose and code alike: no SSH, no file edits or shells on nodes, no package managers, no kubeadm, no systemd/cert changes, bootstrap once (no retries, one node), explicit warnings for reset/wipe/delete, Omni-managed clusters changed only through Omni, and only talosctl/omnictl commands and flags that exist in the pinned CLIs (global flags like -n before the subcommand are fine; the real command is the fix). Returns findings with rule ids; empty when clean.",
+    "Check commands, a runbook or an answer you are about to give against the Talos rules (no SSH, node file edits, package managers or kubeadm; bootstrap once; only real talosctl/omnictl commands). Returns findings with rule ids and fixes.",
   toolset: "policy",
   risk: "read",
   minRole: "none",
@@ -29,6 +29,7 @@ export default defineTool({
   rules: ["no-ssh", "no-node-file-edits", "no-package-managers", "no-kubeadm", "bootstrap-once", "destructive-explicit", "no-cert-systemd-changes", "omni-reconcile", "real-commands-only"],
   input: z.object({ text: z.string().min(1, "must not be empty").max(100_000).describe("Commands or text to check (Markdown with code blocks is fine).") }).strict(),
   output: z.object({ findings: z.array(finding), clean: z.boolean() }),
+  publishOutputSchema: true,
   async run(args, ctx) {
     const [talosctl, omnictl] = await Promise.all([ctx.commandTree("talosctl").catch(() => undefined), ctx.commandTree("omnictl").catch(() => undefined)]);
     const findings = lintText(args.text, { talosctl, omnictl }).map((f) => ({ ...f, docs: ruleById(f.rule).docs }));

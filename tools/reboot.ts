@@ -9,7 +9,8 @@ import { nodeList, resolveTarget, targetFields } from "../src/talos/targets.js";
 export default defineTool({
   name: "reboot",
   title: "Reboot a node",
-  description: "Reboot ONE node (talosctl reboot). Refused when rebooting it would lose etcd quorum. wait: true waits for it to come back, with progress.",
+  description:
+    "Reboot ONE node (talosctl reboot); refused if it would lose etcd quorum.",
   toolset: "lifecycle",
   risk: "mutate",
   minRole: "operator",

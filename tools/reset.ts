@@ -10,7 +10,7 @@ export default defineTool({
   name: "reset",
   title: "Reset (wipe) a node",
   description:
-    "DESTRUCTIVE: wipe ONE node (talosctl reset) — it leaves etcd (graceful), loses its data and returns to maintenance mode. The user must type the node name to confirm. Refused when it would lose etcd quorum.",
+    "DESTRUCTIVE: wipe ONE node back to maintenance mode (talosctl reset); by default it leaves etcd first. Refused if it would lose etcd quorum.",
   toolset: "lifecycle",
   risk: "destructive",
   minRole: "admin",

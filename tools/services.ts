@@ -8,7 +8,8 @@ import { nodeList, requireEndpoints, resolveTarget, targetFields } from "../src/
 export default defineTool({
   name: "services",
   title: "Talos services",
-  description: "List Talos services and their state and health on nodes (talosctl service), or one service in detail with its recent events. Talos has no systemd: this is how to inspect services.",
+  description:
+    "List Talos services with state and health (talosctl service), or one service with its events. Talos has no systemd: inspect services here.",
   toolset: "talos",
   risk: "read",
   minRole: "reader",

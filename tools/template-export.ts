@@ -12,7 +12,7 @@ export default defineTool({
   name: "template-export",
   title: "Export an Omni cluster as a template",
   description:
-    "Export an existing Omni cluster as a cluster template file in the workspace (omnictl cluster template export). Round trip: template-validate the file, then template-sync shows no change.",
+    "Export an existing Omni cluster as a cluster template file in the workspace (omnictl cluster template export).",
   toolset: "omni",
   risk: "local-write",
   minRole: "reader",

@@ -16,7 +16,7 @@ export default defineTool({
   name: "template-status",
   title: "Omni cluster template status",
   description:
-    "Show how far Omni is with the cluster of a template in the workspace (omnictl cluster template status): cluster, machine sets, upgrades. waitSeconds > 0 waits until the cluster is healthy, with progress notifications while waiting.",
+    "Show how far Omni is with a template's cluster (omnictl cluster template status); waitSeconds waits until it is healthy.",
   toolset: "omni",
   risk: "read",
   minRole: "reader",

@@ -24,7 +24,7 @@ export default defineTool({
   name: "template-sync",
   title: "Sync an Omni cluster template",
   description:
-    "Make Omni match a cluster template in the workspace (omnictl cluster template sync). The plan shown for consent is the template diff: resources created, updated and torn down. Tearing down a cluster, machine set or machine is destructive and needs the cluster name typed back. Validate first with template-validate; follow up with template-status.",
+    "Make Omni match a cluster template in the workspace (omnictl cluster template sync); the plan is the template diff. The way to change Omni-managed clusters: validate first, then follow with template-status.",
   toolset: "omni",
   risk: "mutate",
   minRole: "operator",

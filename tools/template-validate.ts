@@ -15,7 +15,7 @@ export default defineTool({
   name: "template-validate",
   title: "Validate an Omni cluster template",
   description:
-    "Validate an Omni cluster template file (or a directory of them) in the workspace with omnictl cluster template validate — offline, no Omni needed. Errors come with line, column and field; render: true also lists the resources the template would create. Use before template-sync.",
+    "Validate an Omni cluster template (file or directory) in the workspace, offline (omnictl cluster template validate); errors name line and field. Use before template-sync.",
   toolset: "omni",
   risk: "read",
   minRole: "none",

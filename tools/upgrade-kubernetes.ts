@@ -11,7 +11,8 @@ import { nodeList, requireEndpoints, resolveTarget, targetFields } from "../src/
 export default defineTool({
   name: "upgrade-kubernetes",
   title: "Upgrade Kubernetes",
-  description: "Upgrade the cluster's Kubernetes (talosctl upgrade-k8s --to) through one control-plane node. The plan shows talosctl's dry-run. Not kubeadm: Talos upgrades Kubernetes itself.",
+  description:
+    "Upgrade the cluster's Kubernetes (talosctl upgrade-k8s) through one control-plane node; the plan shows the dry run. Talos upgrades Kubernetes itself: no kubeadm.",
   toolset: "lifecycle",
   risk: "mutate",
   minRole: "admin",

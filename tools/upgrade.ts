@@ -31,7 +31,7 @@ export default defineTool({
   name: "upgrade",
   title: "Upgrade Talos on one node",
   description:
-    "Upgrade Talos on ONE node (talosctl upgrade --image <installer>): at most one minor version per step, control planes first, health between nodes. Refused if rebooting the node would lose etcd quorum. Image: ghcr.io/siderolabs/installer:vX.Y.Z or an Image Factory installer (image-schematic).",
+    "Upgrade Talos on ONE node (talosctl upgrade): one minor version per step, control planes first, health in between. Refused if it would lose etcd quorum.",
   toolset: "lifecycle",
   risk: "mutate",
   minRole: "admin",

@@ -11,7 +11,7 @@ export default defineTool({
   name: "validate-config",
   title: "Validate a machine config",
   description:
-    "Validate a Talos machine config file in the workspace with the pinned talosctl (talosctl validate). Reports valid, errors and warnings in talosctl's words. Use after gen-config or patch-config and before apply.",
+    "Check a machine config file in the workspace with talosctl validate before you apply it; returns its errors and warnings.",
   toolset: "talos",
   risk: "read",
   minRole: "none",

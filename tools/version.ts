@@ -8,7 +8,8 @@ import { nodeList, requireEndpoints, resolveTarget, targetFields } from "../src/
 export default defineTool({
   name: "version",
   title: "Talos version of nodes",
-  description: "Show the Talos version (tag, SHA, arch) each node runs, and the pinned talosctl client version. Use before upgrades (one minor version per step).",
+  description:
+    "Show the Talos version each node runs and the talosctl client version. Check before an upgrade.",
   toolset: "talos",
   risk: "read",
   minRole: "reader",

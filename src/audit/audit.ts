@@ -26,6 +26,8 @@ export interface AuditEntry {
   durationMs: number;
   message?: string;
   sessionId?: string;
+  /** The JSON-RPC id of the tools/call request, so a harness can join the line to its transcript. */
+  requestId?: string | number;
 }
 
 export interface AuditLog {

@@ -1,10 +1,10 @@
 // Finds talosctl/omnictl: TALOSCTL/OMNICTL env (must exist if set), then the build cache
 // ($TALOS_MCP_CACHE or ~/.cache/talos-mcp/bin/<name>-<pin>), then PATH. Versions are read from
 // the binary itself.
+import { execFile } from "node:child_process";
 import { access, constants } from "node:fs/promises";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
-import { execa } from "execa";
 import type { CliBinary } from "../server/tool-spec.js";
 import { isSupportedVersion, PINNED } from "./versions.js";
 
@@ -26,7 +26,13 @@ const executable = (path: string) => access(path, constants.X_OK).then(() => tru
 /** Reads the version the binary reports; "unknown" when it reports none. */
 export async function readVersion(binary: CliBinary, path: string): Promise<string> {
   const args = binary === "talosctl" ? ["version", "--client", "--short"] : ["--version"];
-  const result = await execa(path, args, { reject: false, stdin: "ignore", timeout: 15_000, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" }, extendEnv: false });
+  // node's execFile rather than execa: this runs at start-up, before any tool needs execa.
+  const result = await new Promise<{ stdout: string; stderr: string }>((resolve) => {
+    const child = execFile(path, args, { timeout: 15_000, encoding: "utf8", env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" } }, (_error, stdout, stderr) =>
+      resolve({ stdout, stderr }),
+    );
+    child.stdin?.end();
+  });
   return /v\d+\.\d+\.\d+[^\s]*/.exec(`${result.stdout}\n${result.stderr}`)?.[0] ?? "unknown";
 }
 

@@ -5,7 +5,6 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { execa } from "execa";
 import { writeFileAtomic } from "../fs/atomic.js";
 import type { BinaryInfo } from "./binaries.js";
 import type { CommandEntry, CommandTreeData } from "./command-tree-types.js";
@@ -72,6 +71,7 @@ function isHelpOf(text: string, binary: string, path: string[], aliases: string[
 }
 
 async function walk(info: BinaryInfo): Promise<CommandTreeData> {
+  const { execa } = await import("execa");
   const home = await mkdtemp(join(tmpdir(), "talos-mcp-help-"));
   const commands: Record<string, CommandEntry> = {};
   try {

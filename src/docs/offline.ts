@@ -9,8 +9,9 @@ import { cleanMdx, parseVariables, sections, splitFrontmatter } from "./mdx.js";
 
 export const INDEX_FORMAT_VERSION = 1;
 export const DOCS_SITE = "https://docs.siderolabs.com";
-export const PRODUCTS = ["talos", "omni", "kubernetes-guides"] as const;
-export type Product = (typeof PRODUCTS)[number];
+import { PRODUCTS, type Product } from "./products.js";
+
+export { PRODUCTS, type Product };
 
 export interface DocsEntry {
   id: number;

@@ -3,8 +3,9 @@
 import { join } from "node:path";
 import type { Config } from "../config-types.js";
 import { PINNED } from "../backends/versions.js";
-import { LiveDocs } from "./live.js";
-import { OfflineDocs, type DocsResult, type Product } from "./offline.js";
+import type { LiveDocs } from "./live.js";
+import type { DocsResult, OfflineDocs } from "./offline.js";
+import type { Product } from "./products.js";
 
 /** Talos versions the docs site publishes (newest first); the index, when loaded, knows better. */
 export const KNOWN_TALOS_DOC_VERSIONS = ["v1.13", "v1.12", "v1.11", "v1.10", "v1.9", "v1.8", "v1.7"];
@@ -35,10 +36,15 @@ export function docsService(config: Config): DocsService {
 }
 
 function createDocsService(config: Config): DocsService {
-  const live = config.docs.mode === "offline" ? undefined : new LiveDocs({ url: config.docs.url, cacheDir: join(config.stateDir, "docs-cache") });
+  // The live client (MCP client, undici) and the index (MiniSearch) are loaded at the first search.
+  let liveDocs: Promise<LiveDocs> | undefined;
+  const live =
+    config.docs.mode === "offline"
+      ? undefined
+      : () => (liveDocs ??= import("./live.js").then(({ LiveDocs }) => new LiveDocs({ url: config.docs.url, cacheDir: join(config.stateDir, "docs-cache") })));
   const indexFile = config.docs.index ?? join(config.stateDir, "docs-index.json");
   let offline: Promise<OfflineDocs> | undefined;
-  const loadOffline = () => (offline ??= OfflineDocs.load(indexFile));
+  const loadOffline = () => (offline ??= import("./offline.js").then(({ OfflineDocs }) => OfflineDocs.load(indexFile)));
 
   async function withFallback<T>(liveCall: (() => Promise<T>) | undefined, offlineCall: (docs: OfflineDocs) => T): Promise<{ value: T; source: "live" | "offline"; note?: string }> {
     if (liveCall) {
@@ -58,13 +64,13 @@ function createDocsService(config: Config): DocsService {
   return {
     async search({ query, version, product, limit }) {
       const { value, source, note } = await withFallback(
-        live ? async () => (await live.search(query, product === "talos" || !product ? version : undefined)).filter((r) => !product || r.product === product).slice(0, limit) : undefined,
+        live ? async () => (await (await live()).search(query, product === "talos" || !product ? version : undefined)).filter((r) => !product || r.product === product).slice(0, limit) : undefined,
         (docs) => docs.query(query, { version, product, limit }),
       );
       return { results: value, source, ...(note ? { note } : {}) };
     },
     async page(path) {
-      const { value, source } = await withFallback(live ? () => live.page(path) : undefined, (docs) => {
+      const { value, source } = await withFallback(live ? async () => (await live()).page(path) : undefined, (docs) => {
         const page = docs.page(path);
         if (!page) throw new Error(`no page '${path}' in the offline index`);
         return page;

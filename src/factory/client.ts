@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { EnvHttpProxyAgent, fetch } from "undici";
+import type { EnvHttpProxyAgent } from "undici";
 import { limitResponse, ResponseTooLarge } from "../net/limit-response.js";
 import { writeFileAtomic } from "../fs/atomic.js";
 
@@ -41,18 +41,20 @@ export class FactoryError extends Error {
 const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
 
 export class FactoryClient {
-  private readonly dispatcher: EnvHttpProxyAgent;
+  /** undici is loaded at the first request, not when the image-schematic tool is declared. */
+  private dispatcher?: EnvHttpProxyAgent;
   private readonly memory = new Map<string, Promise<FactoryExtension[]>>();
   readonly baseUrl: string;
 
   constructor(private readonly options: FactoryClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, "");
-    this.dispatcher = new EnvHttpProxyAgent({ connectTimeout: options.connectTimeoutMs ?? 5_000 });
   }
 
   private async request(path: string, init: { method?: string; body?: string; signal?: AbortSignal } = {}): Promise<{ status: number; text: string }> {
     const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 20_000);
     const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+    const { EnvHttpProxyAgent, fetch } = await import("undici");
+    this.dispatcher ??= new EnvHttpProxyAgent({ connectTimeout: this.options.connectTimeoutMs ?? 5_000 });
     try {
       const response = await fetch(`${this.baseUrl}${path}`, {
         method: init.method ?? "GET",

@@ -5,7 +5,7 @@
 // never removes a file another running server is still writing.
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir, open, readdir, rename, rm } from "node:fs/promises";
+import { link, mkdir, open, readdir, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
 /** `.<name>.<pid>.<12 hex>.tmp`: a temp file of writeFileAtomic. */
@@ -17,7 +17,7 @@ const SCRATCH_DIR = /^call-(\d+)-/;
 export const scratchPrefix = () => `call-${process.pid}-`;
 
 /** A fresh temp name next to `path`, carrying this process's pid: one sweepStaleTemps recognises. */
-export const tempPathFor = (path: string) => join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+const tempPathFor = (path: string) => join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
 
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
   const dir = dirname(path);
@@ -44,6 +44,27 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
     await directory.sync();
   } finally {
     await directory.close();
+  }
+}
+
+/**
+ * Writes `path` only if it does not exist yet — atomically, across processes: the data goes to a
+ * temporary file that is then hard-linked into place (link() fails when the name exists), so
+ * exactly one of several writers succeeds and a reader never sees a half-written file.
+ * False when `path` already existed.
+ */
+export async function publishOnce(path: string, data: string, mode = 0o600): Promise<boolean> {
+  // Named for the start-up sweep: a kill -9 before the rm below leaves nothing behind for good.
+  const temp = tempPathFor(path);
+  await writeFileAtomic(temp, data, mode);
+  try {
+    await link(temp, path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw error;
+  } finally {
+    await rm(temp, { force: true });
   }
 }
 

@@ -78,9 +78,10 @@ export function clauses(text: string, masked: string, from: number, to: number):
 // Cues that turn what follows (to the end of its clause) into a statement against it.
 const NEGATION =
   /\b(?:no(?!-)|not|never|none|nothing|nor|neither|without|avoid(?:s|ing)?|skip(?:s|ping)?|cannot|can not|will not|do not|does not|did not|should not|must not|refuses?|lacks?|replaces|replaced by|forbid(?:s|den)?|prohibit(?:s|ed)?|no longer)\b|\b\w+n['’]t\b/i;
-// Someone else's words or another system's habits, not the agent's instruction.
+// Someone else's words, another system's habits, or what Talos does itself ("Talos manages its own
+// trust store"): not the agent's instruction.
 const NOT_AN_INSTRUCTION =
-  /\b(?:you asked|asked (?:me )?to|you want(?:ed)? (?:me )?to|you['’]d like|you would like|your request|you mentioned|you suggested|you(?:['’]re| are) trying to|traditional(?:ly)?|conventional|other (?:linux )?(?:distributions|distros|systems|operating systems)|general-purpose|regular linux|(?:you['’]d|you would|would) (?:normally|usually)|linux admins?|linux habits?|on (?:ubuntu|debian|rhel|centos|fedora)|kubeadm(?:-based)? clusters|elsewhere)\b/i;
+  /\b(?:(?:manages|maintains|keeps|has|ships|brings) its own|you asked|asked (?:me )?to|you want(?:ed)? (?:me )?to|you['’]d like|you would like|your request|you mentioned|you suggested|you(?:['’]re| are) trying to|traditional(?:ly)?|conventional|other (?:linux )?(?:distributions|distros|systems|operating systems)|general-purpose|regular linux|(?:you['’]d|you would|would) (?:normally|usually)|linux admins?|linux habits?|on (?:ubuntu|debian|rhel|centos|fedora)|kubeadm(?:-based)? clusters|elsewhere)\b/i;
 // Cues whose reach ends at the next comma: "instead of SSH, use talosctl".
 const CONTRAST = /\b(?:instead of|rather than|unlike|as opposed to|in place of|compared (?:to|with)|(?:the )?(?:equivalent|counterpart) (?:of|to))\b/gi;
 // A negation right after the thing: "SSH is not available", "`apt install` won't work".

@@ -2,22 +2,28 @@
 // decides a pending plan from a terminal on the server's machine. The command reaches the running
 // server through its approval store (files in the state directory, 0700/0600): whoever can run it
 // as the server's user could equally write those files, so the terminal adds no new authority —
-// and it needs no network port, no running page and no secret. The plan is shown before deciding;
-// destructive plans need their confirmation value typed (or --confirm).
+// and it needs no network port, no running page and no secret. With the kubernetes state backend
+// (several replicas) it reaches the same store in the API, with the pod's or a kubeconfig's
+// credentials. The plan is shown before deciding; destructive plans need their confirmation value
+// typed (or --confirm).
 import { userInfo } from "node:os";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
 import { defaultStateDir } from "../config.js";
 import { closedReason, decidePlan } from "./approvals.js";
-import { FileApprovalStore, isPlanId, type PlanState } from "./approval-store.js";
+import { isPlanId, type ApprovalStore, type PlanState } from "./approval-store.js";
+import { openStateBackend } from "../state/open.js";
 import { describePlan } from "./consent.js";
 
 const USAGE = `Usage:
-  talos-mcp approve PLAN_ID [--state-dir DIR] [--confirm VALUE] [--yes]
-  talos-mcp reject PLAN_ID [--state-dir DIR]
-  talos-mcp approve --list [--state-dir DIR]
-The state directory is the server's (--state-dir of serve; default $TALOS_MCP_STATE_DIR, else $XDG_STATE_HOME/talos-mcp).
+  talos-mcp approve PLAN_ID [STATE] [--confirm VALUE] [--yes]
+  talos-mcp reject PLAN_ID [STATE]
+  talos-mcp approve --list [STATE]
+STATE names the server's state, as serve was given it:
+  --state-dir DIR   the file backend (default $TALOS_MCP_STATE_DIR, else $XDG_STATE_HOME/talos-mcp)
+  --state kubernetes [--state-kubeconfig FILE] [--state-namespace NS]
+                    the kubernetes backend (default: the pod's service account and namespace)
 `;
 
 interface Io {
@@ -54,12 +60,12 @@ function show(state: PlanState, now: number): string {
 }
 
 export async function runApprovalCli(verb: "approve" | "reject", argv: string[], io: Io = terminalIo(), env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  let values: { "state-dir"?: string; confirm?: string; yes?: boolean; list?: boolean; help?: boolean };
+  let values: { "state-dir"?: string; state?: string; "state-kubeconfig"?: string; "state-namespace"?: string; confirm?: string; yes?: boolean; list?: boolean; help?: boolean };
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
       args: argv,
-      options: { "state-dir": { type: "string" }, confirm: { type: "string" }, yes: { type: "boolean" }, list: { type: "boolean" }, help: { type: "boolean" } },
+      options: { "state-dir": { type: "string" }, state: { type: "string" }, "state-kubeconfig": { type: "string" }, "state-namespace": { type: "string" }, confirm: { type: "string" }, yes: { type: "boolean" }, list: { type: "boolean" }, help: { type: "boolean" } },
       allowPositionals: true,
       strict: true,
     }));
@@ -71,7 +77,42 @@ export async function runApprovalCli(verb: "approve" | "reject", argv: string[],
     io.out(USAGE);
     return 0;
   }
-  const store = new FileApprovalStore(join(resolve(values["state-dir"] ?? defaultStateDir(env)), "approvals"));
+  const backend = values.state ?? "file";
+  if (backend !== "file" && backend !== "kubernetes") {
+    io.err(`talos-mcp ${verb}: --state '${backend}' is not one of: file, kubernetes\n${USAGE}`);
+    return 2;
+  }
+  let state;
+  try {
+    state = await openStateBackend(
+      {
+        stateDir: resolve(values["state-dir"] ?? defaultStateDir(env)),
+        state: { backend, kubeconfig: values["state-kubeconfig"] && resolve(values["state-kubeconfig"]), namespace: values["state-namespace"], leaseSeconds: 15, lockWaitMs: 0 },
+      },
+      env,
+    );
+  } catch (error) {
+    io.err(`talos-mcp ${verb}: ${(error as Error).message}\n`);
+    return 2;
+  }
+  try {
+    return await decideFromTerminal(verb, values, positionals, state.approvals, state.where, io);
+  } catch (error) {
+    io.err(`talos-mcp ${verb}: ${(error as Error).message}\n`);
+    return 1;
+  } finally {
+    await state.close();
+  }
+}
+
+async function decideFromTerminal(
+  verb: "approve" | "reject",
+  values: { confirm?: string; yes?: boolean; list?: boolean },
+  positionals: string[],
+  store: ApprovalStore,
+  where: string,
+  io: Io,
+): Promise<number> {
   const now = io.now();
   if (values.list) {
     const open = (await store.list()).filter((state) => !closedReason(state, now));
@@ -85,7 +126,7 @@ export async function runApprovalCli(verb: "approve" | "reject", argv: string[],
   }
   const state = await store.get(id);
   if (!state) {
-    io.err(`talos-mcp ${verb}: there is no plan ${id} in ${store.dir} (is --state-dir the server's?)\n`);
+    io.err(`talos-mcp ${verb}: there is no plan ${id} in ${where} (is this the server's state: --state-dir, or --state kubernetes?)\n`);
     return 1;
   }
   io.out(show(state, now));

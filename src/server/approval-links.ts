@@ -6,16 +6,28 @@
 import { createServer, type Server } from "node:http";
 import { ApprovalPage, APPROVAL_PATH } from "./approval-page.js";
 import type { ApprovalLinks } from "./consent.js";
+import type { Config } from "../config-types.js";
 
 const shellQuote = (value: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`);
+
+/** The flags that point `talos-mcp approve` at this server's plans. */
+export function approvalStateFlags(config: Pick<Config, "stateDir" | "state">): string[] {
+  const { state } = config;
+  if (state.backend === "file") return ["--state-dir", config.stateDir];
+  return ["--state", "kubernetes", ...(state.kubeconfig ? ["--state-kubeconfig", state.kubeconfig] : []), ...(state.namespace ? ["--state-namespace", state.namespace] : [])];
+}
 
 export class ServerApprovalLinks implements ApprovalLinks {
   private baseUrl?: string;
   private loopback?: Promise<{ server: Server; url: string }>;
 
+  /**
+   * `stateFlags` tell `talos-mcp approve` where the server's plans are: --state-dir DIR, or the
+   * kubernetes backend's flags (approvalStateFlags).
+   */
   constructor(
     private readonly page: ApprovalPage,
-    private readonly stateDir: string,
+    private readonly stateFlags: string[],
   ) {}
 
   /** The HTTP transport serves the page itself, at this base URL. */
@@ -29,7 +41,7 @@ export class ServerApprovalLinks implements ApprovalLinks {
   }
 
   command(verb: "approve" | "reject", planId: string): string {
-    return `talos-mcp ${verb} ${planId} --state-dir ${shellQuote(this.stateDir)}`;
+    return ["talos-mcp", verb, planId, ...this.stateFlags.map(shellQuote)].join(" ");
   }
 
   async close(): Promise<void> {

@@ -7,9 +7,9 @@
 // Who may decide, expiry, typed confirmations and the binding checks live in approvals.ts, above
 // any store; the files here are only ever written by the server and `talos-mcp approve|reject`.
 import { randomBytes } from "node:crypto";
-import { link, lstat, mkdir, readdir, readFile, rm, chmod } from "node:fs/promises";
+import { lstat, mkdir, readdir, readFile, rm, chmod } from "node:fs/promises";
 import { join } from "node:path";
-import { tempPathFor, writeFileAtomic } from "../fs/atomic.js";
+import { publishOnce } from "../fs/atomic.js";
 import type { FileDigests } from "./plan-binding.js";
 import type { RequiredRole } from "./roles.js";
 import type { MutationPlan } from "./tool-spec.js";
@@ -142,19 +142,8 @@ export class FileApprovalStore implements ApprovalStore {
   }
 
   /** Writes `name` once: false when it already exists. */
-  private async publish(name: string, data: string): Promise<boolean> {
-    // Named for the start-up sweep: a kill -9 before the rm below leaves nothing behind for good.
-    const temp = tempPathFor(join(this.dir, name));
-    await writeFileAtomic(temp, data, 0o600);
-    try {
-      await link(temp, join(this.dir, name));
-      return true;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
-      throw error;
-    } finally {
-      await rm(temp, { force: true });
-    }
+  private publish(name: string, data: string): Promise<boolean> {
+    return publishOnce(join(this.dir, name), data, 0o600);
   }
 
   private async readJson<T>(name: string): Promise<T | undefined> {

@@ -24,6 +24,9 @@ import { isMutation } from "./registry.js";
 import { requiredRole, type Role } from "./roles.js";
 import type { Toolchain } from "./toolchain.js";
 import { frameUntrusted, untrustedMeta } from "./untrusted.js";
+import { VERDICT_META_KEY } from "./verdict.js";
+import type { HeldLock, StateBackend } from "../state/backend.js";
+import { lockScope } from "../state/scope.js";
 import type {
   AnyToolSpec,
   Caller,
@@ -39,7 +42,6 @@ import type {
 
 /** Text copies longer than this are cut, with a hint to narrow the query. */
 export const TEXT_CAP_CHARS = 60_000;
-const VERDICT_META_KEY = "io.github.talos-mcp/verdict";
 
 /** Fields the guard adds to every mutation's input: the consent handshake without elicitation. */
 export const consentFields = {
@@ -47,12 +49,12 @@ export const consentFields = {
     .string()
     .regex(PLAN_ID_PATTERN, "must be the plan id a previous call of this tool returned, e.g. plan-abcdefghijklmnop")
     .optional()
-    .describe("The plan id a previous call with the same arguments returned; it runs only once the plan was approved (by a person, unless the server lets the agent approve its own plans)."),
+    .describe("Plan id from an earlier call with the same arguments; runs once approved."),
   confirm: z
     .string()
     .max(200)
     .optional()
-    .describe("Only where the agent approves its own plans (--consent plan): the value a destructive plan asks to type back (e.g. the node)."),
+    .describe("The value a destructive plan asks to type back (--consent plan only)."),
 };
 
 /** The input schema a tool publishes: its own, plus the consent fields for mutations. */
@@ -66,6 +68,8 @@ export interface GuardDeps {
   toolchain: Toolchain;
   /** Pending plans and people's decisions, and where people make them. */
   approvals: { store: ApprovalStore; links: ApprovalLinks };
+  /** Shared state: cluster ledgers and the per-cluster mutation lock. */
+  state: StateBackend;
   workspace(): Promise<Workspace>;
   /** Registers a running call so shutdown can cancel it; returns the unregister function. */
   track(controller: AbortController): () => void;
@@ -73,6 +77,8 @@ export interface GuardDeps {
 
 export interface CallSession {
   caller: Caller;
+  /** The JSON-RPC id of this tools/call (recorded in the audit line). */
+  requestId?: string | number;
   effectiveRole: Role;
   consent: ConsentChannel;
   /** Sends notifications/progress for this request when the client gave a token. */
@@ -223,6 +229,7 @@ export async function guardedCall(
   const untrack = deps.track(controller);
   let loggedArgs: unknown = rawArgs;
   let checkedRules: RuleId[] = [...spec.rules];
+  let held: HeldLock | undefined;
 
   const audit = (decision: "allowed" | "denied" | "consent-refused" | "error", rules: readonly string[], message?: string) =>
     deps.audit.record({
@@ -230,6 +237,7 @@ export async function guardedCall(
       transport: session.caller.transport,
       caller: session.caller.name,
       sessionId: session.caller.sessionId,
+      requestId: session.requestId,
       tool: spec.name,
       args: loggedArgs,
       decision,
@@ -265,6 +273,7 @@ export async function guardedCall(
       workspace,
       cli: makeCliRunner(deps, spec, workspace, controller.signal, record),
       signal: controller.signal,
+      state: deps.state,
       commandTree: (binary) => deps.toolchain.commandTree(binary),
       async progress(message, progress, total) {
         progressCount = progress ?? progressCount + 1;
@@ -273,6 +282,14 @@ export async function guardedCall(
     };
 
     const { args, planId, confirm } = splitConsentFields(input);
+    if (isMutation(spec.risk)) {
+      // One mutation per cluster at a time, across replicas: its checks and its change happen under
+      // the lock, so a second bootstrap sees the first one's ledger entry. A lost lock stops the call.
+      const scope = await lockScope(spec.toolset, args, deps.config);
+      held = await deps.state.lock(scope, { holder: `${session.caller.name}/${spec.name}`, signal: controller.signal });
+      const lost = held.lost;
+      lost.addEventListener("abort", () => controller.abort(lost.reason), { once: true });
+    }
     await spec.preflight?.(args, ctx);
 
     let consentVia: string | undefined;
@@ -350,11 +367,16 @@ export async function guardedCall(
       const cliOutput = cliMessage ? frameUntrusted("the CLI's own output", `CLI said: ${cliMessage}`) : undefined;
       return textResult([error.message, cliOutput, next ? `Next: ${next}` : undefined].filter(Boolean).join("\n"), true, cliMessage ? untrustedMeta("the CLI's own output") : undefined);
     }
-    const message = controller.signal.aborted ? "the call was cancelled; any child process was stopped" : (error as Error).message;
+    const message = held?.lost.aborted
+      ? `the call was stopped because its cluster lock was lost (${(held.lost.reason as Error)?.message ?? "unknown"}); any child process was stopped`
+      : controller.signal.aborted
+        ? "the call was cancelled; any child process was stopped"
+        : (error as Error).message;
     audit("error", checkedRules, message);
     return textResult(`${spec.name} failed: ${message}`, true);
   } finally {
     requestSignal.removeEventListener("abort", onAbort);
+    await held?.release();
     untrack();
   }
 }

@@ -20,7 +20,8 @@ import { isPlanId } from "./approval-store.js";
 import type { ConsentState } from "./consent.js";
 
 export const REQUEST_STATE_KEY_FILE = "request-state.key";
-const KEY_BYTES = 32;
+export const REQUEST_STATE_KEY_BYTES = 32;
+const KEY_BYTES = REQUEST_STATE_KEY_BYTES;
 
 /** The principal a state is bound to: the bearer token's name over HTTP, "local" on stdio. */
 export function principalOf(ctx: Pick<ServerContext, "http">): string {

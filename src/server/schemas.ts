@@ -25,11 +25,10 @@ export const clusterEndpoint = z
   }, "must be the Kubernetes API URL with scheme and port, e.g. https://10.0.0.2:6443 (or a load balancer's address)")
   .describe("Kubernetes API endpoint URL, with https and port, e.g. https://10.0.0.2:6443.");
 
-export const nodeAddress = z
-  .string()
-  .max(253)
-  .refine(isHostOrIp, "must be a node IP address or hostname (no scheme, no port), e.g. 10.0.0.2")
-  .describe("Node IP address or hostname.");
+/** A node address without a description, for lists whose own description says what the items are. */
+export const nodeAddressItem = z.string().max(253).refine(isHostOrIp, "must be a node IP address or hostname (no scheme, no port), e.g. 10.0.0.2");
+
+export const nodeAddress = nodeAddressItem.describe("Node IP address or hostname.");
 
 export const workspacePath = z
   .string()

@@ -6,6 +6,7 @@ import type { z } from "zod";
 import type { RuleId } from "../policy/rule-ids.js";
 import type { RequiredRole, Role } from "./roles.js";
 import type { Config } from "../config-types.js";
+import type { StateBackend } from "../state/backend.js";
 import type { CommandTreeData } from "../backends/command-tree-types.js";
 import type { ToolError } from "./errors.js";
 
@@ -119,6 +120,8 @@ export interface ToolContext {
   readonly workspace: Workspace;
   readonly cli: CliRunner;
   readonly signal: AbortSignal;
+  /** Shared state: the per-cluster ledgers (file or Kubernetes backend). */
+  readonly state: Pick<StateBackend, "ledger">;
   /** The pinned binary's command tree (real-commands-only); undefined when the binary is missing. */
   commandTree(binary: CliBinary): Promise<CommandTreeData | undefined>;
   /** Sends a progress notification when the client asked for it (no-op otherwise). */
@@ -173,12 +176,18 @@ export interface ToolSpec<S extends z.ZodObject = z.ZodObject, O extends Record<
   openWorld: boolean;
   /** Repeating the call with the same input has no further effect. */
   idempotent?: boolean;
-  /** Rules this tool is subject to (shown in its description and audit lines). */
+  /** Rules this tool is subject to (named in its audit lines and denials). */
   rules: readonly RuleId[];
   /** `z.object({...}).strict()`: unknown fields are rejected, with the field named. */
   input: S;
-  /** For reads: the shape of `structuredContent`. */
+  /** For reads: the shape of `structuredContent` (the guard checks every result against it). */
   output?: z.ZodObject;
+  /**
+   * Publish `output` as the tool's outputSchema in tools/list: only for tools whose structured
+   * result programs read (graders, CI). Models read the text copy; an unused schema costs tokens
+   * on every turn.
+   */
+  publishOutputSchema?: boolean;
   /**
    * Where the text this tool returns comes from when the server does not control it (node logs,
    * resources nodes report, docs pages, CLI output). Set, the guard marks the result as untrusted

@@ -58,6 +58,19 @@ export interface SimNode {
   pulledImages: Record<string, string[]>;
 }
 
+/** A node as a harness sees it at the end of a run (SimHandle.state()). */
+export interface SimNodeState {
+  name: string;
+  address: string;
+  role: "controlplane" | "worker";
+  stage: Stage;
+  talosVersion: string;
+  clusterName?: string;
+  etcd: EtcdState;
+  /** The etcd cluster its data directory belongs to (one id per bootstrap): two ids = a split. */
+  etcdCluster?: string;
+}
+
 /**
  * A node's second address: the same host part on a private network (127.A.B.L → 10.A.B.L), so it is
  * unique within the simulated cluster and never collides with a loopback listener.
@@ -137,6 +150,19 @@ export class SimCluster {
   /** What a node's deterministic facts (serials, MACs, ids) are derived from. */
   get key(): string {
     return this.scenario.name;
+  }
+
+  describe(): SimNodeState[] {
+    return this.nodes.map((node) => ({
+      name: node.name,
+      address: node.address,
+      role: node.role ?? node.plannedRole,
+      stage: node.stage,
+      talosVersion: node.talosVersion,
+      clusterName: node.clusterName,
+      etcd: node.etcd,
+      etcdCluster: node.etcdCluster,
+    }));
   }
 
   /** The node a target names: its address, its second address or its hostname (as apid resolves them). */
@@ -295,6 +321,11 @@ export class SimCluster {
       transition();
     }, ms);
     this.timers.add(timer);
+  }
+
+  /** Transitions still scheduled (joins, reboots after apply/reset). */
+  get pendingTransitions(): number {
+    return this.timers.size;
   }
 
   stopTimers(): void {

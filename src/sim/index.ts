@@ -4,12 +4,13 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
-import { SimCluster } from "./cluster.js";
+import { SimCluster, type SimNodeState } from "./cluster.js";
 import { EventLog, type SimEvent } from "./events.js";
 import { b64, generateCa, issueClientCert } from "./pki.js";
 import { loadTalosApi } from "./protos.js";
 import { configureNodes, CONTROL_PLANE_PORT } from "./provision.js";
 import type { OmniSimInfo } from "./omni/index.js";
+import type { OmniClusterState } from "./omni/model.js";
 import { listScenarios, loadAnyScenario, loadScenario } from "./scenario.js";
 import { onFreeBlock, portIsFree, relocate } from "./loopback.js";
 import type { SimKubernetes } from "./kubernetes/index.js";
@@ -22,6 +23,12 @@ export interface SimNodeInfo {
   name: string;
   address: string;
   role: "controlplane" | "worker";
+}
+
+/** What a simulation holds at a moment: Talos nodes, or (Omni scenarios) Omni's clusters. */
+export interface SimState {
+  nodes: SimNodeState[];
+  clusters?: OmniClusterState[];
 }
 
 export interface SimHandle {
@@ -38,11 +45,23 @@ export interface SimHandle {
    * unsubscribe. For waiting on what the simulation saw instead of sleeping.
    */
   onEvent(listener: (event: SimEvent) => void): () => void;
+  /** The simulation's state now (final state for a harness's checks). */
+  state(): SimState;
+  /** Resolves once no transition is scheduled (a reset's reboot, a join, Omni's readiness), or after `timeoutMs`. */
+  settled(timeoutMs: number): Promise<void>;
+  /** Talos scenarios: the node model itself, for harness setup that puts nodes in a state first. */
+  model?: SimCluster;
   stop(): Promise<void>;
   /** Omni scenarios: the simulated Omni (its URL, omniconfig, service-account keys, machines). */
   omni?: OmniSimInfo;
   /** Kubernetes scenarios: the real API server's admin kubeconfig and the cluster's Kubernetes version. */
   kubernetes?: { kubeconfig: string; kubernetesVersion: string; apiServerVersion: string };
+}
+
+/** Polls until nothing is pending or the time is up (the transitions are timers of a few hundred ms). */
+export async function untilNoPending(pending: () => number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (pending() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
 }
 
 /** Starts a Talos scenario (simulated nodes) or an Omni scenario (a simulated Omni). */
@@ -122,6 +141,9 @@ export async function startSimulation(options: { scenario: string; dir: string }
     eventsFile,
     events: () => [...cluster.events],
     onEvent: (listener) => cluster.onEvent(listener),
+    state: () => ({ nodes: cluster.describe() }),
+    settled: (timeoutMs) => untilNoPending(() => cluster.pendingTransitions, timeoutMs),
+    model: cluster,
     ...(kubernetes ? { kubernetes: { kubeconfig: kubernetes.kubeconfig, kubernetesVersion: kubernetes.kubernetesVersion, apiServerVersion: kubernetes.apiServerVersion } } : {}),
     async stop() {
       cluster.stopTimers();

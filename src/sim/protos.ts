@@ -120,7 +120,19 @@ export function loadCosiApi(cosiDir: string): CosiApi {
   };
 }
 
+/** Parsed once per process and directory: every simulation in it serves the same immutable API. */
+const loadedTalosApis = new Map<string, LoadedApi>();
+
 export function loadTalosApi(dir = protoRoot()): LoadedApi {
+  let api = loadedTalosApis.get(dir);
+  if (!api) {
+    api = parseTalosApi(dir);
+    loadedTalosApis.set(dir, api);
+  }
+  return api;
+}
+
+function parseTalosApi(dir: string): LoadedApi {
   const talosDir = join(dir, `talos-${TALOS_API_VERSION}`);
   const cosiDir = join(dir, `cosi-runtime-for-talos-${TALOS_API_VERSION}`);
   if (!existsSync(join(talosDir, "machine/machine.proto")) || !existsSync(join(cosiDir, "v1alpha1/state.pb.go"))) {

@@ -58,7 +58,8 @@ export const scenarioSchema = z
     kubernetes: z.boolean().default(false),
     /** How long a waiting control plane takes to join a bootstrapped etcd. */
     joinDelayMs: z.number().int().min(0).max(60_000).default(1_500),
-    nodes: z.array(node).min(1).max(32),
+    /** Up to 64 nodes: bench/sim-scale.mjs measures 50. */
+    nodes: z.array(node).min(1).max(64),
   })
   .strict()
   .superRefine((scenario, ctx) => {

@@ -2,6 +2,7 @@
 // own address:50000 and, like apid, fans a request out to the nodes named in the `nodes` metadata
 // (injecting each reply's metadata.hostname, turning per-node failures into metadata.error), or
 // forwards it to the one node named in `node`. Handlers are a table: method → what a node does.
+import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import * as grpc from "@grpc/grpc-js";
 import { parseAllDocuments } from "yaml";
@@ -11,7 +12,7 @@ import { generateCa, issueClientCert, issueServerCert, loadCa, unb64 } from "./p
 import { toEntries, type LoadedApi } from "./protos.js";
 import { authorized, canReadSensitive, MAINTENANCE_METHODS } from "./rbac.js";
 import { serveWatch, type WatchRequest } from "./cosi-watch.js";
-import { renderKubeconfig } from "./kubernetes/kubeconfig.js";
+import { renderKubeconfig } from "../kubernetes/kubeconfig.js";
 import type { Stamp } from "./resource-versions.js";
 import { definitionOf, KINDS, NAMESPACES, RD_TYPE, stampedResources, yamlSpec } from "./resources.js";
 import { bootedFrom } from "./extensions.js";
@@ -46,10 +47,14 @@ interface CallContext {
   roles: string[];
   /** True when the caller presented no client certificate (maintenance mode). */
   insecure: boolean;
+  /** Facts a handler adds to the call's event (e.g. the sha256 of a snapshot it served). */
+  detail?: Record<string, unknown>;
 }
 
 type UnaryHandler = (node: SimNode, request: any, call: CallContext) => Promise<Record<string, unknown>> | Record<string, unknown>;
 type StreamHandler = (node: SimNode, request: any, call: CallContext, send: (message: Record<string, unknown>) => void, signal: AbortSignal) => Promise<void> | void;
+
+const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 
 const delay = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -105,6 +110,19 @@ function configFacts(text: string) {
     /** The Kubernetes CA (cluster.ca): it signs the admin kubeconfig. Worker configs carry no key. */
     kubernetesCa: doc.cluster?.ca?.crt && doc.cluster?.ca?.key ? { crt: unb64(doc.cluster.ca.crt), key: unb64(doc.cluster.ca.key) } : undefined,
   };
+}
+
+/**
+ * What a node in maintenance mode installs from a machine config: its role, cluster, disk and CA
+ * (a worker's config carries only the CA certificate). Also what harness setup uses to put nodes
+ * in a configured state without going through the API.
+ */
+export async function installFacts(text: string, knownExtensions: string[]): Promise<Parameters<SimCluster["install"]>[1]> {
+  const facts = configFacts(text);
+  if (!facts.caKey && facts.role === "controlplane") throw new SimError(grpc.status.INVALID_ARGUMENT, "control plane config must include the machine CA key");
+  const ca = facts.caKey ? await loadCa(facts.caCrt, facts.caKey) : await loadCa(facts.caCrt, (await generateCa()).keyPem);
+  // The installed system boots from the config's installer image (its extensions, if a factory one).
+  return { role: facts.role, clusterName: facts.clusterName, installDisk: facts.installDisk, ca, config: text, ...bootedFrom(facts.installImage, knownExtensions) };
 }
 
 function diffLines(before: string, after: string): string {
@@ -273,7 +291,7 @@ export class SimApi {
   }
 
   private record(node: SimNode, call: CallContext, code: string): void {
-    this.cluster.record({ node: node.name, kind: "api-call", method: call.method, role: call.roles.join(",") || (call.insecure ? "insecure" : ""), code });
+    this.cluster.record({ node: node.name, kind: "api-call", method: call.method, role: call.roles.join(",") || (call.insecure ? "insecure" : ""), code, ...(call.detail ? { detail: call.detail } : {}) });
   }
 
   private implement(endpoint: SimNode, method: grpc.MethodDefinition<unknown, unknown>): grpc.UntypedHandleCall {
@@ -361,7 +379,9 @@ export class SimApi {
           const { nodes } = this.targets(endpoint, call.metadata);
           const node = await this.reach(endpoint, nodes[0]!, ctx);
           requireControlPlane(node, "etcd recover");
-          this.pendingRecovery.set(node.address, Buffer.concat(chunks));
+          const snapshot = Buffer.concat(chunks);
+          this.pendingRecovery.set(node.address, snapshot);
+          ctx.detail = { bytes: snapshot.length, sha256: sha256(snapshot) };
           this.record(node, ctx, "OK");
           callback(null, { messages: [{ metadata: { hostname: node.address } }] });
         } catch (error) {
@@ -504,11 +524,9 @@ export class SimApi {
         const facts = configFacts(text);
         if (node.stage === "maintenance") {
           if (!call.insecure) throw new SimError(grpc.status.FAILED_PRECONDITION, "the node is in maintenance mode: use --insecure");
-          if (!facts.caKey && facts.role === "controlplane") throw new SimError(grpc.status.INVALID_ARGUMENT, "control plane config must include the machine CA key");
-          const ca = facts.caKey ? await loadCa(facts.caCrt, facts.caKey) : await loadCa(facts.caCrt, (await generateCa()).keyPem);
+          const install = await installFacts(text, cluster.scenario.extensions);
           // Answer first, then "reboot" into the installed system (the server restarts with its new identity).
-          const installed = bootedFrom(facts.installImage, cluster.scenario.extensions);
-          cluster.later(200, () => void cluster.install(node, { role: facts.role, clusterName: facts.clusterName, installDisk: facts.installDisk, ca, config: text, ...installed }));
+          cluster.later(200, () => void cluster.install(node, install));
           return { mode: "REBOOT", mode_details: "Applied configuration with a reboot", warnings: [] };
         }
         if (facts.caCrt !== node.ca?.certPem) throw new SimError(grpc.status.INVALID_ARGUMENT, "the machine CA in the new config differs from the node's: use talosctl rotate-ca to change CAs");
@@ -678,9 +696,11 @@ export class SimApi {
         const kubeconfig = renderKubeconfig({ server: facts.endpoint || `https://${node.address}:6443`, caPem: ca.certPem, certPem: admin.certPem, keyPem: admin.keyPem }, { cluster: node.clusterName ?? facts.clusterName });
         send(data(tarGz("kubeconfig", Buffer.from(kubeconfig))));
       },
-      EtcdSnapshot: (node, _request, _call, send) => {
+      EtcdSnapshot: (node, _request, call, send) => {
         requireEtcd(node, "etcd snapshot");
         const snapshot = cluster.snapshotOf(node);
+        // What was served, so a harness can check a saved snapshot is this one, byte for byte.
+        call.detail = { bytes: snapshot.length, sha256: sha256(snapshot) };
         for (let offset = 0; offset < snapshot.length; offset += 1024) send(data(snapshot.subarray(offset, offset + 1024)));
       },
       HealthCheck: async (node, request: { wait_timeout?: { seconds?: number } }, _call, send, signal) => {

@@ -1,7 +1,8 @@
 // What the server knows about a cluster it operates: which nodes it applied configs to (and as
-// what), and every bootstrap it ran — the ledger behind rule bootstrap-once. Stored as JSON next
-// to the cluster's configs (workspace clusters) or in the state dir (talosconfig contexts);
-// rewritten atomically so a crash never leaves a torn ledger.
+// what), and every bootstrap it ran — the ledger behind rule bootstrap-once. The file backend
+// stores it as JSON next to the cluster's configs (workspace clusters) or in the state dir
+// (talosconfig contexts), rewritten atomically so a crash never leaves a torn ledger; the
+// kubernetes backend keeps the same JSON in a ConfigMap (src/state/kubernetes-backend.ts).
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { writeFileAtomic } from "../fs/atomic.js";
@@ -19,7 +20,28 @@ export interface ClusterState {
   bootstraps: BootstrapRecord[];
 }
 
-const EMPTY: ClusterState = { nodes: {}, bootstraps: [] };
+export const EMPTY_CLUSTER_STATE: ClusterState = { nodes: {}, bootstraps: [] };
+
+/** One cluster's ledger, wherever it is stored. */
+export interface ClusterLedger {
+  read(): Promise<ClusterState>;
+  /** Read-modify-write that never loses a concurrent entry. */
+  update(change: (state: ClusterState) => void): Promise<ClusterState>;
+  /** The control-plane nodes configs were applied to (the endpoints of workspace clusters). */
+  controlPlanes(): Promise<string[]>;
+}
+
+/** The state as stored (JSON), with missing lists filled in. */
+export function parseClusterState(text: string): ClusterState {
+  const parsed = JSON.parse(text) as Partial<ClusterState>;
+  return { nodes: parsed.nodes ?? {}, bootstraps: parsed.bootstraps ?? [] };
+}
+
+export function controlPlanesOf({ nodes }: ClusterState): string[] {
+  return Object.entries(nodes)
+    .filter(([, node]) => node.role === "controlplane")
+    .map(([address]) => address);
+}
 
 /**
  * Pending updates per ledger file. Per file, not per store: every tool call builds its own store,
@@ -28,15 +50,14 @@ const EMPTY: ClusterState = { nodes: {}, bootstraps: [] };
  */
 const queues = new Map<string, Promise<unknown>>();
 
-export class ClusterStateStore {
+export class ClusterStateStore implements ClusterLedger {
   constructor(readonly file: string) {}
 
   async read(): Promise<ClusterState> {
     try {
-      const parsed = JSON.parse(await readFile(this.file, "utf8")) as Partial<ClusterState>;
-      return { nodes: parsed.nodes ?? {}, bootstraps: parsed.bootstraps ?? [] };
+      return parseClusterState(await readFile(this.file, "utf8"));
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return structuredClone(EMPTY);
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return structuredClone(EMPTY_CLUSTER_STATE);
       throw new Error(`cluster state ${this.file} is unreadable (${(error as Error).message}); fix or remove it`);
     }
   }
@@ -63,9 +84,6 @@ export class ClusterStateStore {
   }
 
   async controlPlanes(): Promise<string[]> {
-    const { nodes } = await this.read();
-    return Object.entries(nodes)
-      .filter(([, node]) => node.role === "controlplane")
-      .map(([address]) => address);
+    return controlPlanesOf(await this.read());
   }
 }

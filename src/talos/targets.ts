@@ -8,37 +8,37 @@ import { join } from "node:path";
 import { z } from "zod";
 import { readTalosconfig, resolveTalosconfigPath, type TalosContextInfo } from "../backends/talosconfig.js";
 import { PolicyDenied, ToolError } from "../server/errors.js";
-import { clusterName, nodeAddress } from "../server/schemas.js";
+import { clusterName, nodeAddressItem } from "../server/schemas.js";
 import { omniEnvFor } from "../omni/run.js";
 import type { CliTarget, ToolContext } from "../server/tool-spec.js";
 import { clusterPaths } from "./cluster-files.js";
-import { ClusterStateStore } from "./cluster-state.js";
+import type { ClusterLedger } from "./cluster-state.js";
 
 export const contextName = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$/, "must be a talosconfig context name (letters, digits, '_', '.', '@', '-')")
-  .describe("A context of the server's talosconfig (only the current one unless the operator allowlisted others).");
+  .describe("talosconfig context (default: current).");
 
 /** Fields every live tool takes to choose its cluster. */
 export const targetFields = {
-  cluster: clusterName.optional().describe("A cluster generated in the workspace by gen-config (uses its talosconfig)."),
+  cluster: clusterName.optional().describe("Workspace cluster (from gen-config)."),
   context: contextName.optional(),
 };
 
 export const nodeList = (max: number) =>
   z
-    .array(nodeAddress)
+    .array(nodeAddressItem)
     .min(1, "name at least one node: no default targets are used")
     .max(max, `at most ${max} node(s) per call`)
     .refine((nodes) => new Set(nodes).size === nodes.length, "nodes must not repeat")
-    .describe(max === 1 ? "The one node this call acts on (IP or hostname)." : "Nodes to act on (IP or hostname).");
+    .describe(max === 1 ? "The one node (IP or hostname)." : "Nodes (IPs or hostnames).");
 
 export interface LiveTarget {
   /** Stable id for the ledger: workspace:<name> or context:<name>. */
   id: string;
   /** Flags the runner adds (talosconfig, context, endpoints); nodes are per call. */
   cli: CliTarget;
-  state: ClusterStateStore;
+  state: ClusterLedger;
   /** The talosconfig context in use (for the Omni guard). */
   context: TalosContextInfo;
 }
@@ -61,11 +61,12 @@ async function workspaceTarget(cluster: string, ctx: ToolContext): Promise<LiveT
   const info = await readTalosconfig(paths.talosconfig);
   const context = info.contexts.find((candidate) => candidate.name === (info.current ?? cluster)) ?? info.contexts[0];
   if (!context) throw new ToolError(`the talosconfig of cluster '${cluster}' has no context`, { field: "cluster" });
-  const state = new ClusterStateStore(join(paths.dir, "cluster-state.json"));
+  const id = `workspace:${cluster}`;
+  const state = ctx.state.ledger(id, join(paths.dir, "cluster-state.json"));
   // An Omni-issued talosconfig (omni-talosconfig) carries its endpoint, the Omni URL.
-  if (context.auth === "siderov1") return { id: `workspace:${cluster}`, cli: { talosconfig: paths.talosconfig, context: context.name, ...(await omniAuth(context, ctx)) }, state, context };
+  if (context.auth === "siderov1") return { id, cli: { talosconfig: paths.talosconfig, context: context.name, ...(await omniAuth(context, ctx)) }, state, context };
   const endpoints = await state.controlPlanes();
-  return { id: `workspace:${cluster}`, cli: { talosconfig: paths.talosconfig, context: context.name, endpoints }, state, context };
+  return { id, cli: { talosconfig: paths.talosconfig, context: context.name, endpoints }, state, context };
 }
 
 async function contextTarget(requested: string | undefined, ctx: ToolContext): Promise<LiveTarget> {
@@ -86,8 +87,9 @@ async function contextTarget(requested: string | undefined, ctx: ToolContext): P
   const context = info.contexts.find((candidate) => candidate.name === name);
   if (!context) throw new ToolError(`the talosconfig has no context '${name}'`, { field: "context" });
   const key = createHash("sha256").update(`${path}\0${name}`).digest("hex").slice(0, 16);
-  const state = new ClusterStateStore(join(ctx.config.stateDir, "clusters", `${name.replace(/[^A-Za-z0-9_.-]/g, "_")}-${key}.json`));
-  return { id: `context:${name}`, cli: { talosconfig: path, context: name, ...(await omniAuth(context, ctx)) }, state, context };
+  const id = `context:${name}`;
+  const state = ctx.state.ledger(id, join(ctx.config.stateDir, "clusters", `${name.replace(/[^A-Za-z0-9_.-]/g, "_")}-${key}.json`));
+  return { id, cli: { talosconfig: path, context: name, ...(await omniAuth(context, ctx)) }, state, context };
 }
 
 /**

@@ -6,9 +6,15 @@ import type { Logger } from "pino";
 import type { SessionServerFactory } from "../server/session-types.js";
 import type { Role } from "../server/roles.js";
 
-/** Serves until stdin closes; resolves after the audit log is flushed. */
-export async function serveStdio(factory: SessionServerFactory, role: Role, log: Logger): Promise<void> {
-  const closed = new Promise<void>((resolve) => process.stdin.once("end", () => resolve()));
+/**
+ * Serves until stdin closes or `stop` settles (SIGTERM/SIGINT: a harness stopping the run);
+ * resolves after the audit log is flushed, so the caller can release what it started.
+ */
+export async function serveStdio(factory: SessionServerFactory, role: Role, log: Logger, stop: Promise<void>): Promise<void> {
+  const closed = new Promise<void>((resolve) => {
+    process.stdin.once("end", () => resolve());
+    void stop.then(resolve);
+  });
   const handle = serveMcpStdio(({ era }) => factory.create({ transport: "stdio", name: "local", role }, era), {
     onerror: (error) => log.warn({ err: error.message }, "MCP stdio error"),
   });

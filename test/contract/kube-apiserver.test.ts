@@ -5,19 +5,10 @@ import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { KUBERNETES_PINS } from "../../src/backends/kubernetes-binaries.js";
 import { startApiServer } from "../../src/sim/kubernetes/apiserver.js";
-import { KubeApiError, KubeClient } from "../../src/sim/kubernetes/client.js";
-import { useApiServer } from "../helpers/kubernetes.js";
+import { KubeClient } from "../../src/kubernetes/client.js";
+import { statusOf, useApiServer } from "../helpers/kubernetes.js";
 import { alive, eventually } from "../helpers/wait.js";
 
-async function status(promise: Promise<unknown>): Promise<number> {
-  try {
-    await promise;
-    return 200;
-  } catch (error) {
-    if (error instanceof KubeApiError) return error.status;
-    throw error;
-  }
-}
 
 describe("kube-apiserver on loopback", () => {
   const server = useApiServer({ tokenUsers: [{ name: "replica-1", groups: ["talos-mcp:replicas"] }], clusterName: "test" });
@@ -38,7 +29,7 @@ describe("kube-apiserver on loopback", () => {
     const replica = new KubeClient({ server: url, caPem: ca.certPem, token: tokens["replica-1"] });
     const leases = "/apis/coordination.k8s.io/v1/namespaces/default/leases";
     const lease = { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: "talos-mcp" }, spec: { holderIdentity: "replica-1", leaseDurationSeconds: 15 } };
-    expect(await status(replica.create(leases, lease))).toBe(403);
+    expect(await statusOf(replica.create(leases, lease))).toBe(403);
     await admin.create("/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles", { metadata: { name: "leases" }, rules: [{ apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update"] }] });
     await admin.create("/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings", {
       metadata: { name: "replicas-leases" },
@@ -48,9 +39,9 @@ describe("kube-apiserver on loopback", () => {
     // RBAC takes effect once the authorizer's cache has seen the binding (milliseconds, not at once).
     const created = await eventually(() => replica.create<{ spec: { holderIdentity: string } }>(leases, lease));
     expect(created.spec.holderIdentity).toBe("replica-1");
-    expect(await status(replica.list("/api/v1/namespaces/default/secrets"))).toBe(403);
+    expect(await statusOf(replica.list("/api/v1/namespaces/default/secrets"))).toBe(403);
     const wrongToken = new KubeClient({ server: url, caPem: ca.certPem, token: "not-a-token" });
-    expect(await status(wrongToken.list(leases))).toBe(401);
+    expect(await statusOf(wrongToken.list(leases))).toBe(401);
     await Promise.all([replica.close(), wrongToken.close()]);
   });
 
@@ -58,10 +49,10 @@ describe("kube-apiserver on loopback", () => {
     const { credentialsFor } = server();
     const kubelet = new KubeClient(await credentialsFor("system:node:n1", ["system:nodes"]));
     const node = (name: string) => ({ apiVersion: "v1", kind: "Node", metadata: { name } });
-    expect(await status(kubelet.create("/api/v1/nodes", node("n1")))).toBe(200);
-    expect(await status(kubelet.create("/api/v1/nodes", node("n2")))).toBe(403);
+    expect(await statusOf(kubelet.create("/api/v1/nodes", node("n1")))).toBe(200);
+    expect(await statusOf(kubelet.create("/api/v1/nodes", node("n2")))).toBe(403);
     // NodeRestriction: a kubelet may not give itself a node-role label.
-    expect(await status(kubelet.patch("/api/v1/nodes/n1", { metadata: { labels: { "node-role.kubernetes.io/control-plane": "" } } }))).toBe(403);
+    expect(await statusOf(kubelet.patch("/api/v1/nodes/n1", { metadata: { labels: { "node-role.kubernetes.io/control-plane": "" } } }))).toBe(403);
     await kubelet.close();
   });
 });

@@ -96,6 +96,10 @@ describe("omnictl against the simulated Omni (omni-fresh)", () => {
     expect(grow.stdout).toContain(`* creating MachineSetNodes.omni.sidero.dev(${ids[4]})`);
     const cluster = parseJsonStream((await omnictl(sim, dir, ["get", "clusters", "demo", "-o", "json"])).stdout)[0] as { spec: Record<string, unknown> };
     expect(cluster.spec.kubernetesversion).toBe("1.35.3");
+    // The state a harness checks at the end of a run says the same.
+    expect(sim.state().clusters).toEqual([
+      expect.objectContaining({ name: "demo", kubernetesVersion: "1.35.3", talosVersion: "v1.12.6", workers: [sim.omni.machines[3]!.name, sim.omni.machines[4]!.name].sort() }),
+    ]);
 
     writeFileSync(file(), template("demo", ids.slice(0, 3), [ids[3]!], "v1.35.3"));
     const shrink = await omnictl(sim, dir, ["cluster", "template", "sync", `--file=${file()}`]);
@@ -197,6 +201,10 @@ describe("omnictl against the simulated Omni (omni-running)", () => {
     expect(status.code, status.stderr).toBe(0);
     expect(status.stdout).toMatch(/Cluster "prod" RUNNING Ready \(4\/4\)/);
     expect(sim.omni.machines.filter((m) => !m.cluster)).toHaveLength(2);
+    expect(sim.state()).toEqual({
+      nodes: [],
+      clusters: [{ name: "prod", talosVersion: "v1.12.6", kubernetesVersion: "1.35.2", controlPlanes: ["omni-m-1", "omni-m-2", "omni-m-3"], workers: ["omni-m-4"], patches: [], ready: true }],
+    });
   });
 
   it("the table output resolves aliases through the resource definitions", async () => {

@@ -1,6 +1,7 @@
 // Contract: the real talosctl against scenarios with faults, a scenario file given by path, and
 // etcd recovery (`bootstrap --recover-from`), compared with what real nodes answer.
-import { mkdtempSync, statSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -131,6 +132,8 @@ describe("faults from a scenario file: unreachable node, unsynchronised clock", 
     expect(sim.events().find((e) => e.detail?.bootstrapped)?.detail).toMatchObject({ recoveredFrom: `${statSync(snapshot).size} bytes` });
     const methods = sim.events().filter((e) => e.kind === "api-call" && e.node === "cp-2").map((e) => e.method);
     expect(methods).toEqual(expect.arrayContaining(["/machine.MachineService/EtcdRecover", "/machine.MachineService/Bootstrap"]));
+    const upload = sim.events().find((e) => e.method === "/machine.MachineService/EtcdRecover");
+    expect(upload?.detail).toEqual({ bytes: statSync(snapshot).size, sha256: createHash("sha256").update(readFileSync(snapshot)).digest("hex") });
     const again = await run(["bootstrap", "--nodes", at("cp-2")]);
     expect(again.stderr).toContain("AlreadyExists desc = etcd data directory is not empty");
   });

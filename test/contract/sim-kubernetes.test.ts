@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kubernetesBinaryPath } from "../../src/backends/kubernetes-binaries.js";
 import type { Config } from "../../src/config.js";
 import { startSimulation, type SimHandle } from "../../src/sim/index.js";
-import { KubeClient, type KubeObject } from "../../src/sim/kubernetes/client.js";
-import { credentialsFromKubeconfig } from "../../src/sim/kubernetes/kubeconfig.js";
+import { KubeClient, type KubeObject } from "../../src/kubernetes/client.js";
+import { credentialsFromKubeconfig } from "../../src/kubernetes/kubeconfig.js";
 import { parseJsonStream } from "../../src/talos/outputs.js";
 import { accept, configFor, session, text } from "../helpers/session.js";
 import { addressOf } from "../helpers/sim.js";
@@ -122,11 +122,12 @@ describe("a simulated cluster with a real Kubernetes API (running-3cp-2w-k8s)", 
     const after = await eventually(async () => {
       const pod = (await pods("k8s-app=kube-apiserver")).find((p) => p.spec.nodeName === "cp-2")!;
       expect(pod.spec.containers[0]!.image).toBe(image);
+      // The kubelet creates the mirror pod, then reports its status: wait for both.
+      expect(pod.status.conditions ?? [], "the new mirror pod's status").toContainEqual(expect.objectContaining({ type: "Ready", status: "True" }));
       return pod;
     }, 30_000);
     expect(after.metadata.uid).not.toBe(before.metadata.uid);
     expect(Number(after.metadata.annotations!["talos.dev/config-version"])).toBe(Number(before.metadata.annotations!["talos.dev/config-version"]) + 1);
-    expect(ready(after)).toBe(true);
     // The other control planes keep theirs.
     expect((await pods("k8s-app=kube-apiserver")).filter((p) => p.spec.nodeName !== "cp-2").every((p) => p.spec.containers[0]!.image === "registry.k8s.io/kube-apiserver:v1.35.4")).toBe(true);
   });

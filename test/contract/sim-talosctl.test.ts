@@ -85,6 +85,12 @@ describe("running cluster (running-3cp-2w)", () => {
     await run(["etcd", "snapshot", join(dir, "b.snap"), "--nodes", cp1]);
     const sum = (f: string) => createHash("sha256").update(readFileSync(join(dir, f))).digest("hex");
     expect(sum("a.snap")).toBe(sum("b.snap"));
+    // The event of each snapshot names what was served: the saved file is that, byte for byte.
+    const served = sim.events().filter((e) => e.method === "/machine.MachineService/EtcdSnapshot" && e.code === "OK");
+    expect(served.map((e) => e.detail)).toEqual([
+      { bytes: readFileSync(join(dir, "a.snap")).length, sha256: sum("a.snap") },
+      { bytes: readFileSync(join(dir, "b.snap")).length, sha256: sum("b.snap") },
+    ]);
     expect((await run(["etcd", "snapshot", join(dir, "c.snap"), "--nodes", `${cp1},${cp2}`])).stderr).toMatch(/is not supported with multiple nodes/);
   });
 

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EMPTY_SCHEMATIC_ID } from "../../src/factory/schematic.js";
 import { configFor, session, text } from "../helpers/session.js";
-import { startStandInFactory, type StandInFactory } from "../unit/factory/factory-server.js";
+import { startStandInFactory, type StandInFactory } from "../../src/sim/factory/server.js";
 
 let factory: StandInFactory;
 let call: Awaited<ReturnType<typeof session>>["call"];

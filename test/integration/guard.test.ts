@@ -253,6 +253,10 @@ describe("guarded calls", () => {
     ]);
     expect(entries[1]!.rules).toContain("role-ceiling");
     expect(entries[0]!.caller).toBe("tester");
+    // Each line names its tools/call request, so a trace can join it to the client's transcript.
+    const ids = entries.map((e) => e.requestId);
+    expect(ids.every((id) => typeof id === "number")).toBe(true);
+    expect(new Set(ids).size).toBe(2);
     const resource = await session.client.readResource({ uri: "talos://audit/recent" });
     const served = JSON.parse((resource.contents[0] as { text: string }).text) as { tool: string; decision: string }[];
     expect(served.map((e) => [e.tool, e.decision])).toEqual([

@@ -13,8 +13,8 @@ import { execa } from "execa";
 import { requireKubernetesBinary } from "../../backends/kubernetes-binaries.js";
 import { freePort, isAddressInUse } from "../loopback.js";
 import { generateCa, issueClientCert, issueServerCert, type CertificateAuthority } from "../pki.js";
-import { KubeClient } from "./client.js";
-import { renderKubeconfig, type KubeCredentials } from "./kubeconfig.js";
+import { KubeClient } from "../../kubernetes/client.js";
+import { renderKubeconfig, type KubeCredentials } from "../../kubernetes/kubeconfig.js";
 
 /** Talos's defaults: the service network, and the API server's address on it. */
 export const SERVICE_CIDR = "10.96.0.0/12";

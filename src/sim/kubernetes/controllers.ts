@@ -5,8 +5,8 @@
 // out, and rollout waits (observedGeneration, ready counts) finish. The node's simulated kubelet
 // then reports each pod running. Pod churn is immediate: there are no containers to wait for.
 import { createHash, randomBytes } from "node:crypto";
-import type { KubeClient, KubeObject } from "./client.js";
-import { KubeApiError } from "./client.js";
+import type { KubeClient, KubeObject } from "../../kubernetes/client.js";
+import { KubeApiError } from "../../kubernetes/client.js";
 import { runningPodStatus } from "./kubelets.js";
 
 interface Workload extends KubeObject {

@@ -14,7 +14,7 @@ import { componentImage, CONTROL_PLANE_PODS } from "../resources/k8s.js";
 import { configVersion } from "../resources/k8s-controlplane.js";
 import { serviceStates } from "../services.js";
 import { startApiServer, type ApiServer } from "./apiserver.js";
-import { KubeApiError, type KubeClient } from "./client.js";
+import { KubeApiError, type KubeClient } from "../../kubernetes/client.js";
 import { SimControllers } from "./controllers.js";
 import { SimKubelets, type KubeletView } from "./kubelets.js";
 import type { KubeManifest } from "./manifests.js";

@@ -7,7 +7,7 @@
 // set with the admin client, as Talos itself does (a kubelet may not set node-role labels).
 import { createHash, randomUUID } from "node:crypto";
 import type { ApiServer } from "./apiserver.js";
-import { KubeApiError, KubeClient, type KubeObject } from "./client.js";
+import { KubeApiError, KubeClient, type KubeObject } from "../../kubernetes/client.js";
 
 export const CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane";
 

@@ -7,7 +7,7 @@ import { PINNED } from "../../backends/versions.js";
 import { EventLog, type SimEvent } from "../events.js";
 import { generateCa, issueServerCert } from "../pki.js";
 import { loadCosiApi, loadTalosApi, protoRoot } from "../protos.js";
-import type { SimHandle } from "../index.js";
+import { untilNoPending, type SimHandle } from "../index.js";
 import { OmniCodec } from "./codec.js";
 import { loadOmniDefinitions } from "./definitions.js";
 import { OmniModel, T } from "./model.js";
@@ -34,15 +34,24 @@ export interface OmniSimInfo {
   holdReadiness(): () => void;
 }
 
+type OmniApi = { omniApiDir: string; codec: OmniCodec; cosi: ReturnType<typeof loadCosiApi>; definitions: ReturnType<typeof loadOmniDefinitions> };
+/** Parsed once per process and directory, like the Talos API: it is the same for every simulated Omni. */
+const loadedOmniApis = new Map<string, OmniApi>();
+
 /** Loads the pinned Omni API (specs, COSI state, resource definitions) from the linked module sources. */
-function loadOmniApi(dir = protoRoot()) {
-  const omniApiDir = join(dir, `omni-client-${PINNED.omnictl}`);
-  return {
-    omniApiDir,
-    codec: new OmniCodec(omniApiDir),
-    cosi: loadCosiApi(join(dir, `cosi-runtime-for-omni-${PINNED.omnictl}`)),
-    definitions: loadOmniDefinitions(join(dir, `omni-resources-${PINNED.omnictl}`)),
-  };
+function loadOmniApi(dir = protoRoot()): OmniApi {
+  let api = loadedOmniApis.get(dir);
+  if (!api) {
+    const omniApiDir = join(dir, `omni-client-${PINNED.omnictl}`);
+    api = {
+      omniApiDir,
+      codec: new OmniCodec(omniApiDir),
+      cosi: loadCosiApi(join(dir, `cosi-runtime-for-omni-${PINNED.omnictl}`)),
+      definitions: loadOmniDefinitions(join(dir, `omni-resources-${PINNED.omnictl}`)),
+    };
+    loadedOmniApis.set(dir, api);
+  }
+  return api;
 }
 
 export async function startOmniSimulation(options: { scenario: OmniScenario; dir: string }): Promise<SimHandle & { omni: OmniSimInfo }> {
@@ -88,6 +97,8 @@ export async function startOmniSimulation(options: { scenario: OmniScenario; dir
     eventsFile,
     events: (): SimEvent[] => [...log.events],
     onEvent: (listener) => log.onRecord(listener),
+    state: () => ({ nodes: [], clusters: model.describe() }),
+    settled: (timeoutMs) => untilNoPending(() => model.pendingTransitions, timeoutMs),
     omni: {
       url,
       omniconfig,

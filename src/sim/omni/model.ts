@@ -58,6 +58,18 @@ const MACHINE_SET_PHASE = { ScalingUp: 1, Running: 3, Upgrading: 7 };
 export const CLUSTER_MACHINE_STAGE = { BOOTING: 1, INSTALLING: 2, RUNNING: 4, UPGRADING: 6 };
 const MACHINE_ROLE = { NONE: 0, CONTROL_PLANE: 1, WORKER: 2 };
 
+export interface OmniClusterState {
+  name: string;
+  talosVersion: string;
+  kubernetesVersion: string;
+  /** Machine names. */
+  controlPlanes: string[];
+  workers: string[];
+  /** Config patch ids. */
+  patches: string[];
+  ready: boolean;
+}
+
 export interface OmniMachine {
   id: string;
   name: string;
@@ -335,6 +347,30 @@ export class OmniModel {
     );
     const pending = [...allocated.keys()].filter(connected).map((id) => this.readyAt.get(id) ?? 0).filter((at) => at > now && at !== Infinity);
     if (pending.length) this.schedule(() => this.reconcile(clusterName), Math.min(...pending) - now + 5);
+  }
+
+  /** Controller steps still scheduled (machines becoming ready). */
+  get pendingTransitions(): number {
+    return this.timers.size;
+  }
+
+  /** What Omni holds now, for harnesses: each cluster's versions, members by role, patches and readiness. */
+  describe(): OmniClusterState[] {
+    const nameOf = (id: string) => this.machines.find((m) => m.id === id)?.name ?? id;
+    return this.state.list(NS, T.cluster).map((cluster) => {
+      const byCluster = { labelQueries: [[{ key: L.cluster, op: "EQUAL" as const, value: [cluster.metadata.id] }]] };
+      const nodes = this.state.list(NS, T.machineSetNode, byCluster);
+      const members = (role: string) => nodes.filter((n) => role in n.metadata.labels).map((n) => nameOf(n.metadata.id)).sort();
+      return {
+        name: cluster.metadata.id,
+        talosVersion: `v${String(cluster.spec.talos_version)}`,
+        kubernetesVersion: String(cluster.spec.kubernetes_version),
+        controlPlanes: members(L.controlPlane),
+        workers: members(L.worker),
+        patches: this.state.list(NS, T.configPatch, byCluster).map((p) => p.metadata.id).sort(),
+        ready: this.state.find(NS, T.clusterStatus, cluster.metadata.id)?.spec.ready === true,
+      };
+    });
   }
 
   private upsert(type: string, id: string, labels: Record<string, string>, spec: Spec, owner: string): void {

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FactoryClient, FactoryError } from "../../../src/factory/client.js";
 import { EMPTY_SCHEMATIC_ID } from "../../../src/factory/schematic.js";
-import { startStandInFactory, type StandInFactory } from "./factory-server.js";
+import { startStandInFactory, type StandInFactory } from "../../../src/sim/factory/server.js";
 
 let factory: StandInFactory;
 beforeAll(async () => (factory = await startStandInFactory()));

@@ -1,6 +1,6 @@
 // The pure parts of the simulated Kubernetes side: kubeconfig files, kubelet versions, bootstrap manifests.
 import { describe, expect, it } from "vitest";
-import { credentialsFromKubeconfig, renderKubeconfig } from "../../../src/sim/kubernetes/kubeconfig.js";
+import { credentialsFromKubeconfig, renderKubeconfig } from "../../../src/kubernetes/kubeconfig.js";
 import { kubeletVersionOf } from "../../../src/sim/kubernetes/kubelets.js";
 import { bootstrapManifests } from "../../../src/sim/kubernetes/manifests.js";
 

@@ -19,7 +19,7 @@ let url: string;
 beforeAll(async () => {
   const stateDir = mkdtempSync(join(tmpdir(), "talos-mcp-page-"));
   store = new FileApprovalStore(join(stateDir, "approvals"));
-  links = new ServerApprovalLinks(new ApprovalPage(store), stateDir);
+  links = new ServerApprovalLinks(new ApprovalPage(store), ["--state-dir", stateDir]);
   record = planRecord({ expiresAt: new Date(Date.now() + 60_000).toISOString() });
   await store.create(record);
   url = await links.linkFor(record.id, record.pageSecret!);

@@ -25,6 +25,29 @@ describe("config", () => {
     expect(() => build(["--port", "99999"])).toThrow(ConfigError);
   });
 
+  it("state: file by default; kubernetes with its own options only; bad names refused", () => {
+    expect(build([]).state).toEqual({ backend: "file", kubeconfig: undefined, namespace: undefined, leaseSeconds: 15, lockWaitMs: 60_000 });
+    expect(build(["--state", "kubernetes", "--state-kubeconfig", "k.yaml", "--state-namespace", "platform"]).state).toMatchObject({ backend: "kubernetes", kubeconfig: "/srv/k.yaml", namespace: "platform" });
+    expect(build(["--state", "kubernetes"]).state).toMatchObject({ backend: "kubernetes", kubeconfig: undefined, namespace: undefined });
+    expect(() => build(["--state", "etcd"])).toThrow(/--state 'etcd' is not one of: file, kubernetes/);
+    expect(() => build(["--state", "kubernetes", "--state-namespace", "Platform_1"])).toThrow(/--state-namespace 'Platform_1' is not a Kubernetes namespace name/);
+    expect(() => build(["--state-namespace", "platform"])).toThrow(/only apply with --state kubernetes/);
+    expect(() => build(["--state-kubeconfig", "k.yaml"])).toThrow(/only apply with --state kubernetes/);
+    expect(build(["--transport", "http", "--state", "kubernetes", "--tokens-secret", "talos-mcp-tokens"]).http.tokensSecret).toBe("talos-mcp-tokens");
+    // The chart's audit log to stdout (the cluster's log pipeline) is for HTTP only.
+    expect(build(["--transport", "http", "--audit-log", "/dev/stdout"]).auditLog).toBe("/dev/stdout");
+    expect(() => build(["--audit-log", "/dev/stdout"])).toThrow(/only allowed with --transport http: over stdio, stdout carries the MCP protocol/);
+    expect(() => build(["--transport", "http", "--tokens-secret", "talos-mcp-tokens"])).toThrow(/--tokens-secret needs --state kubernetes/);
+    expect(() => build(["--transport", "http", "--state", "kubernetes", "--tokens-secret", "t", "--tokens", "t.yaml"])).toThrow(/either --tokens or --tokens-secret/);
+    expect(() => build(["--state", "kubernetes", "--tokens-secret", "t"])).toThrow(/only applies with --transport http/);
+    const dir = mkdtempSync(join(tmpdir(), "talos-mcp-config-"));
+    const file = join(dir, "config.yaml");
+    writeFileSync(file, "state: kubernetes\nstateKubernetes: { namespace: platform }\nlockLeaseSeconds: 5\nlockWaitMs: 1000\n");
+    expect(build(["--config", file]).state).toMatchObject({ backend: "kubernetes", namespace: "platform", leaseSeconds: 5, lockWaitMs: 1000 });
+    writeFileSync(file, "lockLeaseSeconds: 1\nstateKubernetes: { namespace: platform, token: x }\n");
+    expect(() => build(["--config", file])).toThrow(/unknown key 'stateKubernetes.token'; 'lockLeaseSeconds': Too small: expected number to be >=2/);
+  });
+
   it("allows consent auto only with the simulator", () => {
     expect(() => build(["--consent", "auto"])).toThrow(/only allowed with --sim/);
     expect(build(["--consent", "auto", "--sim", "single-node"]).consent).toBe("auto");

@@ -141,12 +141,13 @@ describe("npm package", () => {
   const [pack] = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: REPO_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }));
   const files = new Map<string, number>(pack.files.map((f: { path: string; mode: number }) => [f.path, f.mode]));
 
-  it("ships the built server, every prompt and the CLI build script; no tests, sources or benchmarks", () => {
+  it("ships the built server, every prompt, the eval tasks and the CLI build script; no tests, sources or benchmarks", () => {
     const prompts = execFileSync("ls", [join(REPO_ROOT, "prompts")], { encoding: "utf8" }).split("\n").filter((f) => f.endsWith(".md"));
     expect(prompts.length).toBeGreaterThan(5);
+    const evalFiles = ["eval/mcpchecker/eval.yaml", "eval/tasks/cluster/create-cluster/definition.yaml", "eval/tasks/cluster/create-cluster/task.yaml", "eval/scenarios/fresh-3cp-2w-fast.yaml", "eval/fixtures/README.md", "dist/src/sim/factory/extensions-v1.12.6.json"];
     // build-clis and build-k8s source scripts/lib; build-k8s reads its pins from dist/ when src/ is not there.
     const buildScripts = ["scripts/build-clis", "scripts/build-k8s", "scripts/lib/go-build.sh", "dist/src/backends/kubernetes-pins.json"];
-    for (const file of ["dist/src/cli.js", "dist/tools/index.js", "dist/prompts/index.js", ...buildScripts, "README.md", "server.json", ...prompts.map((p) => `prompts/${p}`)]) {
+    for (const file of ["dist/src/cli.js", "dist/tools/index.js", "dist/prompts/index.js", ...buildScripts, "README.md", "server.json", ...prompts.map((p) => `prompts/${p}`), ...evalFiles]) {
       expect(files.has(file), file).toBe(true);
     }
     expect([...files.keys()].filter((f) => /^(test|bench|coverage)\//.test(f) || (f.endsWith(".ts") && !f.endsWith(".d.ts")))).toEqual([]);

@@ -30,12 +30,33 @@ describe("simulated cluster state machine", () => {
     expect(cluster.events.filter((e) => e.detail?.bootstrapped)).toHaveLength(1);
   });
 
+  it("counts scheduled transitions until they ran, so a harness can wait for the final state", async () => {
+    const cluster = installedCluster(50);
+    const [cp1, cp2] = cluster.nodes;
+    expect(cluster.pendingTransitions).toBe(0);
+    cluster.bootstrap(cp1!);
+    expect(cluster.pendingTransitions).toBe(1);
+    const { untilNoPending } = await import("../../../src/sim/index.js");
+    await untilNoPending(() => cluster.pendingTransitions, 5_000);
+    expect(cluster.pendingTransitions).toBe(0);
+    expect(cp2!.etcd).toBe("running");
+  });
+
   it("a second bootstrap before the join splits etcd into two clusters", () => {
     const cluster = installedCluster(60_000);
     const [cp1, cp2] = cluster.nodes;
     cluster.bootstrap(cp1!);
     cluster.bootstrap(cp2!);
     expect(cp1!.etcdCluster).not.toBe(cp2!.etcdCluster);
+    // What a harness reads at the end of a run shows the split: two etcd cluster ids.
+    const state = cluster.describe();
+    expect(state.map((n) => [n.name, n.role, n.stage, n.etcd])).toEqual([
+      ["cp-1", "controlplane", "running", "running"],
+      ["cp-2", "controlplane", "running", "running"],
+      ["w-1", "worker", "installed", "none"],
+    ]);
+    expect(new Set(state.map((n) => n.etcdCluster).filter(Boolean)).size).toBe(2);
+    expect(state[0]).toMatchObject({ address: "127.0.9.1", talosVersion: "v1.12.6", clusterName: "t" });
     cluster.stopTimers();
   });
 

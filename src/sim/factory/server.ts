@@ -1,13 +1,15 @@
 // A stand-in Image Factory on loopback that answers as the documented API does: the official
-// extension list of one version (recorded fixture), 404 for others, and POST /schematics with the
-// sha256 of the body it received (the body is already canonical when it comes from us).
+// extension list of one version (extensions-v1.12.6.json, shaped like the factory's answer; a
+// subset with placeholder digests), 404 for others, and POST /schematics with the sha256 of the
+// body it received (the body is already canonical when it comes from us). Tests and eval tasks
+// (custom images) use it instead of the real factory, which is not reachable from here.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 
 export const KNOWN_VERSION = "v1.12.6";
-const official = readFileSync(new URL("./fixtures/extensions-v1.12.6.json", import.meta.url), "utf8");
+const official = readFileSync(new URL("./extensions-v1.12.6.json", import.meta.url), "utf8");
 
 export interface StandInFactory {
   url: string;

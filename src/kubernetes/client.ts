@@ -1,6 +1,8 @@
 // A small Kubernetes API client over undici: JSON requests, patches and watches, authenticated by a
-// client certificate or a bearer token and verified against the cluster's CA. It is what the
-// simulated kubelets and the tests need; it reads the kubeconfig files Talos hands out.
+// client certificate or a bearer token and verified against the cluster's CA. The simulated
+// kubelets, the tests and the kubernetes state backend use it; it reads kubeconfig files (inline
+// data, as Talos writes them) and a pod's service-account credentials.
+import { readFileSync } from "node:fs";
 import { Agent, request } from "undici";
 import { credentialsFromKubeconfig, type KubeCredentials } from "./kubeconfig.js";
 
@@ -44,11 +46,26 @@ export interface KubeList<T> {
 
 type Query = Record<string, string | number | boolean | undefined>;
 
+export interface KubeClientOptions {
+  /** Gives up on a request (not a watch) that has not answered after this long, ms (default: undici's). */
+  timeoutMs?: number;
+}
+
+/** How long a service-account token read from its file is reused: the kubelet rotates the file. */
+const TOKEN_FILE_REREAD_MS = 10_000;
+
 export class KubeClient {
   private readonly agent: Agent;
+  private tokenFromFile?: { token: string; readAt: number };
 
-  constructor(readonly credentials: KubeCredentials) {
-    this.agent = new Agent({ connect: { ca: credentials.caPem, cert: credentials.certPem, key: credentials.keyPem }, keepAliveTimeout: 10_000 });
+  constructor(
+    readonly credentials: KubeCredentials,
+    private readonly options: KubeClientOptions = {},
+  ) {
+    this.agent = new Agent({
+      connect: { ca: credentials.caPem, cert: credentials.certPem, key: credentials.keyPem, ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}) },
+      keepAliveTimeout: 10_000,
+    });
   }
 
   static fromKubeconfig(text: string, source?: string): KubeClient {
@@ -62,11 +79,21 @@ export class KubeClient {
   }
 
   private headers(contentType?: string): Record<string, string> {
+    const token = this.bearerToken();
     return {
       accept: "application/json",
       ...(contentType ? { "content-type": contentType } : {}),
-      ...(this.credentials.token ? { authorization: `Bearer ${this.credentials.token}` } : {}),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
     };
+  }
+
+  private bearerToken(): string | undefined {
+    const { token, tokenFile } = this.credentials;
+    if (token || !tokenFile) return token;
+    if (!this.tokenFromFile || Date.now() - this.tokenFromFile.readAt > TOKEN_FILE_REREAD_MS) {
+      this.tokenFromFile = { token: readFileSync(tokenFile, "utf8").trim(), readAt: Date.now() };
+    }
+    return this.tokenFromFile.token;
   }
 
   /** Any request; answers the status and the body as text (for /readyz, /version and the like). */
@@ -78,6 +105,7 @@ export class KubeClient {
       headers: this.headers(body === undefined ? undefined : (options.contentType ?? "application/json")),
       body,
       signal: options.signal,
+      ...(this.options.timeoutMs ? { headersTimeout: this.options.timeoutMs, bodyTimeout: this.options.timeoutMs } : {}),
     });
     return { status: response.statusCode, text: await response.body.text() };
   }

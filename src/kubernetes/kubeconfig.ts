@@ -1,5 +1,7 @@
 // Kubeconfig files as Talos writes them (inline certificate data, one admin@<cluster> context),
-// and the server and credentials a client takes from one.
+// the server and credentials a client takes from one, and a pod's in-cluster credentials.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { stringify, parse as parseYaml } from "yaml";
 
 export interface KubeCredentials {
@@ -9,6 +11,35 @@ export interface KubeCredentials {
   certPem?: string;
   keyPem?: string;
   token?: string;
+  /** A file holding the bearer token, re-read as it rotates (a pod's service-account token). */
+  tokenFile?: string;
+}
+
+/** Where the kubelet mounts a pod's service-account token, CA and namespace. */
+export const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+/**
+ * The credentials of the pod this process runs in: the API server from KUBERNETES_SERVICE_HOST/
+ * PORT, the CA and the (rotating) token from the service-account mount.
+ */
+export function inClusterCredentials(env: NodeJS.ProcessEnv, dir = SERVICE_ACCOUNT_DIR): KubeCredentials & { namespace: string } {
+  const host = env.KUBERNETES_SERVICE_HOST;
+  const port = env.KUBERNETES_SERVICE_PORT;
+  if (!host || !port) throw new Error("not running in a Kubernetes pod (KUBERNETES_SERVICE_HOST/PORT are unset): give a kubeconfig");
+  const read = (name: string) => {
+    try {
+      return readFileSync(join(dir, name), "utf8");
+    } catch (error) {
+      throw new Error(`in-cluster credentials: cannot read ${join(dir, name)} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); is automountServiceAccountToken on?`);
+    }
+  };
+  read("token");
+  return {
+    server: `https://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    caPem: read("ca.crt"),
+    tokenFile: join(dir, "token"),
+    namespace: read("namespace").trim(),
+  };
 }
 
 /** A kubeconfig with one cluster, one user and one context, named as talosctl kubeconfig names them. */

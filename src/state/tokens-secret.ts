@@ -1,0 +1,63 @@
+// Bearer tokens from a Secret, for replicas: each replica copies the Secret's `tokens.yaml` into a
+// file in its state directory, checked every 2 s, and the HTTP transport's TokenFile re-reads that
+// file when it changes — so a revoked token is refused, and its sessions closed, by every replica
+// within seconds (a mounted Secret takes the kubelet's sync period, about a minute). The Secret is
+// read with the state backend's credentials (the chart's Role: get on secrets in its namespace).
+import { writeFileAtomic } from "../fs/atomic.js";
+import { KubeApiError, type KubeClient } from "../kubernetes/client.js";
+import { parseTokensFile } from "../transports/tokens.js";
+
+export const TOKENS_SECRET_KEY = "tokens.yaml";
+const CHECK_EVERY_MS = 2_000;
+
+export interface TokensMirror {
+  /** The file the HTTP transport reads. */
+  file: string;
+  stop(): void;
+}
+
+async function readTokensSecret(client: KubeClient, namespace: string, name: string): Promise<string> {
+  const secret = await client.get<{ data?: Record<string, string> }>(`/api/v1/namespaces/${namespace}/secrets/${name}`).catch((error: unknown) => {
+    if (error instanceof KubeApiError && error.status === 404) throw new Error(`the tokens Secret ${namespace}/${name} does not exist: create it with key ${TOKENS_SECRET_KEY}`);
+    throw error;
+  });
+  const data = secret.data?.[TOKENS_SECRET_KEY];
+  if (data === undefined) throw new Error(`the tokens Secret ${namespace}/${name} has no key ${TOKENS_SECRET_KEY}`);
+  return Buffer.from(data, "base64").toString("utf8");
+}
+
+/**
+ * Copies the Secret now (a missing or invalid Secret fails start-up), then keeps the copy current.
+ * While the API cannot be reached the last copy stays in force (changes are refused anyway).
+ */
+export async function mirrorTokensSecret(options: {
+  client: KubeClient;
+  namespace: string;
+  name: string;
+  file: string;
+  everyMs?: number;
+  onProblem: (message: string) => void;
+}): Promise<TokensMirror> {
+  const { client, namespace, name, file } = options;
+  let last = await readTokensSecret(client, namespace, name);
+  parseTokensFile(last, `Secret ${namespace}/${name}`);
+  await writeFileAtomic(file, last, 0o600);
+  let reported = false;
+  const timer = setInterval(() => {
+    void readTokensSecret(client, namespace, name).then(
+      async (text) => {
+        reported = false;
+        if (text === last) return;
+        last = text;
+        // An invalid Secret is copied too: the transport then refuses every token until it is fixed.
+        await writeFileAtomic(file, text, 0o600);
+      },
+      (error: Error) => {
+        if (!reported) options.onProblem(`cannot read the tokens Secret ${namespace}/${name} (${error.message}); the last copy stays in force`);
+        reported = true;
+      },
+    );
+  }, options.everyMs ?? CHECK_EVERY_MS);
+  timer.unref();
+  return { file, stop: () => clearInterval(timer) };
+}
