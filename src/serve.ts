@@ -9,9 +9,9 @@ import { discoverBinary } from "./backends/binaries.js";
 import { isSupportedVersion } from "./backends/versions.js";
 import { readTalosconfig, resolveTalosconfigPath } from "./backends/talosconfig.js";
 import { createSessionServerFactory } from "./server/create-server.js";
+import { sweepStaleTemps } from "./fs/atomic.js";
 import type { StateBackend } from "./state/backend.js";
 import { openStateBackend, stateApiClient } from "./state/open.js";
-import { sweepStaleTemps } from "./fs/atomic.js";
 import { roleFromTalosRoles, type Role } from "./server/roles.js";
 import type { CliBinary } from "./server/tool-spec.js";
 
@@ -108,11 +108,11 @@ export async function runServe(initial: Config, log: Logger): Promise<number> {
   let tokens: Awaited<ReturnType<typeof withTokensSecret>> | undefined;
   let state: StateBackend | undefined;
   try {
-    // A server killed mid-write (kill -9, OOM) leaves temp files; their final paths are intact.
-    const swept = await sweepStaleTemps([simulated.workspace, simulated.stateDir]);
-    if (swept.length > 0) log.warn({ removed: swept }, "removed temp files left by a server that stopped while writing");
     tokens = await withTokensSecret(simulated, log);
     const config = tokens.config;
+    // A server killed mid-write (kill -9, OOM) leaves temp files; their final paths are intact.
+    const swept = await sweepStaleTemps([config.workspace, config.stateDir]);
+    if (swept.length > 0) log.warn({ removed: swept }, "removed temp files left by a server that stopped while writing");
     const role = await credentialRole(config, log);
     state = await openStateBackend(config);
     const factory = createSessionServerFactory(config, { credentialRole: role, sim, state });

@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { EnvHttpProxyAgent, fetch } from "undici";
+import type { EnvHttpProxyAgent } from "undici";
 import { limitResponse, ResponseTooLarge } from "../net/limit-response.js";
 import { writeFileAtomic } from "../fs/atomic.js";
 

@@ -17,7 +17,7 @@ const SCRATCH_DIR = /^call-(\d+)-/;
 export const scratchPrefix = () => `call-${process.pid}-`;
 
 /** A fresh temp name next to `path`, carrying this process's pid: one sweepStaleTemps recognises. */
-export const tempPathFor = (path: string) => join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+const tempPathFor = (path: string) => join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
 
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
   const dir = dirname(path);
@@ -54,7 +54,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
  * False when `path` already existed.
  */
 export async function publishOnce(path: string, data: string, mode = 0o600): Promise<boolean> {
-  // Named like every temp file, so the start-up sweep removes one a kill -9 left behind.
+  // Named for the start-up sweep: a kill -9 before the rm below leaves nothing behind for good.
   const temp = tempPathFor(path);
   await writeFileAtomic(temp, data, mode);
   try {

@@ -39,18 +39,18 @@ export interface SimHandle {
   scenario: string;
   eventsFile: string;
   events(): SimEvent[];
-  /** The simulation's state now (final state for a harness's checks). */
-  state(): SimState;
-  /** Resolves once no transition is scheduled (a reset's reboot, a join, Omni's readiness), or after `timeoutMs`. */
-  settled(timeoutMs: number): Promise<void>;
-  /** Talos scenarios: the node model itself, for harness setup that puts nodes in a state first. */
-  model?: SimCluster;
   /**
    * Calls `listener` with each event as the simulation records it (synchronously: a call's
    * api-call event comes after its handler ran, before its answer goes out); returns the
    * unsubscribe. For waiting on what the simulation saw instead of sleeping.
    */
   onEvent(listener: (event: SimEvent) => void): () => void;
+  /** The simulation's state now (final state for a harness's checks). */
+  state(): SimState;
+  /** Resolves once no transition is scheduled (a reset's reboot, a join, Omni's readiness), or after `timeoutMs`. */
+  settled(timeoutMs: number): Promise<void>;
+  /** Talos scenarios: the node model itself, for harness setup that puts nodes in a state first. */
+  model?: SimCluster;
   stop(): Promise<void>;
   /** Omni scenarios: the simulated Omni (its URL, omniconfig, service-account keys, machines). */
   omni?: OmniSimInfo;
@@ -140,10 +140,10 @@ export async function startSimulation(options: { scenario: string; dir: string }
     scenario: scenario.name,
     eventsFile,
     events: () => [...cluster.events],
+    onEvent: (listener) => cluster.onEvent(listener),
     state: () => ({ nodes: cluster.describe() }),
     settled: (timeoutMs) => untilNoPending(() => cluster.pendingTransitions, timeoutMs),
     model: cluster,
-    onEvent: (listener) => cluster.onEvent(listener),
     ...(kubernetes ? { kubernetes: { kubeconfig: kubernetes.kubeconfig, kubernetesVersion: kubernetes.kubernetesVersion, apiServerVersion: kubernetes.apiServerVersion } } : {}),
     async stop() {
       cluster.stopTimers();

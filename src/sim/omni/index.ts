@@ -96,9 +96,9 @@ export async function startOmniSimulation(options: { scenario: OmniScenario; dir
     scenario: scenario.name,
     eventsFile,
     events: (): SimEvent[] => [...log.events],
+    onEvent: (listener) => log.onRecord(listener),
     state: () => ({ nodes: [], clusters: model.describe() }),
     settled: (timeoutMs) => untilNoPending(() => model.pendingTransitions, timeoutMs),
-    onEvent: (listener) => log.onRecord(listener),
     omni: {
       url,
       omniconfig,
