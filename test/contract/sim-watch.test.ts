@@ -43,9 +43,6 @@ describe("COSI watch and versions (running-3cp-2w)", () => {
   });
 
   it("get --watch shows machined restarting the kubelet after a new kubelet image: destroyed, created, healthy", async () => {
-    const watch = execa(TALOSCTL, ["get", "services", "kubelet", "--watch", "--nodes", worker], { env: { TALOSCONFIG: sim.talosconfig, HOME: dir }, extendEnv: false, reject: false, timeout: 30_000 });
-    let output = "";
-    watch.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
     // talosctl prints a watch's table when it exits (its output is not a terminal): follow the
     // simulator's record instead, then stop the watch and read what it saw.
     const until = async (seen: () => boolean) => {
@@ -55,11 +52,17 @@ describe("COSI watch and versions (running-3cp-2w)", () => {
     const restarts = () => sim.events().filter((e) => e.node === "worker-1" && e.detail?.service === "kubelet" && e.detail.restart === "healthy").length;
     await until(() => restarts() > 0); // the first test's kubelet restart is over
     const [watchesBefore, restartsBefore] = [watches(), restarts()];
+    // Started only now: a watch begun during that restart would start from a kubelet not yet healthy.
+    const watch = execa(TALOSCTL, ["get", "services", "kubelet", "--watch", "--nodes", worker], { env: { TALOSCONFIG: sim.talosconfig, HOME: dir }, extendEnv: false, reject: false, timeout: 30_000 });
+    let output = "";
+    watch.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
     await until(() => watches() > watchesBefore);
     const patched = await run(["patch", "machineconfig", "--mode", "no-reboot", "--patch", kubeletImage("ghcr.io/siderolabs/kubelet:v1.35.2"), "--nodes", worker]);
     expect(patched.code, patched.stderr).toBe(0);
     await until(() => restarts() > restartsBefore);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // The last update reaches talosctl over its stream after the simulator recorded it; talosctl
+    // prints only when it exits, so give the stream time even on a loaded machine.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
     watch.kill();
     await watch;
     const events = output.trim().split("\n").slice(1).map((line) => line.split(/\s+/).slice(1, 8).join(" "));

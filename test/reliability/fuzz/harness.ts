@@ -24,7 +24,8 @@ import type { CommandTreeData } from "../../../src/backends/command-tree-types.j
 import { buildConfig, parseServeFlags, type Config } from "../../../src/config.js";
 import { redactText } from "../../../src/exec/redact.js";
 import { checkArgv, TARGET_FLAGS } from "../../../src/policy/argv-guard.js";
-import { createSessionServerFactory, describeTool } from "../../../src/server/create-server.js";
+import { createSessionServerFactory } from "../../../src/server/create-server.js";
+import { describeTool } from "../../../src/server/tool-description.js";
 import { publishedInput } from "../../../src/server/guard.js";
 import type { CliBinary } from "../../../src/server/tool-spec.js";
 import { credentialRole } from "../../../src/serve.js";
