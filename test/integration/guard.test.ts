@@ -21,6 +21,7 @@ import { defineTool, type AnyToolSpec } from "../../src/server/tool-spec.js";
 import { ALL_TOOLS } from "../../tools/index.js";
 import { fakeMutations } from "../helpers/fake-tools.js";
 import { CLI } from "../helpers/stdio-server.js";
+import { fakeBase64PemPrivateKey } from "../fixtures/fake-keys.js";
 
 const ran: string[] = [];
 const readTool = defineTool({
@@ -52,7 +53,7 @@ const leakyTool = defineTool({
     commands: [],
     targets: ["n"],
     impact: [],
-    preview: "+    key: LS0tLS1CRUdJTiBFQyBQUklWQVRFIEtFWS0tLS0tCk1IY0NBUUVF\n+  token: abcdef.0123456789abcdef",
+    preview: `+    key: ${fakeBase64PemPrivateKey()}\n+  token: abcdef.0123456789abcdef`,
   }),
   run: async () => ({}),
 });

@@ -4,6 +4,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { extractKeyMaterial, findLeaks } from "../helpers/secret-scan.js";
+import { fakeServiceAccountKey } from "../fixtures/fake-keys.js";
 
 const { privateKey, publicKey } = generateKeyPairSync("ed25519");
 const keyPem = privateKey.export({ type: "pkcs8", format: "pem" }).toString().replace(/PRIVATE KEY/g, "ED25519 PRIVATE KEY");
@@ -15,7 +16,7 @@ const bundle = stringify({
   secrets: { bootstraptoken: "abcdef.0123456789abcdef", secretboxencryptionsecret: "Ym94LWJveC1ib3gtYm94LWJveC1ib3gtYm94LWJveC0=" },
   trustdinfo: { token: "ghijkl.fedcba9876543210" },
 });
-const omniKey = b64(JSON.stringify({ name: "automation", pgp_key: `-----BEGIN PGP PRIVATE KEY BLOCK-----\nComment: test\n\nxVgEZsecretsecretsecretsecretsecretsecretsecretsecretsecret\n=abcd\n-----END PGP PRIVATE KEY BLOCK-----\n` }));
+const omniKey = fakeServiceAccountKey("automation", "Comment: test\n\nxVgEZsecretsecretsecretsecretsecretsecretsecretsecretsecret\n=abcd");
 
 describe("key material", () => {
   it("is found in a talosconfig (the key, not the certificates), a secrets bundle and an Omni key", () => {

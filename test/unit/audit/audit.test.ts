@@ -4,6 +4,7 @@ import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { AUDIT_STRING_CAP, createAuditLog, type AuditEntry } from "../../../src/audit/audit.js";
 import { RECOVER_KIND, ROTATE_KIND, verifyChain } from "../../../src/audit/chain.js";
+import { fakePemPrivateKey } from "../../fixtures/fake-keys.js";
 
 const entry = (tool: string, extra: Partial<AuditEntry> = {}): AuditEntry => ({
   time: "2026-11-25T00:00:00.000Z",
@@ -42,7 +43,7 @@ describe("audit log", () => {
     const log = createAuditLog({});
     log.record(
       entry("get", {
-        args: { lines: ["-----BEGIN ED25519 PRIVATE KEY-----", "c2VjcmV0LWtleS1ib2R5LWxpbmUtb25l", "-----END ED25519 PRIVATE KEY-----"] },
+        args: { lines: fakePemPrivateKey("c2VjcmV0LWtleS1ib2R5LWxpbmUtb25l").split("\n") },
         argv: [["omnictl", "--token", "abcdef0123456789xyz", "get", "machines"]],
         message: "kernel args siderolink.api=https://omni.example.com/?jointoken=c2VjcmV0am9pbnRva2Vu",
       }),

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { redactLines, redactText, redactValue } from "../../../src/exec/redact.js";
-import { fakePemPrivateKey, fakeServiceAccountKey } from "../../fixtures/fake-keys.js";
+import { fakePemPrivateKey, fakeServiceAccountKey, pemPrivateKeyMarkers } from "../../fixtures/fake-keys.js";
 
 const TALOSCTL = join(process.env.TALOS_MCP_CACHE ?? join(homedir(), ".cache/talos-mcp"), "bin/talosctl");
 
@@ -69,9 +69,8 @@ describe("redaction", () => {
 });
 
 describe("redaction of lines returned as arrays and of cut PEM blocks", () => {
-  const body = ["MC4CAQAwBQYDK2VwBCIEIMbodyLineOne0123456789abcdefABCDEF", "Zm9vYmFyYmF6cXV4c2Vjb25kTGluZU9mVGhlS2V5MDEyMzQ1Njc4OQ=="];
-  const begin = "-----BEGIN ED25519 PRIVATE KEY-----";
-  const end = "-----END ED25519 PRIVATE KEY-----";
+  const body = ["Ym9keUxpbmVPbmUwMTIzNDU2Nzg5YWJjZGVmQUJDREVGYm9keQ==", "Zm9vYmFyYmF6cXV4c2Vjb25kTGluZU9mVGhlS2V5MDEyMzQ1Njc4OQ=="];
+  const { begin, end } = pemPrivateKeyMarkers();
   const leaks = (value: unknown) => body.some((line) => JSON.stringify(value).includes(line.slice(0, 24)));
 
   it("redacts a PEM block whose lines are separate array items (logs, dmesg), keeping the other lines and the count", () => {

@@ -20,6 +20,7 @@ import {
 } from "../../../src/server/consent.js";
 import { ConsentRefused } from "../../../src/server/errors.js";
 import type { MutationPlan } from "../../../src/server/tool-spec.js";
+import { fakeBase64PemPrivateKey } from "../../fixtures/fake-keys.js";
 
 const plan: MutationPlan = { summary: "Reboot 10.0.0.2", commands: [["talosctl", "reboot"]], targets: ["10.0.0.2"], impact: ["node reboots"] };
 const destructivePlan: MutationPlan = { ...plan, summary: "Reset cp-1", typedConfirmation: "cp-1", destructive: true };
@@ -94,7 +95,7 @@ describe("form elicitation (--consent elicit, a client that can ask)", () => {
 
   it("shows a redacted plan: keys and tokens in a dry-run diff never reach the client", async () => {
     const ch = channel({ form: { action: "decline" } });
-    const leaky = { ...plan, summary: "Apply token: abcdef.0123456789abcdef", preview: "+    key: LS0tLS1CRUdJTiBFQyBQUklWQVRFIEtFWS0tLS0tCk1IY0NBUUVF\n+  token: abcdef.0123456789abcdef" };
+    const leaky = { ...plan, summary: "Apply token: abcdef.0123456789abcdef", preview: `+    key: ${fakeBase64PemPrivateKey()}\n+  token: abcdef.0123456789abcdef` };
     await obtainConsent({ ...base, plan: leaky }, ch, deps()).catch(() => undefined);
     expect(ch.asked[0]).toContain("Preview:");
     expect(ch.asked[0]).not.toMatch(/LS0tLS1CRUdJTi|abcdef\.0123456789abcdef/);

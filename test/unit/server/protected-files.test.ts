@@ -5,13 +5,14 @@ import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { boltDatabase } from "../../../src/sim/bbolt.js";
 import { classifyContent, classifyFile, neverReplaced, replacementVerdict } from "../../../src/server/protected-files.js";
+import { fakeServiceAccountKey } from "../../fixtures/fake-keys.js";
 
 const secrets = stringify({ cluster: { id: "abc", secret: "s" }, secrets: { bootstraptoken: "t.x", secretboxencryptionsecret: "e" }, trustdinfo: { token: "t" }, certs: { etcd: { crt: "c", key: "k" }, os: { crt: "c", key: "k" } } });
 const talosconfig = (ca: string, endpoints = ["10.0.0.2"]) => stringify({ context: "demo", contexts: { demo: { endpoints, ca, crt: "c", key: "k" } } });
 const kubeconfig = (server: string, ca = "Q0E=") =>
   stringify({ apiVersion: "v1", kind: "Config", clusters: [{ name: "demo", cluster: { server, "certificate-authority-data": ca } }], users: [{ name: "admin", user: { token: "x" } }], contexts: [] });
 const omniconfig = (url: string) => stringify({ context: "omni", contexts: { omni: { url, auth: { siderov1: { identity: "me" } } } } });
-const serviceAccountKey = Buffer.from(JSON.stringify({ name: "automation", pgp_key: "-----BEGIN PGP PRIVATE KEY BLOCK-----\nx\n-----END PGP PRIVATE KEY BLOCK-----" })).toString("base64");
+const serviceAccountKey = fakeServiceAccountKey("automation", "x");
 const ledger = JSON.stringify({ nodes: { "10.0.0.2": { role: "controlplane", appliedAt: "" } }, bootstraps: [] });
 const machineConfig = stringify({ version: "v1alpha1", machine: { type: "worker", ca: { crt: "c", key: "k" } }, cluster: { clusterName: "demo" } });
 const snapshot = boltDatabase({ key: [] });
