@@ -16,7 +16,7 @@ const exists = (path: string) => access(path).then(() => true, () => false);
 
 const input = z
   .object({
-    cluster: clusterName,
+    cluster: clusterName.describe("Cluster name (lowercase letters, digits, '-'); also the folder in the workspace."),
     endpoint: clusterEndpoint,
     installDisk: installDisk.optional(),
     installImage: imageReference.optional().describe("Installer image (default: the pinned talosctl's installer); an Image Factory installer for extensions."),

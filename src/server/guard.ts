@@ -43,18 +43,20 @@ import type {
 /** Text copies longer than this are cut, with a hint to narrow the query. */
 export const TEXT_CAP_CHARS = 60_000;
 
-/** Fields the guard adds to every mutation's input: the consent handshake without elicitation. */
+/**
+ * Fields the guard adds to every mutation's input: the consent handshake without elicitation. Not
+ * described per tool (ten tools take them): the server instructions explain the procedure once,
+ * and the plan result names the planId and confirm values to send.
+ */
 export const consentFields = {
   planId: z
     .string()
     .regex(PLAN_ID_PATTERN, "must be the plan id a previous call of this tool returned, e.g. plan-abcdefghijklmnop")
-    .optional()
-    .describe("Plan id from an earlier call with the same arguments; runs once approved."),
+    .optional(),
   confirm: z
     .string()
     .max(200)
-    .optional()
-    .describe("The value a destructive plan asks to type back (--consent plan only)."),
+    .optional(),
 };
 
 /** The input schema a tool publishes: its own, plus the consent fields for mutations. */

@@ -8,8 +8,7 @@ const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A
 
 export const clusterName = z
   .string()
-  .regex(LABEL, "must be 1-63 lowercase letters, digits or '-', starting and ending with a letter or digit (e.g. 'demo')")
-  .describe("Cluster name (lowercase letters, digits, '-'); also the folder in the workspace.");
+  .regex(LABEL, "must be 1-63 lowercase letters, digits or '-', starting and ending with a letter or digit (e.g. 'demo')");
 
 export function isHostOrIp(value: string): boolean {
   const bare = value.startsWith("[") && value.endsWith("]") ? value.slice(1, -1) : value;

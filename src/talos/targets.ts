@@ -16,12 +16,15 @@ import type { ClusterLedger } from "./cluster-state.js";
 
 export const contextName = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$/, "must be a talosconfig context name (letters, digits, '_', '.', '@', '-')")
-  .describe("talosconfig context (default: current).");
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$/, "must be a talosconfig context name (letters, digits, '_', '.', '@', '-')");
 
-/** Fields every live tool takes to choose its cluster. */
+/**
+ * Fields every live tool takes to choose its cluster. No description per tool (17 tools take
+ * them): the server instructions say once what they are, and a wrong one gets an error naming the
+ * fix (run gen-config first, or the contexts the server allows).
+ */
 export const targetFields = {
-  cluster: clusterName.optional().describe("Workspace cluster (from gen-config)."),
+  cluster: clusterName.optional(),
   context: contextName.optional(),
 };
 

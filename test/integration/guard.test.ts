@@ -310,6 +310,9 @@ describe("invariants over the real tool registry", () => {
         const spec = ALL_TOOLS.find((s) => s.name === tool.name)!;
         expect(tool.annotations?.readOnlyHint, tool.name).toBe(spec.risk === "read");
         expect(tool.annotations?.destructiveHint, tool.name).toBe(spec.risk === "destructive" || spec.risk === "irreversible");
+        // The other two hints are left out where the MCP default says the same: read them so.
+        expect(tool.annotations?.openWorldHint ?? true, tool.name).toBe(spec.openWorld);
+        if (spec.risk !== "read") expect(tool.annotations?.idempotentHint ?? false, tool.name).toBe(spec.idempotent ?? false);
         if (role === "reader") expect(tool.annotations?.readOnlyHint, `${tool.name} is listed to a reader`).toBe(true);
         if (role === "operator") expect(tool.annotations?.destructiveHint, `${tool.name} is listed to an operator`).toBe(false);
         expect(roleAllows(role, requiredRole(spec)), tool.name).toBe(true);
