@@ -26,15 +26,15 @@ const input = z
     ...targetFields,
     nodes: nodeList(10),
     file: workspacePath.describe("Machine config to apply, e.g. demo/controlplane.yaml."),
-    insecure: z.boolean().optional().describe("The node is in maintenance mode (fresh boot, no config yet): apply over the maintenance API."),
-    mode: z.enum(MODES).optional().describe("auto (default), no-reboot, reboot, staged, try (not in maintenance mode)."),
+    insecure: z.boolean().optional().describe("Nodes in maintenance mode (fresh boot, no config): apply over the maintenance API."),
+    mode: z.enum(MODES).optional().describe("Default auto; not with insecure."),
     waitSeconds: z
       .number()
       .int()
       .min(0)
       .max(1800)
       .default(600)
-      .describe("With insecure: how long to wait for the nodes to come back with the installed system (0 = do not wait)."),
+      .describe("With insecure: seconds to wait for the installed nodes (0: do not wait)."),
   })
   .strict();
 
@@ -79,7 +79,7 @@ export default defineTool({
   name: "apply",
   title: "Apply machine config",
   description:
-    "Send a workspace machine config to the named nodes (talosctl apply-config). insecure: true for nodes in maintenance mode (first install: wipes the install disk); otherwise the plan shows the dry-run diff. Not for Omni-managed clusters (use template-sync).",
+    "Send a workspace machine config to nodes (talosctl apply-config); the plan shows the dry-run diff. insecure: true installs nodes in maintenance mode (wipes the install disk). Not for Omni-managed clusters (template-sync).",
   toolset: "talos",
   risk: "mutate",
   minRole: "admin",

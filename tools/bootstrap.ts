@@ -10,7 +10,7 @@ import { describeMachine, describeTarget } from "../src/talos/identity.js";
 import { assertNotOmniManaged, controlPlaneMachines, etcdIsUp, machineEtcdEvidence, machineType } from "../src/talos/live-checks.js";
 import { nodeList, requireEndpoints, resolveTarget, targetFields, type LiveTarget } from "../src/talos/targets.js";
 
-const input = z.object({ ...targetFields, nodes: nodeList(1).describe("The ONE control-plane node to bootstrap.") }).strict();
+const input = z.object({ ...targetFields, nodes: nodeList(1).describe("The ONE control-plane node.") }).strict();
 
 const ALREADY = /AlreadyExists|etcd data directory is not empty/;
 
@@ -49,7 +49,7 @@ export default defineTool({
   name: "bootstrap",
   title: "Bootstrap etcd (once)",
   description:
-    "Bootstrap etcd on ONE control-plane node (talosctl bootstrap), once per cluster, after every control plane has its config. Irreversible. Never retry: 'already bootstrapped' is final.",
+    "Bootstrap etcd on ONE control-plane node (talosctl bootstrap), once per cluster, after every control plane has its config. Never retry: 'already bootstrapped' is final.",
   toolset: "talos",
   risk: "irreversible",
   minRole: "admin",

@@ -11,7 +11,7 @@ export default defineTool({
   name: "cli-help",
   title: "talosctl / omnictl help",
   description:
-    "Look up a talosctl or omnictl command in the pinned binaries: subcommands, flags, --help; for one that does not exist, the nearest real command.",
+    "Look up a talosctl or omnictl command in the pinned binaries (subcommands, flags, help), or the nearest real one.",
   toolset: "policy",
   risk: "read",
   minRole: "none",

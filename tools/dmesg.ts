@@ -21,7 +21,7 @@ export default defineTool({
     .object({
       ...targetFields,
       nodes: nodeList(1),
-      tail: z.number().int().min(1).max(5000).default(300).describe("Lines from the end (default 300)."),
+      tail: z.number().int().min(1).max(5000).default(300).describe("Lines from the end."),
       grep: z.string().max(200).optional().describe("Only lines containing this text (case-insensitive)."),
     })
     .strict(),

@@ -27,7 +27,7 @@ export default defineTool({
   name: "docs-search",
   title: "Search the Talos and Omni docs",
   description:
-    "Search the official Talos and Omni documentation (live, or the offline index) for ranked passages with links. Answer from the docs for the cluster's Talos version.",
+    "Search the official Talos and Omni documentation (live, or the offline index) for ranked passages with links.",
   toolset: "docs",
   risk: "read",
   minRole: "none",
@@ -40,8 +40,8 @@ export default defineTool({
     .object({
       query: z.string().trim().min(1, "must not be empty").max(500, "must be at most 500 characters: ask a shorter question").describe("What to look up, e.g. 'bootstrap etcd'."),
       version: z.string().regex(/^v\d+\.\d+$/, "must be a Talos minor version like v1.12").optional().describe(`Talos docs version (default ${DEFAULT_DOCS_VERSION}).`),
-      product: z.enum(PRODUCTS).optional().describe("Limit to talos, omni or kubernetes-guides."),
-      limit: z.number().int().min(1).max(20).default(8).describe("How many results (default 8)."),
+      product: z.enum(PRODUCTS).optional().describe("Only this product."),
+      limit: z.number().int().min(1).max(20).default(8).describe("How many results."),
     })
     .strict(),
   output: z.object({

@@ -10,7 +10,7 @@ export default defineTool({
   name: "etcd-backup",
   title: "Back up etcd",
   description:
-    "Take an etcd snapshot from one control-plane node (talosctl etcd snapshot) into backups/ in the workspace; returns path and sha256. Restore with etcd-restore.",
+    "Snapshot etcd from one control-plane node (talosctl etcd snapshot) into backups/ in the workspace; returns path and sha256.",
   toolset: "etcd",
   risk: "local-write",
   minRole: "etcd:backup",
@@ -18,7 +18,7 @@ export default defineTool({
   idempotent: false,
   rules: ["real-commands-only", "workspace-paths"],
   timeoutMs: 10 * 60_000,
-  input: z.object({ ...targetFields, nodes: nodeList(1).describe("One control-plane node with a running etcd.") }).strict(),
+  input: z.object({ ...targetFields, nodes: nodeList(1).describe("One control-plane node running etcd.") }).strict(),
   output: z.object({ path: z.string(), bytes: z.number(), sha256: z.string(), node: z.string(), takenAt: z.string() }),
   async run(args, ctx) {
     const target = await resolveTarget(args, ctx);

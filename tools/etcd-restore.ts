@@ -14,7 +14,7 @@ export default defineTool({
   name: "etcd-restore",
   title: "Restore etcd from a snapshot",
   description:
-    "Disaster recovery: bootstrap ONE control-plane node from an etcd snapshot in the workspace (talosctl bootstrap --recover-from). Only when no control plane has a healthy etcd.",
+    "Disaster recovery: bootstrap ONE control-plane node from a workspace etcd snapshot (talosctl bootstrap --recover-from), only when no control plane has a healthy etcd.",
   toolset: "etcd",
   risk: "irreversible",
   minRole: "admin",
@@ -24,8 +24,8 @@ export default defineTool({
   input: z
     .object({
       ...targetFields,
-      nodes: nodeList(1).describe("The ONE control-plane node to recover on."),
-      snapshot: workspacePath.describe("etcd snapshot file in the workspace, e.g. backups/demo-….snapshot."),
+      nodes: nodeList(1).describe("The ONE control-plane node."),
+      snapshot: workspacePath.describe("Snapshot file, e.g. backups/demo-….snapshot."),
     })
     .strict(),
   async preflight(args, ctx) {

@@ -9,7 +9,7 @@ export default defineTool({
   name: "etcd-status",
   title: "etcd members and status",
   description:
-    "Show etcd members and each control plane's etcd status: DB size, leader, errors. Check quorum before reboots and upgrades.",
+    "Show etcd members and status (DB size, leader, errors). Check quorum before reboots and upgrades.",
   toolset: "etcd",
   risk: "read",
   minRole: "reader",
@@ -17,7 +17,7 @@ export default defineTool({
   untrustedSource: "etcd state the nodes report (talosctl etcd)",
   idempotent: true,
   rules: ["quorum"],
-  input: z.object({ ...targetFields, nodes: nodeList(9).describe("Control-plane nodes to ask.") }).strict(),
+  input: z.object({ ...targetFields, nodes: nodeList(9).describe("Control-plane nodes.") }).strict(),
   output: z.object({ members: z.array(z.record(z.string(), z.string())), status: z.array(z.record(z.string(), z.string())) }),
   async run(args, ctx) {
     const target = await resolveTarget(args, ctx);

@@ -16,23 +16,23 @@ const exists = (path: string) => access(path).then(() => true, () => false);
 
 const input = z
   .object({
-    cluster: clusterName.describe("Cluster name (lowercase letters, digits, '-'); also the folder in the workspace."),
+    cluster: clusterName.describe("Cluster name (lowercase letters, digits, '-'), also its workspace folder."),
     endpoint: clusterEndpoint,
     installDisk: installDisk.optional(),
-    installImage: imageReference.optional().describe("Installer image (default: the pinned talosctl's installer); an Image Factory installer for extensions."),
+    installImage: imageReference.optional().describe("Installer image (default: the pinned talosctl's); an Image Factory one for extensions."),
     kubernetesVersion: kubernetesVersion.optional(),
     talosVersion: talosContract.optional(),
     additionalSans: z
       .array(z.string().refine(isHostOrIp, "must be an IP address or DNS name"))
       .max(32)
       .optional()
-      .describe("Extra names/IPs for the API server certificate (e.g. a load balancer's)."),
-    withKubespan: z.boolean().optional().describe("Enable KubeSpan (WireGuard mesh) in the generated configs."),
-    withDocs: z.boolean().optional().describe("Keep field documentation comments in the configs (default false: smaller files)."),
+      .describe("Extra API server certificate names/IPs (e.g. a load balancer)."),
+    withKubespan: z.boolean().optional().describe("Enable KubeSpan (WireGuard mesh)."),
+    withDocs: z.boolean().optional().describe("Keep field documentation comments in the configs."),
     overwrite: z
       .boolean()
       .optional()
-      .describe("Regenerate the configs of an existing cluster folder (its secrets bundle is kept and reused)."),
+      .describe("Regenerate an existing cluster's configs (its secrets bundle is reused)."),
   })
   .strict();
 
@@ -53,7 +53,7 @@ export default defineTool({
   name: "gen-config",
   title: "Generate cluster configuration",
   description:
-    "Start a new cluster: generate its secrets bundle, controlplane.yaml, worker.yaml and talosconfig (talosctl gen secrets, gen config) into <workspace>/<cluster>/. Returns paths and the admin certificate's fingerprint, never key material. Next: validate-config, apply.",
+    "Start a new cluster: write its secrets bundle, controlplane.yaml, worker.yaml and talosconfig into <workspace>/<cluster>/ (talosctl gen secrets, gen config). Returns paths, never keys.",
   toolset: "talos",
   risk: "local-write",
   minRole: "none",

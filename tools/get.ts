@@ -13,7 +13,7 @@ export default defineTool({
   name: "get",
   title: "Get Talos resources",
   description:
-    "Read Talos resources (talosctl get) from nodes: cluster members, etcd members, addresses, disks, mounts, extensions, time sync, machine config and more. Sensitive types need the admin role and come back redacted.",
+    "Read Talos resources from nodes (talosctl get). Sensitive types need the admin role and come back redacted.",
   toolset: "talos",
   risk: "read",
   minRole: "reader",
@@ -25,9 +25,9 @@ export default defineTool({
     .object({
       ...targetFields,
       nodes: nodeList(50),
-      type: z.enum(RESOURCE_TYPE_NAMES).describe("Resource type (talosctl name)."),
+      type: z.enum(RESOURCE_TYPE_NAMES).describe("Resource type."),
       id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,252}$/, "must be a resource id").optional().describe("One resource id."),
-      reveal: z.boolean().optional().describe("Admins only, and only if the operator set allowReveal: return Sensitive resources unredacted."),
+      reveal: z.boolean().optional().describe("Admins, if the operator set allowReveal: Sensitive resources unredacted."),
     })
     .strict(),
   output: z.object({

@@ -10,7 +10,7 @@ export default defineTool({
   name: "health",
   title: "Cluster health",
   description:
-    "Check cluster health (talosctl health) through one control-plane node: etcd, kubelet, control plane, nodes ready. Run after bootstrap and between upgrade steps.",
+    "Check cluster health (talosctl health) from one control-plane node: etcd, kubelet, control plane, nodes ready. Run after bootstrap and between upgrades.",
   toolset: "talos",
   risk: "read",
   minRole: "reader",
@@ -22,8 +22,8 @@ export default defineTool({
   input: z
     .object({
       ...targetFields,
-      nodes: nodeList(1).describe("One control-plane node to run the check from."),
-      waitTimeoutSeconds: z.number().int().min(5).max(600).default(120).describe("How long to wait for the cluster to become healthy (default 120 s)."),
+      nodes: nodeList(1).describe("One control-plane node."),
+      waitTimeoutSeconds: z.number().int().min(5).max(600).default(120).describe("Seconds to wait for the cluster to become healthy."),
     })
     .strict(),
   output: z.object({ healthy: z.boolean(), checks: z.array(z.string()), message: z.string().optional() }),

@@ -17,7 +17,7 @@ export default defineTool({
   name: "image-schematic",
   title: "Custom image (Image Factory)",
   description:
-    "Build a custom Talos image with Image Factory: official system extensions, kernel args, overlay, secure boot. Returns the schematic id, the installer image for install/upgrade and ISO, disk and PXE URLs. The Talos way to add software: there is no package manager.",
+    "Build a custom Talos image with Image Factory (system extensions, kernel args, overlay, secure boot): returns the schematic id, installer image and media URLs. The Talos way to add software.",
   toolset: "factory",
   risk: "read",
   minRole: "none",
@@ -27,33 +27,33 @@ export default defineTool({
   timeoutMs: 60_000,
   input: z
     .object({
-      talosVersion: talosVersion.describe("Talos version of the image, e.g. v1.12.6."),
+      talosVersion: talosVersion.describe("Talos version, e.g. v1.12.6."),
       extensions: z
         .array(z.string().regex(/^[a-z0-9-]+\/[a-z0-9._-]+$/, "must be an official extension name like siderolabs/gvisor"))
         .max(64)
         .default([])
-        .describe("Official system extensions, e.g. [\"siderolabs/gvisor\"]; checked against the factory's list for talosVersion."),
-      extraKernelArgs: z.array(z.string().min(1).max(256)).max(64).optional().describe("Extra kernel arguments, e.g. [\"console=ttyS0\"] (ISO/disk/PXE only: installer images ignore them)."),
+        .describe("Official extensions, e.g. [\"siderolabs/gvisor\"]."),
+      extraKernelArgs: z.array(z.string().min(1).max(256)).max(64).optional().describe("Kernel arguments, e.g. [\"console=ttyS0\"] (ISO/disk/PXE only)."),
       overlay: z
         .object({
-          image: z.string().min(1).describe("Overlay image, e.g. siderolabs/sbc-raspberrypi."),
-          name: z.string().min(1).describe("Overlay name, e.g. rpi_generic."),
-          options: z.record(z.string(), z.unknown()).optional().describe("Overlay options (overlay-specific)."),
+          image: z.string().min(1).describe("e.g. siderolabs/sbc-raspberrypi."),
+          name: z.string().min(1).describe("e.g. rpi_generic."),
+          options: z.record(z.string(), z.unknown()).optional().describe("Overlay-specific."),
         })
         .strict()
         .optional()
-        .describe("Overlay for single-board computers: {image, name, options}."),
+        .describe("Overlay for single-board computers."),
       secureboot: z
         .object({
-          enabled: z.boolean().default(true).describe("Produce Secure Boot artifacts (…-secureboot installer, ISO, disk image)."),
-          enrollKeys: z.enum(ENROLL_KEYS).optional().describe("sd-boot key enrollment: off, manual, if-safe or force."),
-          includeWellKnownCertificates: z.boolean().optional().describe("Also enroll well-known UEFI certificates (Microsoft)."),
+          enabled: z.boolean().default(true).describe("Secure Boot installer, ISO and disk image."),
+          enrollKeys: z.enum(ENROLL_KEYS).optional().describe("sd-boot key enrollment."),
+          includeWellKnownCertificates: z.boolean().optional().describe("Also enroll Microsoft's UEFI certificates."),
         })
         .strict()
         .optional()
-        .describe("Secure Boot options; omit for ordinary images."),
-      bootloader: z.enum(BOOTLOADERS).optional().describe("Bootloader of disk images: auto (default), dual-boot, sd-boot or grub."),
-      platform: z.enum(PLATFORMS).default("metal").describe("Platform (metal for bare metal and most hypervisors)."),
+        .describe("Omit for ordinary images."),
+      bootloader: z.enum(BOOTLOADERS).optional().describe("Disk image bootloader (default auto)."),
+      platform: z.enum(PLATFORMS).default("metal").describe("metal for bare metal and most hypervisors."),
       arch: z.enum(["amd64", "arm64"]).default("amd64").describe("CPU architecture."),
     })
     .strict(),

@@ -10,7 +10,7 @@ export default defineTool({
   name: "kubeconfig",
   title: "Fetch kubeconfig",
   description:
-    "Fetch the cluster's admin kubeconfig (talosctl kubeconfig) into <cluster>/kubeconfig in the workspace; returns its path and sha256, never the contents.",
+    "Fetch the admin kubeconfig (talosctl kubeconfig) into <cluster>/kubeconfig in the workspace; returns its path, never the contents.",
   toolset: "talos",
   risk: "local-write",
   minRole: "admin",

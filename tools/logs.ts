@@ -9,7 +9,7 @@ export default defineTool({
   name: "logs",
   title: "Service logs",
   description:
-    "Tail a Talos service's log (talosctl logs), e.g. etcd, kubelet, apid; kubernetes: true reads a Kubernetes container. Use instead of SSH or journalctl.",
+    "Tail a Talos service's log (talosctl logs), or a Kubernetes container's. Use instead of SSH or journalctl.",
   toolset: "talos",
   risk: "read",
   minRole: "reader",
@@ -21,9 +21,9 @@ export default defineTool({
     .object({
       ...targetFields,
       nodes: nodeList(1),
-      service: z.string().regex(/^[a-z0-9][a-z0-9_.:-]{0,127}$/, "must be a service or container id like etcd or kubelet").describe("Service id, e.g. etcd, kubelet, apid."),
-      tail: z.number().int().min(1).max(2000).default(200).describe("Lines from the end (default 200, max 2000)."),
-      kubernetes: z.boolean().optional().describe("Read a container from the k8s.io namespace instead of a Talos service."),
+      service: z.string().regex(/^[a-z0-9][a-z0-9_.:-]{0,127}$/, "must be a service or container id like etcd or kubelet").describe("Service (or container) id, e.g. etcd, kubelet, apid."),
+      tail: z.number().int().min(1).max(2000).default(200).describe("Lines from the end."),
+      kubernetes: z.boolean().optional().describe("service is a container in the k8s.io namespace."),
     })
     .strict(),
   output: z.object({ node: z.string(), service: z.string(), log: untrustedLinesSchema, truncated: z.boolean() }),

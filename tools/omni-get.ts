@@ -21,8 +21,8 @@ export default defineTool({
   rules: [],
   input: z
     .object({
-      type: z.enum(types).describe("What to read: clusters, machines, machinesets or clusterstatus."),
-      id: z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, "an Omni resource ID: letters, digits, '.', '-', '_'").optional().describe("One resource by ID (a cluster name, a machine UUID)."),
+      type: z.enum(types).describe("What to read."),
+      id: z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, "an Omni resource ID: letters, digits, '.', '-', '_'").optional().describe("One resource ID (cluster name, machine UUID)."),
       selector: z
         .string()
         .regex(/^[A-Za-z0-9_./=!,-]{1,256}$/, "a label selector such as omni.sidero.dev/cluster=demo")

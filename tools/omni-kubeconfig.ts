@@ -15,17 +15,17 @@ const credential = z.object({ path: z.string(), bytes: z.number(), sha256: z.str
 
 const input = z
   .object({
-    cluster: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, "Omni cluster names use letters, digits, '-' and '_'").describe("Name of the cluster in Omni."),
-    user: z.string().regex(/^[A-Za-z0-9@._-]{1,128}$/, "letters, digits, '@', '.', '-', '_'").describe("User (token subject) the kubeconfig authenticates as, e.g. automation."),
+    cluster: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, "Omni cluster names use letters, digits, '-' and '_'").describe("Omni cluster name."),
+    user: z.string().regex(/^[A-Za-z0-9@._-]{1,128}$/, "letters, digits, '@', '.', '-', '_'").describe("Token subject, e.g. automation."),
     groups: z
       .array(z.string().regex(/^[A-Za-z0-9:._-]{1,128}$/, "a Kubernetes group name, e.g. ops:view"))
       .min(1, "name the Kubernetes groups the token carries (bound by the cluster's RBAC); system:masters only when cluster-admin is really needed")
       .max(8)
       .refine((groups) => new Set(groups).size === groups.length, "groups must not repeat")
-      .describe("Kubernetes groups of the token, e.g. [\"ops:view\"]. system:masters (cluster-admin) is allowed only when asked for, needs role admin and the cluster name typed back."),
-    ttlHours: z.number().int().min(1).max(168).default(1).describe("Lifetime of the token in hours (default 1, at most 168)."),
-    output: workspacePath.default("omni/kubeconfig").describe("Where to write it in the workspace."),
-    overwrite: z.boolean().default(false).describe("Replace the file if it exists (only a kubeconfig of the same cluster)."),
+      .describe("Kubernetes groups, e.g. [\"ops:view\"]; system:masters only when asked for (role admin, cluster name typed back)."),
+    ttlHours: z.number().int().min(1).max(168).default(1).describe("Token lifetime in hours."),
+    output: workspacePath.default("omni/kubeconfig").describe("Workspace file."),
+    overwrite: z.boolean().default(false).describe("Replace a kubeconfig of the same cluster."),
   })
   .strict();
 
@@ -37,7 +37,7 @@ export default defineTool({
   name: "omni-kubeconfig",
   title: "Mint an Omni cluster kubeconfig (service account)",
   description:
-    "Mint a service-account kubeconfig for an Omni cluster into the workspace (omnictl kubeconfig --service-account): a new credential, 1 hour by default. Name its Kubernetes groups; returns path and sha256.",
+    "Mint a service-account kubeconfig for an Omni cluster into the workspace (omnictl kubeconfig --service-account): a new credential with the groups you name. Returns path and sha256.",
   toolset: "omni",
   risk: "mutate",
   minRole: "operator",

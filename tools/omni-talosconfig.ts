@@ -19,9 +19,9 @@ export default defineTool({
   rules: ["workspace-paths", "omni-reconcile"],
   input: z
     .object({
-      cluster: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, "Omni cluster names use letters, digits, '-' and '_'").optional().describe("Cluster name; omit for the generic talosconfig of the Omni instance."),
-      breakGlass: z.boolean().default(false).describe("Operator talosconfig that bypasses Omni; refused unless the operator set omniBreakGlass."),
-      output: workspacePath.optional().describe("Where to write it in the workspace (default: <cluster>/talosconfig, so read tools reach the cluster with `cluster`; omni/talosconfig without a cluster)."),
+      cluster: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, "Omni cluster names use letters, digits, '-' and '_'").optional().describe("Omni cluster; omit for the instance's generic talosconfig."),
+      breakGlass: z.boolean().default(false).describe("Operator talosconfig bypassing Omni; refused unless the operator set omniBreakGlass."),
+      output: workspacePath.optional().describe("Workspace file (default <cluster>/talosconfig, so tools reach it by `cluster`; omni/talosconfig without one)."),
       overwrite: z.boolean().default(false).describe("Replace the file if it exists."),
     })
     .strict(),

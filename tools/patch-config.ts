@@ -12,15 +12,15 @@ import { defineTool } from "../src/server/tool-spec.js";
 import { diffConfigs, touchesCertificateAuthority } from "../src/talos/config-diff.js";
 
 const patchSchema = z.union([
-  z.object({ file: workspacePath.describe("Patch file in the workspace (strategic merge YAML or JSON6902).") }).strict(),
-  z.object({ inline: z.string().min(1).max(200_000).describe("Patch content (strategic merge YAML, or a JSON6902 list).") }).strict(),
+  z.object({ file: workspacePath.describe("Patch file in the workspace.") }).strict(),
+  z.object({ inline: z.string().min(1).max(200_000).describe("Strategic merge YAML, or a JSON6902 list.") }).strict(),
 ]);
 
 export default defineTool({
   name: "patch-config",
   title: "Patch a machine config (offline)",
   description:
-    "Patch a machine config (strategic merge or JSON6902, talosctl machineconfig patch) into a new workspace file. Touches no node: send the result with apply.",
+    "Patch a machine config into a new workspace file (talosctl machineconfig patch). Touches no node: send the result with apply.",
   toolset: "talos",
   risk: "local-write",
   minRole: "none",
@@ -29,10 +29,10 @@ export default defineTool({
   rules: ["workspace-paths", "no-cert-systemd-changes", "argv-guard"],
   input: z
     .object({
-      file: workspacePath.describe("Machine config to patch, e.g. demo/controlplane.yaml (left unchanged)."),
-      patches: z.array(patchSchema).min(1).max(20).describe("Patches, applied in order: each {file} or {inline}."),
-      output: workspacePath.describe("New file for the patched config, e.g. demo/cp-1.yaml."),
-      overwrite: z.boolean().optional().describe("Replace the output file if it exists."),
+      file: workspacePath.describe("Machine config to patch (left unchanged)."),
+      patches: z.array(patchSchema).min(1).max(20).describe("Applied in order: each {file} or {inline}."),
+      output: workspacePath.describe("New file, e.g. demo/cp-1.yaml."),
+      overwrite: z.boolean().optional().describe("Replace it if it exists."),
     })
     .strict(),
   output: z.object({

@@ -20,14 +20,14 @@ export default defineTool({
   name: "policy-check",
   title: "Check commands against the Talos rules",
   description:
-    "Check commands, a runbook or an answer you are about to give against the Talos rules (no SSH, node file edits, package managers or kubeadm; bootstrap once; only real talosctl/omnictl commands). Returns findings with rule ids and fixes.",
+    "Check commands, a runbook or an answer against the Talos rules (e.g. no SSH, package managers or kubeadm; real commands only) before you give it. Returns findings with rule ids and fixes.",
   toolset: "policy",
   risk: "read",
   minRole: "none",
   openWorld: false,
   idempotent: true,
   rules: ["no-ssh", "no-node-file-edits", "no-package-managers", "no-kubeadm", "bootstrap-once", "destructive-explicit", "no-cert-systemd-changes", "omni-reconcile", "real-commands-only"],
-  input: z.object({ text: z.string().min(1, "must not be empty").max(100_000).describe("Commands or text to check (Markdown with code blocks is fine).") }).strict(),
+  input: z.object({ text: z.string().min(1, "must not be empty").max(100_000).describe("Commands or text (Markdown is fine).") }).strict(),
   output: z.object({ findings: z.array(finding), clean: z.boolean() }),
   publishOutputSchema: true,
   async run(args, ctx) {

@@ -20,9 +20,9 @@ export default defineTool({
   input: z
     .object({
       ...targetFields,
-      nodes: nodeList(1).describe("The ONE node to reboot."),
+      nodes: nodeList(1).describe("The ONE node."),
       mode: z.enum(["default", "powercycle"]).optional().describe("default (kexec when possible) or powercycle."),
-      wait: z.boolean().optional().describe("Wait until the node is back (progress is reported)."),
+      wait: z.boolean().optional().describe("Wait until the node is back."),
     })
     .strict(),
   async preflight(args, ctx) {

@@ -10,7 +10,7 @@ export default defineTool({
   name: "reset",
   title: "Reset (wipe) a node",
   description:
-    "DESTRUCTIVE: wipe ONE node back to maintenance mode (talosctl reset); by default it leaves etcd first. Refused if it would lose etcd quorum.",
+    "DESTRUCTIVE: wipe ONE node back to maintenance mode (talosctl reset). Refused if it would lose etcd quorum.",
   toolset: "lifecycle",
   risk: "destructive",
   minRole: "admin",
@@ -20,9 +20,9 @@ export default defineTool({
   input: z
     .object({
       ...targetFields,
-      nodes: nodeList(1).describe("The ONE node to wipe."),
-      graceful: z.boolean().default(true).describe("Cordon/drain and leave etcd first (default true)."),
-      reboot: z.boolean().default(true).describe("Reboot into maintenance mode afterwards (default true; false powers off)."),
+      nodes: nodeList(1).describe("The ONE node."),
+      graceful: z.boolean().default(true).describe("Cordon/drain and leave etcd first."),
+      reboot: z.boolean().default(true).describe("Reboot into maintenance mode (false: power off)."),
       wipeMode: z.enum(["all", "system-disk", "user-disks"]).optional().describe("What to wipe (default all)."),
     })
     .strict(),

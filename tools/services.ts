@@ -9,7 +9,7 @@ export default defineTool({
   name: "services",
   title: "Talos services",
   description:
-    "List Talos services with state and health (talosctl service), or one service with its events. Talos has no systemd: inspect services here.",
+    "List Talos services with state and health (talosctl service), or one with its events. Talos has no systemd.",
   toolset: "talos",
   risk: "read",
   minRole: "reader",
@@ -21,7 +21,7 @@ export default defineTool({
     .object({
       ...targetFields,
       nodes: nodeList(50),
-      service: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, "must be a service id like etcd, kubelet, apid").optional().describe("One service id for details and events."),
+      service: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, "must be a service id like etcd, kubelet, apid").optional().describe("One service id, for its events."),
     })
     .strict(),
   output: z.object({

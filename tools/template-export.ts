@@ -21,8 +21,8 @@ export default defineTool({
   rules: ["workspace-paths"],
   input: z
     .object({
-      cluster: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, "Omni cluster names use letters, digits, '-' and '_'").describe("Name of the cluster in Omni."),
-      output: workspacePath.describe("Template file to write in the workspace, e.g. omni/cluster.yaml."),
+      cluster: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, "Omni cluster names use letters, digits, '-' and '_'").describe("Omni cluster name."),
+      output: workspacePath.describe("Template file to write, e.g. omni/cluster.yaml."),
       overwrite: z.boolean().default(false).describe("Replace the file if it exists."),
       includeKernelArgs: z.boolean().default(false).describe("Include kernel arguments in the template."),
     })

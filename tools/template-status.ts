@@ -16,7 +16,7 @@ export default defineTool({
   name: "template-status",
   title: "Omni cluster template status",
   description:
-    "Show how far Omni is with a template's cluster (omnictl cluster template status); waitSeconds waits until it is healthy.",
+    "Show how far Omni is with a template's cluster (omnictl cluster template status), or wait until it is healthy.",
   toolset: "omni",
   risk: "read",
   minRole: "reader",
@@ -27,9 +27,9 @@ export default defineTool({
   timeoutMs: 35 * 60_000,
   input: z
     .object({
-      template: workspacePath.describe("Cluster template file in the workspace, e.g. omni/cluster.yaml."),
-      waitSeconds: z.number().int().min(0).max(1800).default(0).describe("Wait up to this many seconds for the cluster to become healthy (0 = report once)."),
-      pollSeconds: z.number().int().min(1).max(60).default(5).describe("Seconds between status checks while waiting."),
+      template: workspacePath.describe("Template file, e.g. omni/cluster.yaml."),
+      waitSeconds: z.number().int().min(0).max(1800).default(0).describe("Seconds to wait for healthy (0: report once)."),
+      pollSeconds: z.number().int().min(1).max(60).default(5).describe("Seconds between checks while waiting."),
     })
     .strict(),
   output: z.object({ healthy: z.boolean(), status: z.string(), waitedSeconds: z.number() }),

@@ -16,7 +16,7 @@ async function diffTemplate(ctx: ToolContext, path: string): Promise<{ diff: Tem
 
 const input = z
   .object({
-    template: workspacePath.describe("Cluster template file, or a directory of templates, in the workspace, e.g. omni/cluster.yaml."),
+    template: workspacePath.describe("Template file or directory, e.g. omni/cluster.yaml."),
   })
   .strict();
 
@@ -24,7 +24,7 @@ export default defineTool({
   name: "template-sync",
   title: "Sync an Omni cluster template",
   description:
-    "Make Omni match a cluster template in the workspace (omnictl cluster template sync); the plan is the template diff. The way to change Omni-managed clusters: validate first, then follow with template-status.",
+    "Make Omni match a workspace cluster template (omnictl cluster template sync); the plan is the diff. The way to change Omni-managed clusters: template-validate first, template-status after.",
   toolset: "omni",
   risk: "mutate",
   minRole: "operator",

@@ -15,7 +15,7 @@ export default defineTool({
   name: "template-validate",
   title: "Validate an Omni cluster template",
   description:
-    "Validate an Omni cluster template (file or directory) in the workspace, offline (omnictl cluster template validate); errors name line and field. Use before template-sync.",
+    "Validate an Omni cluster template offline (omnictl cluster template validate); errors name line and field. Use before template-sync.",
   toolset: "omni",
   risk: "read",
   minRole: "none",
@@ -25,8 +25,8 @@ export default defineTool({
   rules: ["omni-reconcile", "workspace-paths"],
   input: z
     .object({
-      template: workspacePath.describe("Template file or directory in the workspace, e.g. omni/cluster.yaml."),
-      render: z.boolean().optional().describe("Also render the resources (omnictl cluster template render)."),
+      template: workspacePath.describe("Template file or directory, e.g. omni/cluster.yaml."),
+      render: z.boolean().optional().describe("Also render the resources."),
     })
     .strict(),
   output: z.object({

@@ -12,14 +12,14 @@ export default defineTool({
   name: "upgrade-kubernetes",
   title: "Upgrade Kubernetes",
   description:
-    "Upgrade the cluster's Kubernetes (talosctl upgrade-k8s) through one control-plane node; the plan shows the dry run. Talos upgrades Kubernetes itself: no kubeadm.",
+    "Upgrade the cluster's Kubernetes (talosctl upgrade-k8s) through one control-plane node; the plan shows the dry run. No kubeadm.",
   toolset: "lifecycle",
   risk: "mutate",
   minRole: "admin",
   openWorld: true,
   rules: ["no-kubeadm", "destructive-explicit", "omni-reconcile"],
   timeoutMs: 60 * 60_000,
-  input: z.object({ ...targetFields, nodes: nodeList(1).describe("One control-plane node."), to: kubernetesVersion.describe("Target Kubernetes version, e.g. 1.35.2.") }).strict(),
+  input: z.object({ ...targetFields, nodes: nodeList(1).describe("One control-plane node."), to: kubernetesVersion.describe("Target version, e.g. 1.35.2.") }).strict(),
   async preflight(args, ctx) {
     const target = await resolveTarget(args, ctx);
     await assertNotOmniManaged(ctx, target, args.nodes);

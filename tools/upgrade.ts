@@ -42,11 +42,11 @@ export default defineTool({
     .object({
       ...targetFields,
       nodes: nodeList(1).describe("The ONE node to upgrade."),
-      image: imageReference.describe("Installer image with the target version, e.g. ghcr.io/siderolabs/installer:v1.12.6."),
-      stage: z.boolean().optional().describe("Stage the upgrade for the next reboot."),
-      rebootMode: z.enum(["default", "powercycle"]).optional().describe("Reboot mode after the upgrade."),
-      force: z.boolean().optional().describe("Skip talosctl's etcd health checks (destructive: may lose data; typed confirmation)."),
-      wait: z.boolean().optional().describe("Wait for the upgrade to finish (progress is reported)."),
+      image: imageReference.describe("Installer image of the target version, e.g. ghcr.io/siderolabs/installer:v1.12.6."),
+      stage: z.boolean().optional().describe("Stage it for the next reboot."),
+      rebootMode: z.enum(["default", "powercycle"]).optional().describe("Reboot mode."),
+      force: z.boolean().optional().describe("Skip etcd health checks (destructive: may lose data; typed confirmation)."),
+      wait: z.boolean().optional().describe("Wait until it finishes."),
     })
     .strict(),
   async preflight(args, ctx) {

@@ -11,7 +11,7 @@ export default defineTool({
   name: "validate-config",
   title: "Validate a machine config",
   description:
-    "Check a machine config file in the workspace with talosctl validate before you apply it; returns its errors and warnings.",
+    "Check a workspace machine config with talosctl validate before applying it; returns its errors and warnings.",
   toolset: "talos",
   risk: "read",
   minRole: "none",
@@ -22,7 +22,7 @@ export default defineTool({
   input: z
     .object({
       file: workspacePath.describe("Machine config to validate, e.g. demo/controlplane.yaml."),
-      mode: z.enum(["metal", "cloud", "container"]).default("metal").describe("Platform mode: metal (bare metal/VMs, default), cloud, or container."),
+      mode: z.enum(["metal", "cloud", "container"]).default("metal").describe("Platform mode; metal for bare metal and VMs."),
       strict: z.boolean().optional().describe("Treat warnings as errors."),
     })
     .strict(),

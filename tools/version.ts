@@ -9,7 +9,7 @@ export default defineTool({
   name: "version",
   title: "Talos version of nodes",
   description:
-    "Show the Talos version each node runs and the talosctl client version. Check before an upgrade.",
+    "Show the Talos version of each node and of talosctl. Check before an upgrade.",
   toolset: "talos",
   risk: "read",
   minRole: "reader",

@@ -22,7 +22,7 @@ export const clusterEndpoint = z
     const match = /^https:\/\/(\[[0-9a-fA-F:.]+\]|[^:/[\]\s]+):(\d{1,5})\/?$/.exec(value);
     return match !== null && isHostOrIp(match[1]!) && Number(match[2]) > 0 && Number(match[2]) < 65536;
   }, "must be the Kubernetes API URL with scheme and port, e.g. https://10.0.0.2:6443 (or a load balancer's address)")
-  .describe("Kubernetes API endpoint URL, with https and port, e.g. https://10.0.0.2:6443.");
+  .describe("Kubernetes API endpoint, e.g. https://10.0.0.2:6443.");
 
 /** A node address without a description, for lists whose own description says what the items are. */
 export const nodeAddressItem = z.string().max(253).refine(isHostOrIp, "must be a node IP address or hostname (no scheme, no port), e.g. 10.0.0.2");
@@ -63,4 +63,4 @@ export const talosVersion = z
 export const talosContract = z
   .string()
   .regex(/^v\d+\.\d+$/, "must be a Talos minor version like v1.12")
-  .describe("Config contract version (Talos minor), e.g. v1.12, for clusters running an older Talos.");
+  .describe("Talos minor the configs target, e.g. v1.12, for nodes on an older Talos.");
