@@ -3,7 +3,9 @@
 // / GPT-5 encoding; installed outside the repo by bench/lib/peers.mjs): the tools/list as
 // published, per tool and per toolset, the server instructions, and what each publication choice
 // saves (string patterns and length limits left to the guard, output schemas only where programs
-// read them, smaller toolset selections). Writes bench/results/tool-tokens.json and .md.
+// read them, annotation hints only where they differ from the MCP defaults, shared parameters
+// explained once in the instructions, smaller toolset selections). Writes
+// bench/results/tool-tokens.json and .md.
 // Usage: node bench/tool-tokens.mjs   (after `npm run build`)
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -46,6 +48,24 @@ const fullSchema = (schema) => {
 const withPatterns = ALL_TOOLS.map((spec, index) => ({ ...listed[index], inputSchema: fullSchema(publishedInput(spec)) }));
 const withOutputSchemas = ALL_TOOLS.map((spec, index) => (spec.output ? { ...listed[index], outputSchema: fullSchema(spec.output) } : listed[index]));
 const withAnnotationTitles = ALL_TOOLS.map((spec, index) => ({ ...listed[index], annotations: { title: spec.title, ...listed[index].annotations } }));
+const withEveryHint = ALL_TOOLS.map((spec, index) => ({
+  ...listed[index],
+  annotations: { ...listed[index].annotations, idempotentHint: spec.idempotent ?? spec.risk === "read", openWorldHint: spec.openWorld },
+}));
+// The per-tool descriptions the shared parameters had before the server instructions explained them once.
+const SHARED_PARAMETER_TEXT = {
+  cluster: "Workspace cluster (from gen-config).",
+  context: "talosconfig context (default: current).",
+  planId: "Plan id from an earlier call with the same arguments; runs once approved.",
+  confirm: "The value a destructive plan asks to type back (--consent plan only).",
+};
+const withSharedParameterText = listed.map((tool) => {
+  const properties = { ...tool.inputSchema.properties };
+  for (const [name, description] of Object.entries(SHARED_PARAMETER_TEXT)) {
+    if (properties[name] && !properties[name].description) properties[name] = { ...properties[name], description };
+  }
+  return { ...tool, inputSchema: { ...tool.inputSchema, properties } };
+});
 const all = count(listed);
 const subsets = {
   "all toolsets": ALL_TOOLS,
@@ -64,9 +84,11 @@ const result = {
   perToolset,
   subsets: Object.fromEntries(Object.entries(subsets).map(([name, specs]) => [name, { tools: specs.length, toolsList: listTokens(specs), instructions: instructionsTokens(specs) }])),
   choicesSave: {
-    "patterns and length limits left to the guard": count(withPatterns) - all,
+    "patterns, length and list-size limits left to the guard": count(withPatterns) - all,
     "output schemas only where programs read them": count(withOutputSchemas) - all,
     "title not repeated in annotations": count(withAnnotationTitles) - all,
+    "idempotentHint/openWorldHint only where they differ from the MCP default": count(withEveryHint) - all,
+    "cluster, context, planId, confirm explained once in the instructions, not per tool": count(withSharedParameterText) - all,
   },
   perTool,
 };
