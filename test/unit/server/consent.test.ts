@@ -331,6 +331,36 @@ describe("--consent plan: the agent approves its own plans", () => {
   });
 });
 
+describe("the consent mode of the server that runs the call decides who approves (servers sharing a state directory)", () => {
+  // Every stdio server of a user shares the default state directory, and replicas share theirs:
+  // a plan or a question minted by a server in another mode must not carry that mode over.
+  const sharing = (from: ConsentDeps, config: Partial<ConsentDeps["config"]>): ConsentDeps => ({ ...deps(config), store: from.store });
+
+  it("a plan the agent may approve itself (--consent plan) does not run on a server that needs a person", async () => {
+    const planServer = deps({ consent: "plan" });
+    const { record } = pending(await obtainConsent(base, channel(), planServer));
+    for (const consent of ["elicit", "approve"] as const) {
+      await expect(obtainConsent({ ...base, planId: record.id }, channel(), sharing(planServer, { consent })), consent).rejects.toThrow(/needs a person's approval/);
+    }
+    expect((await planServer.store.get(record.id))?.redeemedAt).toBeUndefined();
+  });
+
+  it("a destructive plan the agent approves itself runs only where allowUnconfirmedDestructive is set", async () => {
+    const request = { ...base, plan: destructivePlan, destructive: true };
+    const allowing = deps({ consent: "plan", allowUnconfirmedDestructive: true });
+    const { record } = pending(await obtainConsent(request, channel(), allowing));
+    await expect(obtainConsent({ ...request, planId: record.id, confirm: "cp-1" }, channel(), sharing(allowing, { consent: "plan" }))).rejects.toThrow(/approves its own plans/);
+  });
+
+  it("a form answer is not taken on a server that needs a person out of band (--consent approve)", async () => {
+    const elicitServer = deps();
+    const { state } = asked(await obtainConsent(base, pull(), elicitServer));
+    const answer = { action: "accept" as const, content: { confirm: true } };
+    await expect(obtainConsent(base, pull({ form: true }, { state, answer }), sharing(elicitServer, { consent: "approve" }))).rejects.toThrow(/needs a person's approval/);
+    expect((await elicitServer.store.get(state.planId))?.decision).toBeUndefined();
+  });
+});
+
 describe("deny and auto", () => {
   it("deny refuses and auto grants without asking", async () => {
     const ch = channel({ form: { action: "accept", content: { confirm: true } } });
