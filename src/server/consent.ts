@@ -178,7 +178,7 @@ export async function obtainConsent(request: ConsentRequest, channel: ConsentCha
     assertAgentMayApprove(request.destructive, deps.config);
     return { kind: "pending", record: await storePlan(request, "caller", deps) };
   }
-  if (consent === "elicit" && channel.form) return channel.kind === "push" ? elicitForm(request, channel, deps) : askForm(request, await storePlan(request, "person", deps));
+  if (consent === "elicit" && channel.form) return channel.kind === "push" ? elicitForm(request, channel, deps) : askForm(await storePlan(request, "person", deps));
   return askPerson(request, channel, deps);
 }
 
@@ -202,11 +202,14 @@ function assertAgentMayApprove(destructive: boolean, config: ConsentDeps["config
   }
 }
 
-/** Pull: the form question about a stored plan; the answer decides the plan like a person on the page would. */
-function askForm(request: ConsentRequest, record: PlanRecord): ConsentOutcome {
-  const { plan } = request;
-  const question: ConsentQuestion = { kind: "form", message: describePlan(plan, request.fingerprint.files), schema: consentSchema(plan) };
-  return { kind: "ask", question, state: { v: 1, planId: record.id, tool: request.tool, ask: "form" } };
+/**
+ * Pull: the form question about a stored plan; the answer decides the plan like a person on the
+ * page would. Built from the record, so a question asked again shows what the answer decides,
+ * whatever the asking call computed.
+ */
+function askForm(record: PlanRecord): ConsentOutcome {
+  const question: ConsentQuestion = { kind: "form", message: describePlan(record.plan, record.files), schema: consentSchema(record.plan) };
+  return { kind: "ask", question, state: { v: 1, planId: record.id, tool: record.tool, ask: "form" } };
 }
 
 function askUrl(record: PlanRecord, approvalUrl: string): ConsentOutcome {
@@ -232,7 +235,7 @@ async function answerRound(request: ConsentRequest, channel: PullChannel, round:
   };
   if (!answer) {
     // The spec: a missing answer is asked for again (the same plan, the same state).
-    return state.ask === "form" ? askForm(request, record) : askUrl(record, await deps.links.linkFor(record.id, record.pageSecret!));
+    return state.ask === "form" ? askForm(record) : askUrl(record, await deps.links.linkFor(record.id, record.pageSecret!));
   }
   if (state.ask === "form") {
     // The client's form is a person's consent only where the operator chose so (--consent elicit).

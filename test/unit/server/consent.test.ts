@@ -255,6 +255,16 @@ describe("pull channels (MCP 2026-07-28): the call ends with the question; the a
     expect(again.question.kind).toBe("form");
   });
 
+  it("asked again, the form shows the stored plan the answer decides, not what the asking call computed", async () => {
+    const d = deps();
+    const first = asked(await obtainConsent(base, pull(), d));
+    const other = { ...base, args: { nodes: ["10.0.0.3"] }, plan: { ...plan, summary: "Reboot 10.0.0.3", targets: ["10.0.0.3"] } };
+    const again = asked(await obtainConsent(other, pull(undefined, { state: first.state }), d));
+    expect(again.state).toEqual(first.state);
+    expect(again.question.message).toContain("Reboot 10.0.0.2");
+    expect(again.question.message).not.toContain("10.0.0.3");
+  });
+
   it("the answer covers exactly what was shown: other arguments, files, preview, caller or tool are refused", async () => {
     const cases: [string, Partial<ConsentRequest>, RegExp][] = [
       ["arguments", { args: { nodes: ["10.0.0.3"] } }, /arguments or targets differ/],
