@@ -23,12 +23,12 @@ export const REQUEST_STATE_KEY_FILE = "request-state.key";
 export const REQUEST_STATE_KEY_BYTES = 32;
 
 /** The principal a state is bound to: the bearer token's name over HTTP, "local" on stdio. */
-export function principalOf(ctx: Pick<ServerContext, "http">): string {
+function principalOf(ctx: Pick<ServerContext, "http">): string {
   return ctx.http?.authInfo?.clientId ?? "local";
 }
 
 /** What the codec binds a state to: the method and the principal (the spec's user binding). */
-export function bindingOf(ctx: Pick<ServerContext, "http" | "mcpReq">): string {
+function bindingOf(ctx: Pick<ServerContext, "http" | "mcpReq">): string {
   return `${ctx.mcpReq.method}\0${principalOf(ctx)}`;
 }
 
