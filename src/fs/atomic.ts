@@ -53,7 +53,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
  * exactly one of several writers succeeds and a reader never sees a half-written file.
  * False when `path` already existed.
  */
-export async function publishOnce(path: string, data: string, mode = 0o600): Promise<boolean> {
+export async function publishOnce(path: string, data: string | Uint8Array, mode = 0o600): Promise<boolean> {
   // Named for the start-up sweep: a kill -9 before the rm below leaves nothing behind for good.
   const temp = tempPathFor(path);
   await writeFileAtomic(temp, data, mode);
