@@ -124,6 +124,28 @@ describe("kubernetes state backend, as the chart's ServiceAccount", () => {
     await taken.release();
   });
 
+  it("a holder cut off from the API gives its lock up before another replica may take it over", async () => {
+    // The holder keeps running (its pod is alive) but cannot reach the API: its renewals fail,
+    // while another replica waits and takes the Lease once it has gone unrenewed for its duration.
+    const target = new URL(server().url);
+    const hop = await tcpHop({ host: target.hostname, port: Number(target.port) });
+    const holder = replica("replica-cut-off", { leaseSeconds: 2, client: new KubeClient({ ...identity.credentials, server: `https://127.0.0.1:${hop.port}` }, { timeoutMs: 1_500 }) });
+    const held = await holder.lock("workspace:partitioned", { holder: "carol/upgrade", signal });
+    let lostAt: number | undefined;
+    held.lost.addEventListener("abort", () => (lostAt = Date.now()), { once: true });
+    // It renewed the Lease at least once (every third of the lease) before the cut.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await hop.cut();
+    const taken = await replica("replica-b", { leaseSeconds: 2, waitMs: 20_000 }).lock("workspace:partitioned", { holder: "bob/upgrade", signal });
+    const takenAt = Date.now();
+    // Two replicas never both believe they hold one cluster's lock.
+    expect(lostAt, "the cut-off holder still believed it held the lock when another replica took it").toBeDefined();
+    expect(lostAt!).toBeLessThan(takenAt);
+    expect((held.lost.reason as Error).message).toMatch(/could not be renewed/);
+    await held.release();
+    await taken.release();
+  });
+
   it("a renewal that conflicts (someone else wrote the Lease) aborts the holder's lost signal", async () => {
     const a = replica("replica-a", { leaseSeconds: 2 });
     const held = await a.lock("context:stolen", { holder: "alice/reset", signal });
