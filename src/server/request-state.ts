@@ -12,10 +12,10 @@
 //
 // The key lives in the state directory, which every replica shares (like the approval store).
 import { randomBytes } from "node:crypto";
-import { link, lstat, mkdir, readFile, rm } from "node:fs/promises";
+import { lstat, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createRequestStateCodec, type RequestStateCodec, type ServerContext } from "@modelcontextprotocol/server";
-import { writeFileAtomic } from "../fs/atomic.js";
+import { publishOnce } from "../fs/atomic.js";
 import { isPlanId } from "./approval-store.js";
 import type { ConsentState } from "./consent.js";
 
@@ -47,23 +47,14 @@ export function consentStateCodec(key: Uint8Array, ttlSeconds: number): RequestS
 
 /**
  * The HMAC key, created on first use (32 random bytes, 0600). Two processes starting at once
- * agree: the key is published with link(), which fails when the name exists, and the loser reads
- * the winner's. A key others could read, or of the wrong size, is refused.
+ * agree: the key is published once (publishOnce), and the loser reads the winner's. A key others
+ * could read, or of the wrong size, is refused.
  */
 export async function loadRequestStateKey(stateDir: string): Promise<Uint8Array> {
   const path = join(stateDir, REQUEST_STATE_KEY_FILE);
   const existing = await readKey(path);
   if (existing) return existing;
-  await mkdir(stateDir, { recursive: true, mode: 0o700 });
-  const temp = join(stateDir, `.${REQUEST_STATE_KEY_FILE}.${randomBytes(6).toString("hex")}.tmp`);
-  await writeFileAtomic(temp, randomBytes(KEY_BYTES), 0o600);
-  try {
-    await link(temp, path).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== "EEXIST") throw error;
-    });
-  } finally {
-    await rm(temp, { force: true });
-  }
+  await publishOnce(path, randomBytes(KEY_BYTES), 0o600);
   const key = await readKey(path);
   if (!key) throw new Error(`${path} vanished while it was being created`);
   return key;

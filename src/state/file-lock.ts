@@ -7,7 +7,7 @@
 // both take it.
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { mkdir, readdir, readFile, rename, rm, stat, utimes } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, stat, utimes } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { publishOnce, writeFileAtomic } from "../fs/atomic.js";
@@ -80,9 +80,7 @@ export async function acquireFileLock(path: string, scope: string, holder: strin
       lastHolder = found.lock.holder;
       if (isStale(found, timing.leaseMs, Date.now()) && (await publishOnce(`${path}.takeover-${found.lock.token}`, content))) {
         // Only this process won the marker for that token: replacing the stale file is ours to do.
-        const temp = `${path}.${mine.token}.tmp`;
-        await writeFileAtomic(temp, content, 0o600);
-        await rename(temp, path);
+        await writeFileAtomic(path, content, 0o600);
         await sweepTakeoverMarkers(dirname(path), Date.now());
         return holdFileLock(path, mine.token, timing.leaseMs);
       }
