@@ -75,7 +75,9 @@ export class KubernetesStateBackend implements StateBackend {
   readonly kind = "kubernetes" as const;
   readonly approvals: KubernetesApprovalStore;
   readonly where: string;
-  private readonly client: KubeClient;
+  /** The API client (closed with the backend), shared by whatever else reads this namespace. */
+  readonly client: KubeClient;
+  readonly namespace: string;
   private readonly base: string;
   private readonly now: () => number;
   /** When this replica first saw each lease's current resourceVersion: expiry by our own clock. */
@@ -88,6 +90,7 @@ export class KubernetesStateBackend implements StateBackend {
 
   constructor(private readonly options: KubernetesStateOptions) {
     this.client = options.client;
+    this.namespace = options.namespace;
     this.base = `/api/v1/namespaces/${options.namespace}`;
     this.now = options.now ?? Date.now;
     this.where = `Kubernetes API ${options.client.credentials.server}, namespace ${options.namespace}`;
