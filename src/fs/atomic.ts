@@ -7,6 +7,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { link, mkdir, open, readdir, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { isAlive } from "../exec/process-alive.js";
 
 /** `.<name>.<pid>.<12 hex>.tmp`: a temp file of writeFileAtomic. */
 const TEMP_FILE = /^\..+\.(\d+)\.[0-9a-f]{12}\.tmp$/;
@@ -99,13 +100,7 @@ export async function sha256File(path: string): Promise<string> {
  * earlier process that had the same pid (usual in containers, where the server is often pid 1).
  */
 function writerGone(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "ESRCH";
-  }
+  return pid === process.pid || !isAlive(pid);
 }
 
 /**
