@@ -73,13 +73,3 @@ export function readFinalState(dir: string): SimState | undefined {
   const file = runPaths(dir).finalState;
   return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as SimState) : undefined;
 }
-
-/** Whether a process is alive (signal 0 tests without touching it). */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
