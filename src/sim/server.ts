@@ -18,6 +18,7 @@ import { definitionOf, KINDS, NAMESPACES, RD_TYPE, stampedResources, yamlSpec } 
 import { bootedFrom } from "./extensions.js";
 import { readStreamHandlers, readUnaryHandlers, requireControlPlane, requireEtcd } from "./machine-reads.js";
 import { serviceLog, serviceStates } from "./services.js";
+import { configuredImage, KUBERNETES_COMPONENTS } from "./resources/k8s.js";
 import { containersOf } from "./workloads.js";
 
 export const TALOS_API_PORT = 50000;
@@ -98,15 +99,10 @@ function configFacts(text: string) {
     caCrt: unb64(doc.machine.ca.crt),
     caKey: doc.machine.ca.key ? unb64(doc.machine.ca.key) : undefined,
     /** Kubernetes component images the config sets (unset ones are absent). */
-    images: Object.fromEntries(
-      Object.entries({
-        kubelet: doc.machine.kubelet?.image,
-        "kube-apiserver": doc.cluster?.apiServer?.image,
-        "kube-controller-manager": doc.cluster?.controllerManager?.image,
-        "kube-scheduler": doc.cluster?.scheduler?.image,
-        "kube-proxy": doc.cluster?.proxy?.image,
-      }).filter(([, image]) => typeof image === "string"),
-    ) as Record<string, string>,
+    images: Object.fromEntries(KUBERNETES_COMPONENTS.flatMap((component) => {
+      const image = configuredImage(doc, component);
+      return image === undefined ? [] : [[component, image]];
+    })) as Record<string, string>,
     /** The Kubernetes CA (cluster.ca): it signs the admin kubeconfig. Worker configs carry no key. */
     kubernetesCa: doc.cluster?.ca?.crt && doc.cluster?.ca?.key ? { crt: unb64(doc.cluster.ca.crt), key: unb64(doc.cluster.ca.key) } : undefined,
   };

@@ -15,9 +15,9 @@ import { freePort, isAddressInUse } from "../loopback.js";
 import { generateCa, issueClientCert, issueServerCert, type CertificateAuthority } from "../pki.js";
 import { KubeClient } from "../../kubernetes/client.js";
 import { renderKubeconfig, type KubeCredentials } from "../../kubernetes/kubeconfig.js";
+import { SERVICE_CIDR } from "./manifests.js";
 
-/** Talos's defaults: the service network, and the API server's address on it. */
-export const SERVICE_CIDR = "10.96.0.0/12";
+/** The API server's address on Talos's default service network (SERVICE_CIDR). */
 const KUBERNETES_SERVICE_IP = "10.96.0.1";
 const IN_CLUSTER_NAMES = ["kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"];
 const DEFAULT_READY_TIMEOUT_MS = 120_000;
