@@ -16,7 +16,7 @@ import { renderKubeconfig } from "../kubernetes/kubeconfig.js";
 import type { Stamp } from "./resource-versions.js";
 import { definitionOf, KINDS, NAMESPACES, RD_TYPE, stampedResources, yamlSpec } from "./resources.js";
 import { bootedFrom } from "./extensions.js";
-import { readStreamHandlers, readUnaryHandlers, requireControlPlane, requireEtcd } from "./machine-reads.js";
+import { containerdNamespace, readStreamHandlers, readUnaryHandlers, requireControlPlane, requireEtcd } from "./machine-reads.js";
 import { serviceLog, serviceStates } from "./services.js";
 import { configuredImage, KUBERNETES_COMPONENTS } from "./resources/k8s.js";
 import { containersOf } from "./workloads.js";
@@ -542,8 +542,8 @@ export class SimApi {
       // static pods, system namespace for the kubelet).
       ImagePull: (node, request: { namespace: string; reference: string }) => {
         const reference = request.reference.trim();
+        const namespace = containerdNamespace(request.namespace);
         if (!/^[a-z0-9][a-z0-9._\-/:@]*$/i.test(reference)) throw new SimError(grpc.status.INVALID_ARGUMENT, `failed to parse image reference "${request.reference}"`);
-        const namespace = request.namespace === "NS_SYSTEM" ? "system" : "k8s.io";
         node.pulledImages[namespace] = [...new Set([...(node.pulledImages[namespace] ?? []), reference])];
         cluster.changeState(node, { imagePulled: reference, namespace });
         return {};
