@@ -212,7 +212,7 @@ export class SimApi {
 
   /** Roles of calls forwarded by a proxy (the simulated Omni), which authenticated them itself. */
   private readonly proxiedRoles = new WeakMap<object, string[]>();
-  /** Calls that reached each flapping node so far: odd ones fail. */
+  /** Calls that reached each flapping node so far: the first answers, then every second one fails. */
   private readonly flapCounts = new WeakMap<SimNode, number>();
 
   private flapsDown(node: SimNode): boolean {
