@@ -83,7 +83,7 @@ class Upstream {
   }
 }
 
-export function createBridgeServer(dir: string): { server: Server; close(): Promise<void> } {
+function createBridgeServer(dir: string): { server: Server; close(): Promise<void> } {
   const server = new Server({ name: "talos-mcp", title: "Talos Linux & Omni (eval bridge)", version: SERVER_VERSION }, { capabilities: { tools: {}, resources: {}, prompts: {} } });
   const upstream = new Upstream(dir, server);
   const notSetUp = () => ({

@@ -29,7 +29,7 @@ import { applySetup } from "./setup.js";
 import { isAlive, readRunInfo, removeRunEntries, RUN_ENTRIES, runPaths, type RunInfo } from "./run-dir.js";
 
 /** Small docs pages (written for the evals, in the docs repository's layout) for the offline index. */
-export const EVAL_DOCS_DIR = join(PACKAGE_ROOT, "eval", "fixtures", "docs");
+const EVAL_DOCS_DIR = join(PACKAGE_ROOT, "eval", "fixtures", "docs");
 
 export interface TaskHost {
   run: RunInfo;
@@ -39,7 +39,7 @@ export interface TaskHost {
   stop(): Promise<void>;
 }
 
-export class HostError extends EvalInputError {
+class HostError extends EvalInputError {
   override name = "HostError";
 }
 

@@ -29,7 +29,7 @@ const stepSchema = z.union([
   z.object({ resource: z.string().min(1) }).strict(),
 ]);
 
-export const scriptSchema = z
+const scriptSchema = z
   .object({
     description: z.string().optional(),
     consent: z

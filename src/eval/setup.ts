@@ -19,7 +19,7 @@ import type { SetupAction } from "./definition.js";
 import { fillPlaceholders } from "./placeholders.js";
 import { runPaths } from "./run-dir.js";
 
-export class SetupError extends Error {
+class SetupError extends Error {
   override name = "SetupError";
 }
 
