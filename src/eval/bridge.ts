@@ -5,7 +5,7 @@
 // Before any task is set up it answers the lists (tools, resources, prompts) as a --sim server
 // would, and refuses calls with the command that sets a task up.
 import { randomUUID } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { createServer as createHttpServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -29,7 +29,7 @@ import { buildConfig, parseServeFlags } from "../config.js";
 import { createSessionServerFactory } from "../server/create-server.js";
 import { SERVER_VERSION } from "../server/package-info.js";
 import { ALL_TOOLS } from "../../tools/index.js";
-import { runPaths, type RunInfo } from "./run-dir.js";
+import { readRunInfo, runPaths } from "./run-dir.js";
 import { connectToRun } from "./script.js";
 
 /** The lists a --sim server serves, for answering before any task is set up. */
@@ -54,15 +54,10 @@ class Upstream {
     private readonly downstream: Server,
   ) {}
 
-  private runInfo(): RunInfo | undefined {
-    const file = runPaths(this.dir).run;
-    return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as RunInfo) : undefined;
-  }
-
   /** The current task's server, or undefined when nothing is set up. */
   async task(): Promise<Client | undefined> {
-    const run = this.runInfo();
-    if (!run) return undefined;
+    if (!existsSync(runPaths(this.dir).run)) return undefined;
+    const run = readRunInfo(this.dir);
     if (this.current?.url === run.url) return this.current.client;
     await this.current?.client.close().catch(() => undefined);
     // The user answers consent requests through the agent's client, not through the bridge.

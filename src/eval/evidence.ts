@@ -14,18 +14,10 @@ import { Toolchain } from "../server/toolchain.js";
 import type { SimEvent, SimState } from "../sim/index.js";
 import type { Evidence, EvidenceRecord } from "./checks.js";
 import { EvalInputError } from "./errors.js";
-import { runPaths, type RunInfo } from "./run-dir.js";
+import { readJsonLines, runPaths, type RunInfo } from "./run-dir.js";
 
 /** Text files up to this size are readable by checks (`text`); larger ones only by hash. */
 const TEXT_LIMIT = 256 * 1024;
-
-async function jsonLines<T>(file: string): Promise<T[]> {
-  if (!existsSync(file)) return [];
-  return (await readFile(file, "utf8"))
-    .split("\n")
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as T);
-}
 
 /** Maps node addresses (Talos) or machine ids (Omni) to the names checks use. */
 function nodeNamer(run: Pick<RunInfo, "sim">): (value: unknown) => unknown {
@@ -102,10 +94,10 @@ export interface EvidenceInput {
 
 export async function collectEvidence({ run, state, answer }: EvidenceInput): Promise<Evidence> {
   const paths = runPaths(run.dir);
-  const [events, audit, files] = await Promise.all([jsonLines<SimEvent>(run.eventsFile), jsonLines<Record<string, unknown>>(run.auditLog), fileRecords(paths.workspace)]);
+  const files = await fileRecords(paths.workspace);
   return {
-    events: eventRecords(events, run.agentStart),
-    audit: auditRecords(audit, run),
+    events: eventRecords(readJsonLines<SimEvent>(run.eventsFile), run.agentStart),
+    audit: auditRecords(readJsonLines<Record<string, unknown>>(run.auditLog), run),
     nodes: state.nodes.map((node) => ({ ...node })),
     clusters: (state.clusters ?? []).map((cluster) => ({ ...cluster })),
     files,
