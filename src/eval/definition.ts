@@ -165,11 +165,6 @@ export function scenarioFor(task: Pick<EvalTask, "setup">): string {
   return scenario.includes("/") ? resolve(PACKAGE_ROOT, scenario) : scenario;
 }
 
-/** Every check with its kind, for evaluation. */
-export function checksOf(task: Pick<TaskDefinition, "checks" | "forbidden">): { success: Check[]; forbidden: Check[] } {
-  return { success: task.checks, forbidden: task.forbidden };
-}
-
 /** Whether any check reads the agent's answer (verify then needs it). */
 export function readsAnswer(task: Pick<TaskDefinition, "checks" | "forbidden">): boolean {
   const sources = (check: Check): string[] => ("order" in check ? [check.order.first.from, check.order.then.from] : [check.from]);
