@@ -9,21 +9,10 @@ import { existsSync } from "node:fs";
 import { createServer as createHttpServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { InMemoryTransport } from "@modelcontextprotocol/server";
-import { Server } from "@modelcontextprotocol/sdk/server/index.js";
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import {
-  CallToolRequestSchema,
-  GetPromptRequestSchema,
-  ListPromptsRequestSchema,
-  ListResourcesRequestSchema,
-  ListResourceTemplatesRequestSchema,
-  ListToolsRequestSchema,
-  ReadResourceRequestSchema,
-  type ElicitRequest,
-} from "@modelcontextprotocol/sdk/types.js";
+import { Client, type ElicitRequest } from "@modelcontextprotocol/client";
+import { NodeStreamableHTTPServerTransport } from "@modelcontextprotocol/node";
+import { InMemoryTransport, Server } from "@modelcontextprotocol/server";
+import { StdioServerTransport } from "@modelcontextprotocol/server/stdio";
 import { createAuditLog } from "../audit/audit.js";
 import { buildConfig, parseServeFlags } from "../config.js";
 import { createSessionServerFactory } from "../server/create-server.js";
@@ -85,16 +74,16 @@ function createBridgeServer(dir: string): { server: Server; close(): Promise<voi
     isError: true,
     content: [{ type: "text" as const, text: `No eval task is set up in ${dir}: run talos-mcp eval setup TASK --dir ${dir} first.` }],
   });
-  server.setRequestHandler(ListToolsRequestSchema, async (request) => (await upstream.any()).listTools(request.params));
-  server.setRequestHandler(ListResourcesRequestSchema, async (request) => (await upstream.any()).listResources(request.params));
-  server.setRequestHandler(ListResourceTemplatesRequestSchema, async (request) => (await upstream.any()).listResourceTemplates(request.params));
-  server.setRequestHandler(ListPromptsRequestSchema, async (request) => (await upstream.any()).listPrompts(request.params));
-  server.setRequestHandler(GetPromptRequestSchema, async (request) => (await upstream.any()).getPrompt(request.params));
-  server.setRequestHandler(ReadResourceRequestSchema, async (request) => (await upstream.any()).readResource(request.params));
-  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+  server.setRequestHandler("tools/list", async (request) => (await upstream.any()).listTools(request.params));
+  server.setRequestHandler("resources/list", async (request) => (await upstream.any()).listResources(request.params));
+  server.setRequestHandler("resources/templates/list", async (request) => (await upstream.any()).listResourceTemplates(request.params));
+  server.setRequestHandler("prompts/list", async (request) => (await upstream.any()).listPrompts(request.params));
+  server.setRequestHandler("prompts/get", async (request) => (await upstream.any()).getPrompt(request.params));
+  server.setRequestHandler("resources/read", async (request) => (await upstream.any()).readResource(request.params));
+  server.setRequestHandler("tools/call", async (request, ctx) => {
     const task = await upstream.task();
     if (!task) return notSetUp();
-    return task.callTool(request.params, undefined, { signal: extra.signal, timeout: 30 * 60_000 });
+    return task.callTool(request.params, { signal: ctx.mcpReq.signal, timeout: 30 * 60_000 });
   });
   return { server, close: () => upstream.close() };
 }
@@ -121,7 +110,7 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 
 /** Streamable HTTP on 127.0.0.1:port (loopback only: it forwards with the run's token). */
 export async function serveBridgeHttp(dir: string, port: number, onListening: (url: string) => void): Promise<void> {
-  const sessions = new Map<string, { transport: StreamableHTTPServerTransport; close(): Promise<void> }>();
+  const sessions = new Map<string, { transport: NodeStreamableHTTPServerTransport; close(): Promise<void> }>();
   const http = createHttpServer(async (req, res) => {
     try {
       if (new URL(req.url ?? "/", "http://127.0.0.1").pathname !== "/mcp") return void res.writeHead(404).end();
@@ -130,7 +119,7 @@ export async function serveBridgeHttp(dir: string, port: number, onListening: (u
       const existing = typeof id === "string" ? sessions.get(id) : undefined;
       if (existing) return void (await existing.transport.handleRequest(req, res, body));
       const bridge = createBridgeServer(dir);
-      const transport = new StreamableHTTPServerTransport({
+      const transport = new NodeStreamableHTTPServerTransport({
         sessionIdGenerator: randomUUID,
         onsessioninitialized: (sessionId) => void sessions.set(sessionId, { transport, close: bridge.close }),
       });
