@@ -30,7 +30,7 @@ import { isAlive } from "../exec/process-alive.js";
 import { readRunInfo, removeRunEntries, RUN_ENTRIES, runPaths, type RunInfo } from "./run-dir.js";
 
 /** Small docs pages (written for the evals, in the docs repository's layout) for the offline index. */
-export const EVAL_DOCS_DIR = join(PACKAGE_ROOT, "eval", "fixtures", "docs");
+const EVAL_DOCS_DIR = join(PACKAGE_ROOT, "eval", "fixtures", "docs");
 
 export interface TaskHost {
   run: RunInfo;
@@ -40,7 +40,7 @@ export interface TaskHost {
   stop(): Promise<void>;
 }
 
-export class HostError extends EvalInputError {
+class HostError extends EvalInputError {
   override name = "HostError";
 }
 
