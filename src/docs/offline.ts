@@ -10,6 +10,7 @@ import { cleanMdx, parseVariables, sections, splitFrontmatter } from "./mdx.js";
 export const INDEX_FORMAT_VERSION = 1;
 export const DOCS_SITE = "https://docs.siderolabs.com";
 import { PRODUCTS, type Product } from "./products.js";
+import { preferAskedProducts, productsOfQuery, productTier } from "./product-ranking.js";
 
 export { PRODUCTS, type Product };
 
@@ -162,14 +163,20 @@ export class OfflineDocs {
       if (options.version && ((entry.product === "talos" && entry.version !== options.version) || entry.product === "other")) return false;
       return true;
     };
-    // Sections matching every term rank first; sections matching some of them fill the rest.
+    // The product the question is about first (product-ranking.ts); within a product, sections
+    // matching every term before sections matching some of them, each in MiniSearch's order.
+    const asked = productsOfQuery(query);
     const all = this.search.search(query, { filter });
-    const some = this.search.search(query, { filter, combineWith: "OR" });
-    const hits = [...all, ...some.filter((hit) => !all.some((a) => a.id === hit.id))];
+    // When enough sections of the asked products match every term, no partial match can reach the
+    // results: the second, much slower search (any term) is skipped.
+    const firstTierUrls = new Set(all.filter((hit) => productTier(byId[hit.id]!.product, asked) === 0).map((hit) => byId[hit.id]!.url));
+    const some = firstTierUrls.size >= options.limit ? [] : this.search.search(query, { filter, combineWith: "OR" });
+    const matched = new Set(all.map((hit) => hit.id));
+    const candidates = [...all, ...some.filter((hit) => !matched.has(hit.id))].map((hit) => byId[hit.id]!);
+    const hits = preferAskedProducts(candidates, asked);
     const seen = new Set<string>();
     const results: DocsResult[] = [];
-    for (const hit of hits) {
-      const entry = byId[hit.id]!;
+    for (const entry of hits) {
       if (seen.has(entry.url)) continue;
       seen.add(entry.url);
       results.push({ title: entry.section === entry.title ? entry.title : `${entry.title} — ${entry.section}`, url: entry.url, version: entry.version, product: entry.product, excerpt: excerpt(entry.text, query) });
