@@ -10,6 +10,7 @@ import { cacheDir, discoverBinary } from "../dist/src/backends/binaries.js";
 import { readCommandTree } from "../dist/src/backends/command-tree.js";
 import { loadCorpus, scoreCorpus } from "../dist/src/policy/corpus.js";
 import { lintText } from "../dist/src/policy/text-lint.js";
+import { median, percentile } from "./lib/stdio-probe.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const trees = {};
@@ -25,17 +26,16 @@ const score = scoreCorpus(corpus, (text) => lintText(text, trees).map((f) => f.r
 // p50/p95 over the cases (the machine is shared, so single runs are noisy).
 const texts = [...corpus.violations, ...corpus.correct].map((c) => c.text);
 for (const text of texts) lintText(text, trees);
-const perCase = texts
-  .map((text) => {
-    const runs = Array.from({ length: 20 }, () => {
+const perCase = texts.map((text) =>
+  median(
+    Array.from({ length: 20 }, () => {
       const start = performance.now();
       lintText(text, trees);
       return performance.now() - start;
-    }).sort((a, b) => a - b);
-    return runs[10];
-  })
-  .sort((a, b) => a - b);
-const at = (q) => +perCase[Math.min(perCase.length - 1, Math.floor(q * perCase.length))].toFixed(3);
+    }),
+  ),
+);
+const at = (p) => +percentile(perCase, p).toFixed(3);
 
 const result = {
   corpus: "test/fixtures/policy-corpus",
@@ -47,7 +47,7 @@ const result = {
   cleanCorrect: score.cleanCorrect,
   perRule: score.perRule,
   misses: score.misses,
-  checkMs: { p50: at(0.5), p95: at(0.95), max: +perCase.at(-1).toFixed(3) },
+  checkMs: { p50: at(50), p95: at(95), max: at(100) },
   measuredAt: new Date().toISOString(),
 };
 writeFileSync(join(root, "bench/results/policy-corpus.json"), `${JSON.stringify(result, null, 2)}\n`);

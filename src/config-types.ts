@@ -5,6 +5,8 @@ import type { Toolset } from "./server/tool-spec.js";
 
 export type ConsentMode = "elicit" | "approve" | "plan" | "deny" | "auto";
 export const CONSENT_MODES: readonly ConsentMode[] = ["elicit", "approve", "plan", "deny", "auto"];
+export type StateBackendKind = "file" | "kubernetes";
+export const STATE_BACKENDS: readonly StateBackendKind[] = ["file", "kubernetes"];
 export type DocsMode = "live" | "offline" | "auto";
 
 export interface HttpConfig {
@@ -43,7 +45,7 @@ export interface HttpConfig {
 
 export interface StateConfig {
   /** file: the state directory (default); kubernetes: Leases, ConfigMaps and Secrets in one namespace. */
-  backend: "file" | "kubernetes";
+  backend: StateBackendKind;
   /** kubernetes: a kubeconfig file; unset = the pod's service account (in-cluster). */
   kubeconfig?: string;
   /** kubernetes: the namespace of the state objects; unset = the pod's, else "default". */

@@ -8,7 +8,7 @@ import { isAbsolute, join, resolve, sep } from "node:path";
 import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { CONSENT_MODES, type Config } from "./config-types.js";
+import { CONSENT_MODES, STATE_BACKENDS, type Config, type StateBackendKind } from "./config-types.js";
 import { DEFAULT_AUDIT_ROTATE_BYTES } from "./audit/audit.js";
 import { DEFAULT_FACTORY_URL } from "./factory/client.js";
 import { ROLES } from "./server/roles.js";
@@ -114,7 +114,7 @@ const fileSchema = z
     transport: z.enum(["stdio", "http"]),
     workspace: z.string(),
     stateDir: z.string(),
-    state: z.enum(["file", "kubernetes"]),
+    state: z.enum(STATE_BACKENDS as [string, ...string[]]),
     stateKubernetes: z.object({ kubeconfig: z.string(), namespace: z.string().regex(KUBERNETES_NAMESPACE, "must be a Kubernetes namespace name (lowercase letters, digits, '-')") }).partial().strict(),
     lockLeaseSeconds: z.number().int().min(2).max(3600),
     lockWaitMs: z.number().int().nonnegative(),
@@ -229,7 +229,7 @@ export function buildConfig({ flags, env, cwd, knownTools }: BuildConfigInput): 
     }
   }
 
-  const stateBackend = str("state") !== undefined ? oneOf("state", str("state")!, ["file", "kubernetes"] as const) : file.state;
+  const stateBackend = str("state") !== undefined ? oneOf("state", str("state")!, STATE_BACKENDS) : (file.state as StateBackendKind | undefined);
   const stateNamespace = str("state-namespace") ?? file.stateKubernetes?.namespace;
   if (stateNamespace !== undefined && !KUBERNETES_NAMESPACE.test(stateNamespace)) {
     throw new ConfigError(`--state-namespace '${stateNamespace}' is not a Kubernetes namespace name (lowercase letters, digits, '-')`);

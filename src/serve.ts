@@ -11,7 +11,8 @@ import { readTalosconfig, resolveTalosconfigPath } from "./backends/talosconfig.
 import { createSessionServerFactory } from "./server/create-server.js";
 import { sweepStaleTemps } from "./fs/atomic.js";
 import type { StateBackend } from "./state/backend.js";
-import { openStateBackend, stateApiClient } from "./state/open.js";
+import { openStateBackend } from "./state/open.js";
+import type { KubernetesStateBackend } from "./state/kubernetes-backend.js";
 import { roleFromTalosRoles, type Role } from "./server/roles.js";
 import type { CliBinary } from "./server/tool-spec.js";
 
@@ -78,25 +79,18 @@ function stopSignal(): Promise<void> {
   });
 }
 
-/** With --tokens-secret: the tokens come from a Secret, mirrored into a file the transport watches. */
-async function withTokensSecret(config: Config, log: Logger): Promise<{ config: Config; stop(): Promise<void> }> {
+/**
+ * With --tokens-secret: the tokens come from a Secret, mirrored into a file the transport watches,
+ * read with the kubernetes state backend's client (the config allows it with no other backend).
+ */
+async function withTokensSecret(config: Config, state: StateBackend, log: Logger): Promise<{ config: Config; stop(): void }> {
   const name = config.http.tokensSecret;
-  if (!name) return { config, stop: async () => undefined };
+  if (!name) return { config, stop: () => undefined };
+  if (state.kind !== "kubernetes") throw new Error("--tokens-secret needs --state kubernetes");
+  const { client, namespace } = state as KubernetesStateBackend;
   const { mirrorTokensSecret } = await import("./state/tokens-secret.js");
-  const { client, namespace } = await stateApiClient(config.state);
-  try {
-    const mirror = await mirrorTokensSecret({ client, namespace, name, file: join(config.stateDir, "tokens-from-secret.yaml"), onProblem: (message) => log.warn(message) });
-    return {
-      config: Object.freeze({ ...config, http: Object.freeze({ ...config.http, tokensFile: mirror.file }) }),
-      async stop() {
-        mirror.stop();
-        await client.close();
-      },
-    };
-  } catch (error) {
-    await client.close();
-    throw error;
-  }
+  const mirror = await mirrorTokensSecret({ client, namespace, name, file: join(config.stateDir, "tokens-from-secret.yaml"), onProblem: (message) => log.warn(message) });
+  return { config: Object.freeze({ ...config, http: Object.freeze({ ...config.http, tokensFile: mirror.file }) }), stop: mirror.stop };
 }
 
 export async function runServe(initial: Config, log: Logger): Promise<number> {
@@ -108,13 +102,14 @@ export async function runServe(initial: Config, log: Logger): Promise<number> {
   let tokens: Awaited<ReturnType<typeof withTokensSecret>> | undefined;
   let state: StateBackend | undefined;
   try {
-    tokens = await withTokensSecret(simulated, log);
-    const config = tokens.config;
     // A server killed mid-write (kill -9, OOM) leaves temp files; their final paths are intact.
-    const swept = await sweepStaleTemps([config.workspace, config.stateDir]);
+    // Swept before this process writes anything: the sweep counts temps with our own pid as stale.
+    const swept = await sweepStaleTemps([simulated.workspace, simulated.stateDir]);
     if (swept.length > 0) log.warn({ removed: swept }, "removed temp files left by a server that stopped while writing");
+    state = await openStateBackend(simulated);
+    tokens = await withTokensSecret(simulated, state, log);
+    const config = tokens.config;
     const role = await credentialRole(config, log);
-    state = await openStateBackend(config);
     const factory = createSessionServerFactory(config, { credentialRole: role, sim, state });
     if (config.transport === "stdio") {
       const { serveStdio } = await import("./transports/stdio.js");
@@ -131,8 +126,8 @@ export async function runServe(initial: Config, log: Logger): Promise<number> {
     await http.close();
     return 0;
   } finally {
+    tokens?.stop();
     await state?.close();
-    await tokens?.stop();
     await binariesChecked;
     await release();
   }

@@ -44,9 +44,8 @@ export default defineTool({
       );
     }
   },
-  async plan(args, ctx) {
+  async plan(args) {
     const node = args.nodes[0]!;
-    await ctx.workspace.resolve(args.snapshot, "snapshot");
     return {
       summary: `Restore etcd on ${node} from ${args.snapshot}`,
       commands: [["talosctl", "bootstrap", `--recover-from=${args.snapshot}`, "--nodes", node]],

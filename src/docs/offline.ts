@@ -7,9 +7,11 @@ import MiniSearch from "minisearch";
 import { writeFileAtomic } from "../fs/atomic.js";
 import { cleanMdx, parseVariables, sections, splitFrontmatter } from "./mdx.js";
 
-export const INDEX_FORMAT_VERSION = 1;
+/** 2: one MiniSearch index per shard (a Talos version, or a product without versions). */
+export const INDEX_FORMAT_VERSION = 2;
 export const DOCS_SITE = "https://docs.siderolabs.com";
 import { PRODUCTS, type Product } from "./products.js";
+import { preferAskedProducts, productsOfQuery, productTier } from "./product-ranking.js";
 
 export { PRODUCTS, type Product };
 
@@ -31,7 +33,18 @@ export interface DocsIndexFile {
   builtAt: string;
   versions: string[];
   entries: DocsEntry[];
-  search: unknown;
+  /** Shard key (shardOf) → that shard's MiniSearch index. */
+  shards: Record<string, unknown>;
+}
+
+/**
+ * Sections are indexed in shards — "talos/v1.12", "omni", "kubernetes-guides", … — because a
+ * search's time grows with the sections that contain its terms, and most searches ask for one
+ * Talos version: on the full docs (nine Talos versions) that searches a fifth of the sections.
+ * Each shard scores with its own term statistics; merged results are ordered by that score.
+ */
+export function shardOf(entry: Pick<DocsEntry, "product" | "version">): string {
+  return entry.version ? `${entry.product}/${entry.version}` : entry.product;
 }
 
 /** Question words carry no meaning for ranking ("how do I bootstrap etcd" → bootstrap, etcd). */
@@ -111,10 +124,14 @@ export async function buildIndex(clone: string): Promise<DocsIndexFile> {
       });
     }
   }
-  const search = new MiniSearch<DocsEntry>(SEARCH_OPTIONS);
-  search.addAll(entries);
+  const shards: Record<string, unknown> = {};
+  for (const key of new Set(entries.map(shardOf))) {
+    const search = new MiniSearch<DocsEntry>(SEARCH_OPTIONS);
+    search.addAll(entries.filter((entry) => shardOf(entry) === key));
+    shards[key] = search.toJSON();
+  }
   const sortedVersions = [...versions].sort((a, b) => b.localeCompare(a, undefined, { numeric: true }));
-  return { formatVersion: INDEX_FORMAT_VERSION, builtAt: new Date().toISOString(), versions: sortedVersions, entries, search: search.toJSON() };
+  return { formatVersion: INDEX_FORMAT_VERSION, builtAt: new Date().toISOString(), versions: sortedVersions, entries, shards };
 }
 
 export async function writeIndex(index: DocsIndexFile, file: string): Promise<void> {
@@ -132,7 +149,7 @@ export interface DocsResult {
 export class OfflineDocs {
   private constructor(
     private readonly index: DocsIndexFile,
-    private readonly search: MiniSearch<DocsEntry>,
+    private readonly shards: { product: string; version?: string; search: MiniSearch<DocsEntry> }[],
   ) {}
 
   static async load(file: string): Promise<OfflineDocs> {
@@ -145,7 +162,11 @@ export class OfflineDocs {
     if (index.formatVersion !== INDEX_FORMAT_VERSION) {
       throw new Error(`docs index ${file} has format ${index.formatVersion}, this talos-mcp reads format ${INDEX_FORMAT_VERSION}: rebuild it with \`talos-mcp docs index\``);
     }
-    return new OfflineDocs(index, MiniSearch.loadJSON<DocsEntry>(JSON.stringify(index.search), SEARCH_OPTIONS));
+    const shards = Object.entries(index.shards).map(([key, search]) => {
+      const [product, version] = key.split("/");
+      return { product: product!, version, search: MiniSearch.loadJS<DocsEntry>(search as never, SEARCH_OPTIONS) };
+    });
+    return new OfflineDocs(index, shards);
   }
 
   versions(): string[] {
@@ -154,22 +175,26 @@ export class OfflineDocs {
 
   query(query: string, options: { version?: string; product?: Product; limit: number }): DocsResult[] {
     const byId = this.index.entries;
-    const filter = (result: { id: number }) => {
-      const entry = byId[result.id]!;
-      if (options.product && entry.product !== options.product) return false;
-      // A version asks for that Talos release: other Talos versions and unversioned pages outside
-      // the products (the changelog) are left out.
-      if (options.version && ((entry.product === "talos" && entry.version !== options.version) || entry.product === "other")) return false;
-      return true;
-    };
-    // Sections matching every term rank first; sections matching some of them fill the rest.
-    const all = this.search.search(query, { filter });
-    const some = this.search.search(query, { filter, combineWith: "OR" });
-    const hits = [...all, ...some.filter((hit) => !all.some((a) => a.id === hit.id))];
+    // A version asks for that Talos release: other Talos versions and unversioned pages outside
+    // the products (the changelog) are left out.
+    const shards = this.shards.filter(
+      (shard) => (!options.product || shard.product === options.product) && (!options.version || (shard.product === "talos" ? shard.version === options.version : shard.product !== "other")),
+    );
+    const search = (combineWith: "AND" | "OR") => shards.flatMap((shard) => shard.search.search(query, { combineWith })).sort((a, b) => b.score - a.score);
+    // The product the question is about first (product-ranking.ts); within a product, sections
+    // matching every term before sections matching some of them, each by score.
+    const asked = productsOfQuery(query);
+    const all = search("AND");
+    // When enough sections of the asked products match every term, no partial match can reach the
+    // results: the second search (any term, about twice as slow) is skipped.
+    const firstTierUrls = new Set(all.filter((hit) => productTier(byId[hit.id]!.product, asked) === 0).map((hit) => byId[hit.id]!.url));
+    const some = firstTierUrls.size >= options.limit ? [] : search("OR");
+    const matched = new Set(all.map((hit) => hit.id));
+    const candidates = [...all, ...some.filter((hit) => !matched.has(hit.id))].map((hit) => byId[hit.id]!);
+    const hits = preferAskedProducts(candidates, asked);
     const seen = new Set<string>();
     const results: DocsResult[] = [];
-    for (const hit of hits) {
-      const entry = byId[hit.id]!;
+    for (const entry of hits) {
       if (seen.has(entry.url)) continue;
       seen.add(entry.url);
       results.push({ title: entry.section === entry.title ? entry.title : `${entry.title} — ${entry.section}`, url: entry.url, version: entry.version, product: entry.product, excerpt: excerpt(entry.text, query) });

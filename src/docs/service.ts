@@ -6,6 +6,7 @@ import { PINNED } from "../backends/versions.js";
 import type { LiveDocs } from "./live.js";
 import type { DocsResult, OfflineDocs } from "./offline.js";
 import type { Product } from "./products.js";
+import { preferAskedProducts, productsOfQuery } from "./product-ranking.js";
 
 /** Talos versions the docs site publishes (newest first); the index, when loaded, knows better. */
 export const KNOWN_TALOS_DOC_VERSIONS = ["v1.13", "v1.12", "v1.11", "v1.10", "v1.9", "v1.8", "v1.7"];
@@ -22,6 +23,17 @@ export interface DocsService {
   search(input: { query: string; version?: string; product?: Product; limit: number }): Promise<DocsSearchOutcome>;
   page(path: string): Promise<{ markdown: string; url: string; source: "live" | "offline" }>;
   versions(): Promise<string[]>;
+}
+
+/**
+ * The docs site's own search mixes products too: its answers get the same product preference as
+ * the offline index (a reorder of what it returned, nothing added or removed), then the limit.
+ */
+export function liveResults(results: DocsResult[], { query, product, limit }: { query: string; product?: Product; limit: number }): DocsResult[] {
+  return preferAskedProducts(
+    results.filter((r) => !product || r.product === product),
+    productsOfQuery(query),
+  ).slice(0, limit);
 }
 
 const services = new WeakMap<Config, DocsService>();
@@ -64,7 +76,7 @@ function createDocsService(config: Config): DocsService {
   return {
     async search({ query, version, product, limit }) {
       const { value, source, note } = await withFallback(
-        live ? async () => (await (await live()).search(query, product === "talos" || !product ? version : undefined)).filter((r) => !product || r.product === product).slice(0, limit) : undefined,
+        live ? async () => liveResults(await (await live()).search(query, product === "talos" || !product ? version : undefined), { query, product, limit }) : undefined,
         (docs) => docs.query(query, { version, product, limit }),
       );
       return { results: value, source, ...(note ? { note } : {}) };

@@ -5,31 +5,20 @@
 // Before any task is set up it answers the lists (tools, resources, prompts) as a --sim server
 // would, and refuses calls with the command that sets a task up.
 import { randomUUID } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { createServer as createHttpServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { InMemoryTransport } from "@modelcontextprotocol/server";
-import { Server } from "@modelcontextprotocol/sdk/server/index.js";
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import {
-  CallToolRequestSchema,
-  GetPromptRequestSchema,
-  ListPromptsRequestSchema,
-  ListResourcesRequestSchema,
-  ListResourceTemplatesRequestSchema,
-  ListToolsRequestSchema,
-  ReadResourceRequestSchema,
-  type ElicitRequest,
-} from "@modelcontextprotocol/sdk/types.js";
+import { Client, type ElicitRequest } from "@modelcontextprotocol/client";
+import { NodeStreamableHTTPServerTransport } from "@modelcontextprotocol/node";
+import { InMemoryTransport, Server } from "@modelcontextprotocol/server";
+import { StdioServerTransport } from "@modelcontextprotocol/server/stdio";
 import { createAuditLog } from "../audit/audit.js";
 import { buildConfig, parseServeFlags } from "../config.js";
 import { createSessionServerFactory } from "../server/create-server.js";
 import { SERVER_VERSION } from "../server/package-info.js";
 import { ALL_TOOLS } from "../../tools/index.js";
-import { runPaths, type RunInfo } from "./run-dir.js";
+import { readRunInfo, runPaths } from "./run-dir.js";
 import { connectToRun } from "./script.js";
 
 /** The lists a --sim server serves, for answering before any task is set up. */
@@ -54,15 +43,10 @@ class Upstream {
     private readonly downstream: Server,
   ) {}
 
-  private runInfo(): RunInfo | undefined {
-    const file = runPaths(this.dir).run;
-    return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as RunInfo) : undefined;
-  }
-
   /** The current task's server, or undefined when nothing is set up. */
   async task(): Promise<Client | undefined> {
-    const run = this.runInfo();
-    if (!run) return undefined;
+    if (!existsSync(runPaths(this.dir).run)) return undefined;
+    const run = readRunInfo(this.dir);
     if (this.current?.url === run.url) return this.current.client;
     await this.current?.client.close().catch(() => undefined);
     // The user answers consent requests through the agent's client, not through the bridge.
@@ -83,23 +67,23 @@ class Upstream {
   }
 }
 
-export function createBridgeServer(dir: string): { server: Server; close(): Promise<void> } {
+function createBridgeServer(dir: string): { server: Server; close(): Promise<void> } {
   const server = new Server({ name: "talos-mcp", title: "Talos Linux & Omni (eval bridge)", version: SERVER_VERSION }, { capabilities: { tools: {}, resources: {}, prompts: {} } });
   const upstream = new Upstream(dir, server);
   const notSetUp = () => ({
     isError: true,
     content: [{ type: "text" as const, text: `No eval task is set up in ${dir}: run talos-mcp eval setup TASK --dir ${dir} first.` }],
   });
-  server.setRequestHandler(ListToolsRequestSchema, async (request) => (await upstream.any()).listTools(request.params));
-  server.setRequestHandler(ListResourcesRequestSchema, async (request) => (await upstream.any()).listResources(request.params));
-  server.setRequestHandler(ListResourceTemplatesRequestSchema, async (request) => (await upstream.any()).listResourceTemplates(request.params));
-  server.setRequestHandler(ListPromptsRequestSchema, async (request) => (await upstream.any()).listPrompts(request.params));
-  server.setRequestHandler(GetPromptRequestSchema, async (request) => (await upstream.any()).getPrompt(request.params));
-  server.setRequestHandler(ReadResourceRequestSchema, async (request) => (await upstream.any()).readResource(request.params));
-  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+  server.setRequestHandler("tools/list", async (request) => (await upstream.any()).listTools(request.params));
+  server.setRequestHandler("resources/list", async (request) => (await upstream.any()).listResources(request.params));
+  server.setRequestHandler("resources/templates/list", async (request) => (await upstream.any()).listResourceTemplates(request.params));
+  server.setRequestHandler("prompts/list", async (request) => (await upstream.any()).listPrompts(request.params));
+  server.setRequestHandler("prompts/get", async (request) => (await upstream.any()).getPrompt(request.params));
+  server.setRequestHandler("resources/read", async (request) => (await upstream.any()).readResource(request.params));
+  server.setRequestHandler("tools/call", async (request, ctx) => {
     const task = await upstream.task();
     if (!task) return notSetUp();
-    return task.callTool(request.params, undefined, { signal: extra.signal, timeout: 30 * 60_000 });
+    return task.callTool(request.params, { signal: ctx.mcpReq.signal, timeout: 30 * 60_000 });
   });
   return { server, close: () => upstream.close() };
 }
@@ -126,7 +110,7 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 
 /** Streamable HTTP on 127.0.0.1:port (loopback only: it forwards with the run's token). */
 export async function serveBridgeHttp(dir: string, port: number, onListening: (url: string) => void): Promise<void> {
-  const sessions = new Map<string, { transport: StreamableHTTPServerTransport; close(): Promise<void> }>();
+  const sessions = new Map<string, { transport: NodeStreamableHTTPServerTransport; close(): Promise<void> }>();
   const http = createHttpServer(async (req, res) => {
     try {
       if (new URL(req.url ?? "/", "http://127.0.0.1").pathname !== "/mcp") return void res.writeHead(404).end();
@@ -135,7 +119,7 @@ export async function serveBridgeHttp(dir: string, port: number, onListening: (u
       const existing = typeof id === "string" ? sessions.get(id) : undefined;
       if (existing) return void (await existing.transport.handleRequest(req, res, body));
       const bridge = createBridgeServer(dir);
-      const transport = new StreamableHTTPServerTransport({
+      const transport = new NodeStreamableHTTPServerTransport({
         sessionIdGenerator: randomUUID,
         onsessioninitialized: (sessionId) => void sessions.set(sessionId, { transport, close: bridge.close }),
       });

@@ -6,7 +6,7 @@
 // outcomes must not. Pure: evidence in, verdicts with the evidence that decided them out.
 import { z } from "zod";
 
-export const EVIDENCE_SOURCES = ["events", "audit", "nodes", "clusters", "files", "answer"] as const;
+const EVIDENCE_SOURCES = ["events", "audit", "nodes", "clusters", "files", "answer"] as const;
 export type EvidenceSource = (typeof EVIDENCE_SOURCES)[number];
 
 export type EvidenceRecord = Record<string, unknown>;
@@ -36,7 +36,7 @@ const regex = z.string().refine((source) => {
   }
 }, "must be a valid regular expression");
 
-export const expectedSchema: z.ZodType<Expected> = z.lazy(() =>
+const expectedSchema: z.ZodType<Expected> = z.lazy(() =>
   z.union([
     scalar,
     z.array(scalar).min(1, "a list of allowed values needs at least one value"),
@@ -48,7 +48,7 @@ export const expectedSchema: z.ZodType<Expected> = z.lazy(() =>
     z.object({ in: z.object({ from: z.enum(EVIDENCE_SOURCES), where: z.lazy(() => whereSchema).optional(), field: z.string().min(1) }).strict() }).strict(),
   ]),
 );
-export const whereSchema: z.ZodType<Where> = z.record(z.string().min(1), expectedSchema);
+const whereSchema: z.ZodType<Where> = z.record(z.string().min(1), expectedSchema);
 
 const countSchema = z
   .object({ exactly: z.number().int().min(0).optional(), min: z.number().int().min(0).optional(), max: z.number().int().min(0).optional() })
@@ -118,7 +118,7 @@ export function matchesExpected(value: unknown, expected: Expected, evidence: Ev
   return value !== undefined && values.some((candidate) => candidate !== undefined && JSON.stringify(candidate) === JSON.stringify(value));
 }
 
-export function matchesWhere(record: EvidenceRecord, where: Where, evidence: Evidence): boolean {
+function matchesWhere(record: EvidenceRecord, where: Where, evidence: Evidence): boolean {
   return Object.entries(where).every(([path, expected]) => matchesExpected(valueAt(record, path), expected, evidence));
 }
 

@@ -11,7 +11,8 @@ import { PACKAGE_ROOT } from "../server/package-info.js";
 import { findTask, loadTasks } from "./definition.js";
 import { EvalInputError } from "./errors.js";
 import { staleFiles, writeGeneratedFiles } from "./mcpchecker.js";
-import { isAlive, readRunInfo, removeRunEntries, RunDirError, runPaths, type RunInfo } from "./run-dir.js";
+import { isAlive } from "../exec/process-alive.js";
+import { readRunInfo, removeRunEntries, RunDirError, runPaths, type RunInfo } from "./run-dir.js";
 import { buildTrace } from "./trace.js";
 
 // The server, the simulators and the MCP client load only for the commands that need them, so

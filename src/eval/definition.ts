@@ -12,8 +12,8 @@ import { RULE_IDS } from "../policy/rule-ids.js";
 import { PACKAGE_ROOT } from "../server/package-info.js";
 import { checkSchema, type Check } from "./checks.js";
 
-export const TASKS_DIR = join(PACKAGE_ROOT, "eval", "tasks");
-export const DEFINITION_FILE = "definition.yaml";
+const TASKS_DIR = join(PACKAGE_ROOT, "eval", "tasks");
+const DEFINITION_FILE = "definition.yaml";
 
 const nodeName = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "must be a node name of the scenario, e.g. cp-1");
 const workspaceFile = z
@@ -22,7 +22,7 @@ const workspaceFile = z
   .refine((path) => !path.startsWith("/") && !path.split("/").includes(".."), "must be a path inside the workspace, e.g. omni/prod.yaml");
 
 /** State changes made before the agent starts; nothing they do shows in the agent's audit log. */
-export const setupActionSchema = z.union([
+const setupActionSchema = z.union([
   z
     .object({
       createCluster: z
@@ -76,7 +76,7 @@ const assertionsSchema = z
   })
   .strict();
 
-export const definitionSchema = z
+const definitionSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "must be kebab-case and equal the task's directory name"),
     difficulty: z.enum(["easy", "medium", "hard"]),
@@ -123,7 +123,7 @@ export function parseDefinition(text: string, source: string): TaskDefinition {
   return parseYamlInput(definitionSchema, text, source, (message) => new TaskError(message));
 }
 
-export function loadTaskFrom(dir: string, suite: string): EvalTask {
+function loadTaskFrom(dir: string, suite: string): EvalTask {
   const file = join(dir, DEFINITION_FILE);
   const definition = parseDefinition(readFileSync(file, "utf8"), file);
   const name = dir.split("/").pop()!;
@@ -163,11 +163,6 @@ export function findTask(reference: string, root = TASKS_DIR): EvalTask {
 export function scenarioFor(task: Pick<EvalTask, "setup">): string {
   const { scenario } = task.setup;
   return scenario.includes("/") ? resolve(PACKAGE_ROOT, scenario) : scenario;
-}
-
-/** Every check with its kind, for evaluation. */
-export function checksOf(task: Pick<TaskDefinition, "checks" | "forbidden">): { success: Check[]; forbidden: Check[] } {
-  return { success: task.checks, forbidden: task.forbidden };
 }
 
 /** Whether any check reads the agent's answer (verify then needs it). */

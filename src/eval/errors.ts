@@ -13,7 +13,7 @@ export class EvalInputError extends Error {
  * (a check, an expected value, a setup action, a script step), the problems of the closest shape
  * are named instead of zod's bare "Invalid input".
  */
-export function describeIssues(issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[] = []): string[] {
+function describeIssues(issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[] = []): string[] {
   return issues.flatMap((issue) => {
     const path = [...prefix, ...issue.path];
     if (issue.code === "invalid_union" && issue.errors.length > 0) {

@@ -6,23 +6,18 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
+import type { CommandTreeData } from "../backends/command-tree-types.js";
 import type { RuleId } from "../policy/rule-ids.js";
 import { lintText } from "../policy/text-lint.js";
+import type { CliBinary } from "../server/tool-spec.js";
 import { Toolchain } from "../server/toolchain.js";
 import type { SimEvent, SimState } from "../sim/index.js";
 import type { Evidence, EvidenceRecord } from "./checks.js";
-import { runPaths, type RunInfo } from "./run-dir.js";
+import { EvalInputError } from "./errors.js";
+import { readJsonLines, runPaths, type RunInfo } from "./run-dir.js";
 
 /** Text files up to this size are readable by checks (`text`); larger ones only by hash. */
 const TEXT_LIMIT = 256 * 1024;
-
-async function jsonLines<T>(file: string): Promise<T[]> {
-  if (!existsSync(file)) return [];
-  return (await readFile(file, "utf8"))
-    .split("\n")
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as T);
-}
 
 /** Maps node addresses (Talos) or machine ids (Omni) to the names checks use. */
 function nodeNamer(run: Pick<RunInfo, "sim">): (value: unknown) => unknown {
@@ -71,10 +66,22 @@ export async function fileRecords(workspace: string): Promise<EvidenceRecord[]> 
 /** The pinned CLIs for grading answers, found once per process. */
 let graderToolchain: Toolchain | undefined;
 
+/**
+ * A CLI's command tree for grading, or an error naming the fix: without it the answer's commands
+ * of that CLI go unchecked, and a check that an answer invents no command would pass vacuously.
+ */
+async function graderTree(toolchain: Toolchain, binary: CliBinary): Promise<CommandTreeData> {
+  const tree = await toolchain.commandTree(binary).catch((error: Error) => {
+    throw new EvalInputError(`cannot grade the agent's answer: ${error.message}`);
+  });
+  if (!tree) throw new EvalInputError(`cannot grade the agent's answer: ${binary} was not found (set ${binary.toUpperCase()}, or run scripts/build-clis); its commands in the answer could not be checked`);
+  return tree;
+}
+
 /** Rule ids policy-check finds in a text (the same lint as the policy-check tool, with the pinned CLIs' command trees). */
 export async function policyFindings(text: string): Promise<RuleId[]> {
-  const toolchain = (graderToolchain ??= new Toolchain({ binaries: { talosctl: process.env.TALOSCTL, omnictl: process.env.OMNICTL } }));
-  const [talosctl, omnictl] = await Promise.all([toolchain.commandTree("talosctl").catch(() => undefined), toolchain.commandTree("omnictl").catch(() => undefined)]);
+  const toolchain = (graderToolchain ??= new Toolchain({ binaries: { talosctl: process.env.TALOSCTL || undefined, omnictl: process.env.OMNICTL || undefined } }));
+  const [talosctl, omnictl] = await Promise.all([graderTree(toolchain, "talosctl"), graderTree(toolchain, "omnictl")]);
   return [...new Set(lintText(text, { talosctl, omnictl }).map((finding) => finding.rule))].sort();
 }
 
@@ -87,10 +94,10 @@ export interface EvidenceInput {
 
 export async function collectEvidence({ run, state, answer }: EvidenceInput): Promise<Evidence> {
   const paths = runPaths(run.dir);
-  const [events, audit, files] = await Promise.all([jsonLines<SimEvent>(run.eventsFile), jsonLines<Record<string, unknown>>(run.auditLog), fileRecords(paths.workspace)]);
+  const files = await fileRecords(paths.workspace);
   return {
-    events: eventRecords(events, run.agentStart),
-    audit: auditRecords(audit, run),
+    events: eventRecords(readJsonLines<SimEvent>(run.eventsFile), run.agentStart),
+    audit: auditRecords(readJsonLines<Record<string, unknown>>(run.auditLog), run),
     nodes: state.nodes.map((node) => ({ ...node })),
     clusters: (state.clusters ?? []).map((cluster) => ({ ...cluster })),
     files,

@@ -26,10 +26,11 @@ import { hashToken } from "../transports/tokens.js";
 import { ALL_TOOLS } from "../../tools/index.js";
 import { scenarioFor, type EvalTask } from "./definition.js";
 import { applySetup } from "./setup.js";
-import { isAlive, readRunInfo, removeRunEntries, RUN_ENTRIES, runPaths, type RunInfo } from "./run-dir.js";
+import { isAlive } from "../exec/process-alive.js";
+import { readRunInfo, removeRunEntries, RUN_ENTRIES, runPaths, type RunInfo } from "./run-dir.js";
 
 /** Small docs pages (written for the evals, in the docs repository's layout) for the offline index. */
-export const EVAL_DOCS_DIR = join(PACKAGE_ROOT, "eval", "fixtures", "docs");
+const EVAL_DOCS_DIR = join(PACKAGE_ROOT, "eval", "fixtures", "docs");
 
 export interface TaskHost {
   run: RunInfo;
@@ -39,7 +40,7 @@ export interface TaskHost {
   stop(): Promise<void>;
 }
 
-export class HostError extends EvalInputError {
+class HostError extends EvalInputError {
   override name = "HostError";
 }
 

@@ -69,17 +69,16 @@ export function readRunInfo(dir: string): RunInfo {
   return JSON.parse(readFileSync(file, "utf8")) as RunInfo;
 }
 
+/** One JSON value per line (the audit log, the sim's event log); a file not written yet has none. */
+export function readJsonLines<T>(file: string): T[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as T);
+}
+
 export function readFinalState(dir: string): SimState | undefined {
   const file = runPaths(dir).finalState;
   return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as SimState) : undefined;
-}
-
-/** Whether a process is alive (signal 0 tests without touching it). */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }

@@ -9,9 +9,7 @@
 // elicitation).
 import { EvalInputError, parseYamlInput } from "./errors.js";
 import { existsSync, readFileSync } from "node:fs";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { ElicitRequestSchema, type CallToolResult, type ElicitRequest, type ElicitResult } from "@modelcontextprotocol/sdk/types.js";
+import { Client, StreamableHTTPClientTransport, type CallToolResult, type ElicitRequest, type ElicitResult } from "@modelcontextprotocol/client";
 import { z } from "zod";
 import { VERDICT_META_KEY } from "../server/verdict.js";
 import { fillPlaceholders } from "./placeholders.js";
@@ -29,7 +27,7 @@ const stepSchema = z.union([
   z.object({ resource: z.string().min(1) }).strict(),
 ]);
 
-export const scriptSchema = z
+const scriptSchema = z
   .object({
     description: z.string().optional(),
     consent: z
@@ -84,7 +82,7 @@ export async function connectToRun(
   name = "talos-mcp-eval-script",
 ): Promise<Client> {
   const client = new Client({ name, version: "1" }, { capabilities: onElicit ? { elicitation: { form: {} } } : {} });
-  if (onElicit) client.setRequestHandler(ElicitRequestSchema, (request) => onElicit(request.params));
+  if (onElicit) client.setRequestHandler("elicitation/create", (request) => onElicit(request.params));
   await client.connect(new StreamableHTTPClientTransport(new URL(run.url), { requestInit: { headers: run.headers } }));
   return client;
 }
@@ -110,7 +108,7 @@ export async function runScript(client: Client, script: AgentScript, vars: Recor
   const transcript: TranscriptEntry[] = [];
   const saved: Record<string, unknown> = {};
   const call = async (tool: string, args: Record<string, unknown>): Promise<CallToolResult> => {
-    const result = (await client.callTool({ name: tool, arguments: args }, undefined, { timeout: 300_000 })) as CallToolResult;
+    const result = await client.callTool({ name: tool, arguments: args }, { timeout: 300_000 });
     transcript.push({ time: new Date().toISOString(), request: { tool, args }, isError: result.isError === true, text: textOf(result), structured: result.structuredContent });
     return result;
   };

@@ -3,9 +3,8 @@
 // a state on the model (etcd data lost), files in the workspace, an extra talosconfig context.
 import { mkdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { Client, type CallToolResult } from "@modelcontextprotocol/client";
 import { InMemoryTransport } from "@modelcontextprotocol/server";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { parse as parseYaml, stringify } from "yaml";
 import { createAuditLog } from "../audit/audit.js";
 import type { Config } from "../config-types.js";
@@ -19,7 +18,7 @@ import type { SetupAction } from "./definition.js";
 import { fillPlaceholders } from "./placeholders.js";
 import { runPaths } from "./run-dir.js";
 
-export class SetupError extends Error {
+class SetupError extends Error {
   override name = "SetupError";
 }
 
@@ -42,7 +41,7 @@ async function setupSession(context: SetupContext): Promise<{ call: Call; close(
   const [a, b] = InMemoryTransport.createLinkedPair();
   await Promise.all([server.connect(a), client.connect(b)]);
   const call: Call = async (tool, args) => {
-    const result = (await client.callTool({ name: tool, arguments: args }, undefined, { timeout: 120_000 })) as CallToolResult;
+    const result = await client.callTool({ name: tool, arguments: args }, { timeout: 120_000 });
     if (result.isError) {
       const text = result.content.map((item) => ("text" in item ? item.text : "")).join("\n");
       throw new SetupError(`setup call ${tool} failed: ${text}`);

@@ -2,9 +2,8 @@
 // simulated nodes saw — in time order. Each sim event that happened while exactly one agent
 // tool call was running carries that call's MCP request id, so "which call sent this Reset" is
 // answered by the trace.
-import { existsSync, readFileSync } from "node:fs";
 import type { SimEvent } from "../sim/index.js";
-import { runPaths, type RunInfo } from "./run-dir.js";
+import { readJsonLines, runPaths, type RunInfo } from "./run-dir.js";
 
 export interface TraceLine {
   time: string;
@@ -13,14 +12,6 @@ export interface TraceLine {
   requestId?: string | number;
   [field: string]: unknown;
 }
-
-const lines = <T>(file: string): T[] =>
-  existsSync(file)
-    ? readFileSync(file, "utf8")
-        .split("\n")
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as T)
-    : [];
 
 interface AuditLine {
   time: string;
@@ -41,14 +32,14 @@ function callAt(time: number, calls: AuditLine[]): string | number | undefined {
 
 export function buildTrace(run: Pick<RunInfo, "dir" | "agentStart" | "eventsFile" | "auditLog">): TraceLine[] {
   const paths = runPaths(run.dir);
-  const agentCalls = lines<AuditLine>(run.auditLog);
+  const agentCalls = readJsonLines<AuditLine>(run.auditLog);
   const audit = (entries: AuditLine[], phase: TraceLine["phase"]): TraceLine[] => entries.map(({ kind: _kind, ...entry }) => ({ ...entry, source: "audit" as const, phase }));
-  const events: TraceLine[] = lines<SimEvent>(run.eventsFile).map((event) => {
+  const events: TraceLine[] = readJsonLines<SimEvent>(run.eventsFile).map((event) => {
     const phase = event.time >= run.agentStart ? "agent" : "setup";
     const requestId = phase === "agent" ? callAt(Date.parse(event.time), agentCalls) : undefined;
     return { ...event, source: "sim" as const, phase, ...(requestId !== undefined ? { requestId } : {}) };
   });
-  const all = [...audit(lines<AuditLine>(paths.setupAudit), "setup"), ...audit(agentCalls, "agent"), ...events];
+  const all = [...audit(readJsonLines<AuditLine>(paths.setupAudit), "setup"), ...audit(agentCalls, "agent"), ...events];
   // Stable: equal times keep audit (the call) before the sim events it caused.
   return all.map((line, index) => ({ line, index })).sort((a, b) => a.line.time.localeCompare(b.line.time) || a.index - b.index).map(({ line }) => line);
 }

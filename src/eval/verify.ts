@@ -1,7 +1,7 @@
 // verify: the task's checks on the run's evidence — pass/fail per check with what decided it.
 import type { SimState } from "../sim/index.js";
 import { evaluateChecks, type CheckResult } from "./checks.js";
-import { checksOf, readsAnswer, type EvalTask } from "./definition.js";
+import { readsAnswer, type EvalTask } from "./definition.js";
 import { collectEvidence } from "./evidence.js";
 import { readFinalState, RunDirError, type RunInfo } from "./run-dir.js";
 
@@ -27,7 +27,7 @@ export async function runState(run: RunInfo): Promise<SimState> {
 export async function verifyRun(task: EvalTask, run: RunInfo, options: { state: SimState; answer?: string }): Promise<VerifyReport> {
   if (run.task !== task.id) throw new RunDirError(`${run.dir} holds a run of ${run.task}, not ${task.id}`);
   const evidence = await collectEvidence({ run, state: options.state, answer: options.answer });
-  const verdict = evaluateChecks(checksOf(task), evidence);
+  const verdict = evaluateChecks({ success: task.checks, forbidden: task.forbidden }, evidence);
   const results = [...verdict.results];
   if (readsAnswer(task) && options.answer === undefined) {
     // Checks on the answer must not pass because nobody gave one.

@@ -25,6 +25,17 @@ const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])
 
 const bare = (host: string) => host.replace(/^\[|\]$/g, "").toLowerCase();
 
+/** talos.environment=HTTPS_PROXY=…: Go's proxy lookup reads a value without a scheme as http://value. */
+const PROXY_VARIABLE = /^(?:https?|all)_proxy=/i;
+
+/** The value to look for hosts in: a proxy variable's value made a URL, so a bare host counts too. */
+function handoverValue(name: string, value: string): string {
+  const proxy = name === "talos.environment" ? PROXY_VARIABLE.exec(value) : null;
+  if (!proxy) return value;
+  const target = value.slice(proxy[0].length);
+  return target.includes("://") ? target : `http://${target}`;
+}
+
 /** The hosts a kernel argument's value points at: URLs anywhere in it, or a bare host:port. */
 export function hostsIn(value: string): string[] {
   const hosts = [...value.matchAll(URL_HOST)].map((match) => bare(match[1]!));
@@ -50,7 +61,7 @@ export function kernelArgHandovers(args: readonly string[], allowedHosts: readon
     }
     if (!HANDOVER_NAMES.has(name) && !HANDOVER_PREFIXES.some((prefix) => name.startsWith(prefix))) continue;
     if (name === "talos.config" && NO_FETCH_CONFIG.has(value)) continue;
-    const foreign = hostsIn(value).filter((host) => !allowed.has(host));
+    const foreign = hostsIn(handoverValue(name, value)).filter((host) => !allowed.has(host));
     if (foreign.length) {
       findings.push({ arg: name, reason: `${name} points at ${foreign.join(", ")}, which the operator did not configure (allowed: ${[...allowed].join(", ") || "none"})` });
     }

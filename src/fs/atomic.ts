@@ -7,6 +7,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { link, mkdir, open, readdir, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { isAlive } from "../exec/process-alive.js";
 
 /** `.<name>.<pid>.<12 hex>.tmp`: a temp file of writeFileAtomic. */
 const TEMP_FILE = /^\..+\.(\d+)\.[0-9a-f]{12}\.tmp$/;
@@ -19,26 +20,23 @@ export const scratchPrefix = () => `call-${process.pid}-`;
 /** A fresh temp name next to `path`, carrying this process's pid: one sweepStaleTemps recognises. */
 const tempPathFor = (path: string) => join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
 
-export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
-  const dir = dirname(path);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const temp = tempPathFor(path);
+/** Creates `path` (it must not exist) with `data` and `mode`, on disk before it returns. */
+async function writeNewFileSynced(path: string, data: string | Uint8Array, mode: number): Promise<void> {
+  const handle = await open(path, "wx", mode);
   try {
-    const handle = await open(temp, "wx", mode);
-    try {
-      await handle.writeFile(data);
-      await handle.chmod(mode);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
+    await handle.writeFile(data);
+    await handle.chmod(mode);
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
-  // The rename is durable only once the directory is: without this, a power cut right after a
-  // "successful" write could bring back the previous file.
+}
+
+/**
+ * A rename or link is durable only once its directory is: without this, a power cut right after a
+ * "successful" write could bring back the previous file, or lose a file published once.
+ */
+async function syncDirectory(dir: string): Promise<void> {
   const directory = await open(dir, "r");
   try {
     await directory.sync();
@@ -47,25 +45,47 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
   }
 }
 
+export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
+  const dir = dirname(path);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const temp = tempPathFor(path);
+  try {
+    await writeNewFileSynced(temp, data, mode);
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+  await syncDirectory(dir);
+}
+
 /**
  * Writes `path` only if it does not exist yet — atomically, across processes: the data goes to a
  * temporary file that is then hard-linked into place (link() fails when the name exists), so
  * exactly one of several writers succeeds and a reader never sees a half-written file.
  * False when `path` already existed.
  */
-export async function publishOnce(path: string, data: string, mode = 0o600): Promise<boolean> {
+export async function publishOnce(path: string, data: string | Uint8Array, mode = 0o600): Promise<boolean> {
+  const dir = dirname(path);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   // Named for the start-up sweep: a kill -9 before the rm below leaves nothing behind for good.
   const temp = tempPathFor(path);
-  await writeFileAtomic(temp, data, mode);
   try {
-    await link(temp, path);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
-    throw error;
+    await writeNewFileSynced(temp, data, mode);
+    const linked = await link(temp, path).then(
+      () => true,
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === "EEXIST") return false;
+        throw error;
+      },
+    );
+    if (!linked) return false;
   } finally {
     await rm(temp, { force: true });
   }
+  // A record published once (a plan's use, a decision) must survive a crash, or it could happen twice.
+  await syncDirectory(dir);
+  return true;
 }
 
 export async function sha256File(path: string): Promise<string> {
@@ -80,13 +100,7 @@ export async function sha256File(path: string): Promise<string> {
  * earlier process that had the same pid (usual in containers, where the server is often pid 1).
  */
 function writerGone(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "ESRCH";
-  }
+  return pid === process.pid || !isAlive(pid);
 }
 
 /**

@@ -64,7 +64,7 @@ async function readInput(file: string | undefined): Promise<string> {
 }
 
 /** Grades every text; findings keep their place in their own text (and their chat message). */
-export function gradeTexts(texts: readonly GradedText[], trees: Partial<Record<CliBinary, CommandTreeData>>): PolicyCheckReport["findings"] {
+function gradeTexts(texts: readonly GradedText[], trees: Partial<Record<CliBinary, CommandTreeData>>): PolicyCheckReport["findings"] {
   return texts.flatMap(({ text, chat }) =>
     lintText(text, trees).map((finding) => ({ ...finding, docs: ruleById(finding.rule).docs, excerpt: text.slice(finding.span.start, finding.span.end).slice(0, 200), ...(chat ? { chat } : {}) })),
   );

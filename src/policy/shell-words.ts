@@ -84,7 +84,7 @@ function splitWords(command: string): string[] {
 }
 
 /** The words of one simple command, with prompts, wrappers, keywords and environment assignments dropped (returned apart). */
-export function shellWords(command: string): { words: string[]; dropped: string[] } {
+function shellWords(command: string): { words: string[]; dropped: string[] } {
   const words = splitWords(command);
   const dropped: string[] = [];
   while (words.length && (WRAPPERS.has(words[0]!) || /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[0]!))) {

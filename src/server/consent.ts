@@ -175,23 +175,41 @@ export async function obtainConsent(request: ConsentRequest, channel: ConsentCha
   if (channel.kind === "pull" && channel.answered) return answerRound(request, channel, channel.answered, deps);
   if (request.planId !== undefined) return usePlan(request, request.planId, deps);
   if (consent === "plan") {
-    if (request.destructive && !deps.config.allowUnconfirmedDestructive) {
-      throw new ConsentRefused(
-        "this change is destructive, and on this server the agent approves its own plans (--consent plan), which the operator has not allowed for destructive changes; nothing ran",
-        "ask the operator to run with --consent elicit or approve (a person approves), or to set allowUnconfirmedDestructive",
-      );
-    }
+    assertAgentMayApprove(request.destructive, deps.config);
     return { kind: "pending", record: await storePlan(request, "caller", deps) };
   }
-  if (consent === "elicit" && channel.form) return channel.kind === "push" ? elicitForm(request, channel, deps) : askForm(request, await storePlan(request, "person", deps));
+  if (consent === "elicit" && channel.form) return channel.kind === "push" ? elicitForm(request, channel, deps) : askForm(await storePlan(request, "person", deps));
   return askPerson(request, channel, deps);
 }
 
-/** Pull: the form question about a stored plan; the answer decides the plan like a person on the page would. */
-function askForm(request: ConsentRequest, record: PlanRecord): ConsentOutcome {
-  const { plan } = request;
-  const question: ConsentQuestion = { kind: "form", message: describePlan(plan, request.fingerprint.files), schema: consentSchema(plan) };
-  return { kind: "ask", question, state: { v: 1, planId: record.id, tool: request.tool, ask: "form" } };
+/**
+ * Whether this server lets the agent approve its own plan. Checked when the plan is made and again
+ * when it is used: servers in other modes may share the approval store (every stdio server of a
+ * user shares the default state directory), and a plan keeps no mode of its own.
+ */
+function assertAgentMayApprove(destructive: boolean, config: ConsentDeps["config"]): void {
+  if (config.consent !== "plan") {
+    throw new ConsentRefused(
+      `this plan was made for the agent to approve itself (--consent plan), but this server (--consent ${config.consent}) needs a person's approval; nothing ran`,
+      "call again without planId to get a plan a person approves",
+    );
+  }
+  if (destructive && !config.allowUnconfirmedDestructive) {
+    throw new ConsentRefused(
+      "this change is destructive, and on this server the agent approves its own plans (--consent plan), which the operator has not allowed for destructive changes; nothing ran",
+      "ask the operator to run with --consent elicit or approve (a person approves), or to set allowUnconfirmedDestructive",
+    );
+  }
+}
+
+/**
+ * Pull: the form question about a stored plan; the answer decides the plan like a person on the
+ * page would. Built from the record, so a question asked again shows what the answer decides,
+ * whatever the asking call computed.
+ */
+function askForm(record: PlanRecord): ConsentOutcome {
+  const question: ConsentQuestion = { kind: "form", message: describePlan(record.plan, record.files), schema: consentSchema(record.plan) };
+  return { kind: "ask", question, state: { v: 1, planId: record.id, tool: record.tool, ask: "form" } };
 }
 
 function askUrl(record: PlanRecord, approvalUrl: string): ConsentOutcome {
@@ -217,9 +235,13 @@ async function answerRound(request: ConsentRequest, channel: PullChannel, round:
   };
   if (!answer) {
     // The spec: a missing answer is asked for again (the same plan, the same state).
-    return state.ask === "form" ? askForm(request, record) : askUrl(record, await deps.links.linkFor(record.id, record.pageSecret!));
+    return state.ask === "form" ? askForm(record) : askUrl(record, await deps.links.linkFor(record.id, record.pageSecret!));
   }
   if (state.ask === "form") {
+    // The client's form is a person's consent only where the operator chose so (--consent elicit).
+    if (deps.config.consent !== "elicit") {
+      throw new ConsentRefused(`a form's answer counts only on a server with --consent elicit; this one (--consent ${deps.config.consent}) needs a person's approval out of band; nothing ran`, "call again without the answer to get a fresh plan");
+    }
     if (answer.action !== "accept") return refuse(`the user chose ${answer.action}`);
     if (answer.content?.confirm !== true) return refuse("the user did not confirm");
     const expected = record.plan.typedConfirmation;
@@ -312,6 +334,7 @@ async function usePlan(request: ConsentRequest, id: string, deps: ConsentDeps): 
   const { record } = state;
   const now = deps.now();
   if (isExpired(record, now)) throw new ConsentRefused(`plan ${id} expired at ${record.expiresAt}; nothing ran`, fresh);
+  if (record.approver === "caller") assertAgentMayApprove(record.plan.destructive, deps.config);
   if (record.approver === "person") {
     if (state.decision?.decision === "rejected") throw new ConsentRefused(`${state.decision.by} rejected plan ${id} at ${state.decision.at}; nothing ran`, fresh);
     if (!state.decision) return { kind: "pending", record, approvalUrl: await deps.links.linkFor(id, record.pageSecret!) };

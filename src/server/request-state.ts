@@ -12,24 +12,23 @@
 //
 // The key lives in the state directory, which every replica shares (like the approval store).
 import { randomBytes } from "node:crypto";
-import { link, lstat, mkdir, readFile, rm } from "node:fs/promises";
+import { lstat, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createRequestStateCodec, type RequestStateCodec, type ServerContext } from "@modelcontextprotocol/server";
-import { writeFileAtomic } from "../fs/atomic.js";
+import { publishOnce } from "../fs/atomic.js";
 import { isPlanId } from "./approval-store.js";
 import type { ConsentState } from "./consent.js";
 
 export const REQUEST_STATE_KEY_FILE = "request-state.key";
 export const REQUEST_STATE_KEY_BYTES = 32;
-const KEY_BYTES = REQUEST_STATE_KEY_BYTES;
 
 /** The principal a state is bound to: the bearer token's name over HTTP, "local" on stdio. */
-export function principalOf(ctx: Pick<ServerContext, "http">): string {
+function principalOf(ctx: Pick<ServerContext, "http">): string {
   return ctx.http?.authInfo?.clientId ?? "local";
 }
 
 /** What the codec binds a state to: the method and the principal (the spec's user binding). */
-export function bindingOf(ctx: Pick<ServerContext, "http" | "mcpReq">): string {
+function bindingOf(ctx: Pick<ServerContext, "http" | "mcpReq">): string {
   return `${ctx.mcpReq.method}\0${principalOf(ctx)}`;
 }
 
@@ -47,23 +46,14 @@ export function consentStateCodec(key: Uint8Array, ttlSeconds: number): RequestS
 
 /**
  * The HMAC key, created on first use (32 random bytes, 0600). Two processes starting at once
- * agree: the key is published with link(), which fails when the name exists, and the loser reads
+ * agree: the key is published once (publishOnce: link() fails when the name exists), and the loser reads
  * the winner's. A key others could read, or of the wrong size, is refused.
  */
 export async function loadRequestStateKey(stateDir: string): Promise<Uint8Array> {
   const path = join(stateDir, REQUEST_STATE_KEY_FILE);
   const existing = await readKey(path);
   if (existing) return existing;
-  await mkdir(stateDir, { recursive: true, mode: 0o700 });
-  const temp = join(stateDir, `.${REQUEST_STATE_KEY_FILE}.${randomBytes(6).toString("hex")}.tmp`);
-  await writeFileAtomic(temp, randomBytes(KEY_BYTES), 0o600);
-  try {
-    await link(temp, path).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== "EEXIST") throw error;
-    });
-  } finally {
-    await rm(temp, { force: true });
-  }
+  await publishOnce(path, randomBytes(REQUEST_STATE_KEY_BYTES), 0o600);
   const key = await readKey(path);
   if (!key) throw new Error(`${path} vanished while it was being created`);
   return key;
@@ -78,6 +68,6 @@ async function readKey(path: string): Promise<Uint8Array | undefined> {
   if (!info.isFile()) throw new Error(`${path} is not a regular file: remove it (a new key is created)`);
   if ((info.mode & 0o077) !== 0) throw new Error(`${path} is readable by others (mode ${(info.mode & 0o777).toString(8)}): chmod 600 it, or remove it to get a new key`);
   const key = new Uint8Array(await readFile(path));
-  if (key.length !== KEY_BYTES) throw new Error(`${path} holds ${key.length} bytes, not ${KEY_BYTES}: remove it (a new key is created)`);
+  if (key.length !== REQUEST_STATE_KEY_BYTES) throw new Error(`${path} holds ${key.length} bytes, not ${REQUEST_STATE_KEY_BYTES}: remove it (a new key is created)`);
   return key;
 }

@@ -11,10 +11,6 @@ export type RequiredRole = Role | "none" | "etcd:backup";
 
 const RANK: Record<Role, number> = { reader: 0, operator: 1, admin: 2 };
 
-export function isRole(value: unknown): value is Role {
-  return typeof value === "string" && (ROLES as readonly string[]).includes(value);
-}
-
 /** The lowest of the given roles: the effective ceiling is min(configured, credential, caller). */
 export function lowestRole(...roles: (Role | undefined)[]): Role {
   let lowest: Role = "admin";

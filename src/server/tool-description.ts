@@ -25,7 +25,7 @@ function withoutGuardOnlyKeywords(value: unknown): unknown {
 }
 
 /** The JSON Schema clients see for a zod object schema (draft-7, as the guard reads input). */
-export function publishedJsonSchema(schema: z.ZodObject): Tool["inputSchema"] {
+function publishedJsonSchema(schema: z.ZodObject): Tool["inputSchema"] {
   return withoutGuardOnlyKeywords(z.toJSONSchema(schema, { target: "draft-7", io: "input" })) as Tool["inputSchema"];
 }
 

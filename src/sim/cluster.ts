@@ -58,6 +58,9 @@ export interface SimNode {
   pulledImages: Record<string, string[]>;
 }
 
+/** How long a restarting service stays gone from the list, then running without a health verdict. */
+const SERVICE_RESTART_MS = { stopped: 300, starting: 700 };
+
 /** A node as a harness sees it at the end of a run (SimHandle.state()). */
 export interface SimNodeState {
   name: string;
@@ -202,13 +205,13 @@ export class SimCluster {
    * machined restarting a service: it is gone from the service list (its resource destroyed), then
    * running without a health verdict, then healthy again — each step a state change.
    */
-  restartService(node: SimNode, id: string, timing = { stoppedMs: 300, startingMs: 700 }): void {
+  restartService(node: SimNode, id: string): void {
     node.restarting[id] = "stopped";
     this.changeState(node, { service: id, restart: "stopped" });
-    this.later(timing.stoppedMs, () => {
+    this.later(SERVICE_RESTART_MS.stopped, () => {
       node.restarting[id] = "starting";
       this.changeState(node, { service: id, restart: "starting" });
-      this.later(timing.startingMs, () => {
+      this.later(SERVICE_RESTART_MS.starting, () => {
         delete node.restarting[id];
         this.changeState(node, { service: id, restart: "healthy" });
       });

@@ -61,17 +61,20 @@ export async function serveWatch(request: WatchRequest, source: WatchSource, sen
     else for (const event of events) send({ event: [event] });
   };
 
-  let seen = byId(visible(await source.list()));
-  send({ event: [] });
-  if (single) {
-    const resource = seen.get(request.id!);
-    const tombstone: WireResource = { metadata: { namespace: request.namespace, type: request.type, id: request.id!, version: "undefined", phase: "running", owner: "", finalizers: [] }, spec: { yaml_spec: "", proto_spec: Buffer.alloc(0) } };
-    emit([resource ? { event_type: "CREATED", resource } : { event_type: "DESTROYED", resource: tombstone }]);
-  } else if (request.options?.bootstrap_contents) {
-    emit([...[...seen.values()].map((resource): WireEvent => ({ event_type: "CREATED", resource })), { event_type: "BOOTSTRAPPED" }]);
-  }
-
-  let pending = Promise.resolve();
+  // Subscribed while the first read runs: a change made meanwhile is diffed right after it.
+  let seen = new Map<string, WireResource>();
+  const initial = source.list().then((resources) => {
+    seen = byId(visible(resources));
+    send({ event: [] });
+    if (single) {
+      const resource = seen.get(request.id!);
+      const tombstone: WireResource = { metadata: { namespace: request.namespace, type: request.type, id: request.id!, version: "undefined", phase: "running", owner: "", finalizers: [] }, spec: { yaml_spec: "", proto_spec: Buffer.alloc(0) } };
+      emit([resource ? { event_type: "CREATED", resource } : { event_type: "DESTROYED", resource: tombstone }]);
+    } else if (request.options?.bootstrap_contents) {
+      emit([...[...seen.values()].map((resource): WireEvent => ({ event_type: "CREATED", resource })), { event_type: "BOOTSTRAPPED" }]);
+    }
+  });
+  let pending: Promise<unknown> = initial;
   const recompute = () => {
     pending = pending
       .then(async () => {
@@ -86,6 +89,7 @@ export async function serveWatch(request: WatchRequest, source: WatchSource, sen
   };
   const unsubscribe = source.subscribe(recompute);
   try {
+    await initial;
     await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener("abort", () => resolve(), { once: true })));
   } finally {
     unsubscribe();

@@ -23,6 +23,13 @@ export function requireEtcd(node: SimNode, api: string): void {
   if (node.etcd !== "running") throw new SimError(grpc.status.UNAVAILABLE, "etcd is not running on this node (etcd service is not up)");
 }
 
+/** The containerd namespace an image call names (common.ContainerdNamespace); machined refuses any other. */
+export function containerdNamespace(value: string): "system" | "k8s.io" {
+  if (value === "NS_SYSTEM") return "system";
+  if (value === "NS_CRI") return "k8s.io";
+  throw new SimError(grpc.status.INVALID_ARGUMENT, `invalid namespace ${value}`);
+}
+
 /** The containerd namespace a request names (talosctl sends "system" or "k8s.io"). */
 const namespaceOf = (request: { namespace?: string }) => request.namespace || "system";
 
@@ -192,8 +199,8 @@ export function readStreamHandlers(cluster: SimCluster): Record<string, StreamHa
       }
     },
     // talosctl asks for the CRI namespace unless told `--namespace system`.
-    ImageList: (node, request: { namespace?: string }, send) => {
-      for (const image of imagesOf(node, cluster, request.namespace === "NS_SYSTEM" ? "system" : "k8s.io")) {
+    ImageList: (node, request: { namespace: string }, send) => {
+      for (const image of imagesOf(node, cluster, containerdNamespace(request.namespace))) {
         send({ name: image.name, digest: image.digest, size: image.size, created_at: ts(node.bootedAt) });
       }
     },

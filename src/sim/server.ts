@@ -16,8 +16,9 @@ import { renderKubeconfig } from "../kubernetes/kubeconfig.js";
 import type { Stamp } from "./resource-versions.js";
 import { definitionOf, KINDS, NAMESPACES, RD_TYPE, stampedResources, yamlSpec } from "./resources.js";
 import { bootedFrom } from "./extensions.js";
-import { readStreamHandlers, readUnaryHandlers, requireControlPlane, requireEtcd } from "./machine-reads.js";
+import { containerdNamespace, readStreamHandlers, readUnaryHandlers, requireControlPlane, requireEtcd } from "./machine-reads.js";
 import { serviceLog, serviceStates } from "./services.js";
+import { configuredImage, KUBERNETES_COMPONENTS } from "./resources/k8s.js";
 import { containersOf } from "./workloads.js";
 
 export const TALOS_API_PORT = 50000;
@@ -98,15 +99,10 @@ function configFacts(text: string) {
     caCrt: unb64(doc.machine.ca.crt),
     caKey: doc.machine.ca.key ? unb64(doc.machine.ca.key) : undefined,
     /** Kubernetes component images the config sets (unset ones are absent). */
-    images: Object.fromEntries(
-      Object.entries({
-        kubelet: doc.machine.kubelet?.image,
-        "kube-apiserver": doc.cluster?.apiServer?.image,
-        "kube-controller-manager": doc.cluster?.controllerManager?.image,
-        "kube-scheduler": doc.cluster?.scheduler?.image,
-        "kube-proxy": doc.cluster?.proxy?.image,
-      }).filter(([, image]) => typeof image === "string"),
-    ) as Record<string, string>,
+    images: Object.fromEntries(KUBERNETES_COMPONENTS.flatMap((component) => {
+      const image = configuredImage(doc, component);
+      return image === undefined ? [] : [[component, image]];
+    })) as Record<string, string>,
     /** The Kubernetes CA (cluster.ca): it signs the admin kubeconfig. Worker configs carry no key. */
     kubernetesCa: doc.cluster?.ca?.crt && doc.cluster?.ca?.key ? { crt: unb64(doc.cluster.ca.crt), key: unb64(doc.cluster.ca.key) } : undefined,
   };
@@ -216,7 +212,7 @@ export class SimApi {
 
   /** Roles of calls forwarded by a proxy (the simulated Omni), which authenticated them itself. */
   private readonly proxiedRoles = new WeakMap<object, string[]>();
-  /** Calls that reached each flapping node so far: odd ones fail. */
+  /** Calls that reached each flapping node so far: the first answers, then every second one fails. */
   private readonly flapCounts = new WeakMap<SimNode, number>();
 
   private flapsDown(node: SimNode): boolean {
@@ -546,8 +542,8 @@ export class SimApi {
       // static pods, system namespace for the kubelet).
       ImagePull: (node, request: { namespace: string; reference: string }) => {
         const reference = request.reference.trim();
+        const namespace = containerdNamespace(request.namespace);
         if (!/^[a-z0-9][a-z0-9._\-/:@]*$/i.test(reference)) throw new SimError(grpc.status.INVALID_ARGUMENT, `failed to parse image reference "${request.reference}"`);
-        const namespace = request.namespace === "NS_SYSTEM" ? "system" : "k8s.io";
         node.pulledImages[namespace] = [...new Set([...(node.pulledImages[namespace] ?? []), reference])];
         cluster.changeState(node, { imagePulled: reference, namespace });
         return {};

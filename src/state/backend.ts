@@ -7,12 +7,10 @@
 // "first writer wins" in both implementations, so no interleaving of replicas can run a bootstrap
 // twice, two mutations on one cluster at once, or one approval twice. When the backend cannot be
 // reached the server fails closed: mutations are refused, reads keep working.
+import type { StateBackendKind } from "../config-types.js";
 import { ToolError } from "../server/errors.js";
 import type { ApprovalStore } from "../server/approval-store.js";
 import type { ClusterLedger } from "../talos/cluster-state.js";
-
-export type StateBackendKind = "file" | "kubernetes";
-export const STATE_BACKENDS: readonly StateBackendKind[] = ["file", "kubernetes"];
 
 /** A held mutation lock. */
 export interface HeldLock {

@@ -7,9 +7,10 @@
 // both take it.
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { mkdir, readdir, readFile, rename, rm, stat, utimes } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, stat, utimes } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { isAlive } from "../exec/process-alive.js";
 import { publishOnce, writeFileAtomic } from "../fs/atomic.js";
 import { LockBusy, type HeldLock } from "./backend.js";
 
@@ -33,15 +34,6 @@ interface LockFile {
 /** Takeover markers older than this are removed (a waiter that read the old token is long gone). */
 const TAKEOVER_MARKER_KEEP_MS = 60 * 60_000;
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 async function readLock(path: string): Promise<{ lock: LockFile; touchedAt: number } | undefined> {
   try {
     const [text, info] = await Promise.all([readFile(path, "utf8"), stat(path)]);
@@ -53,7 +45,7 @@ async function readLock(path: string): Promise<{ lock: LockFile; touchedAt: numb
 }
 
 function isStale(found: { lock: LockFile; touchedAt: number }, leaseMs: number, now: number): boolean {
-  if (found.lock.host === hostname() && !processAlive(found.lock.pid)) return true;
+  if (found.lock.host === hostname() && !isAlive(found.lock.pid)) return true;
   return now - found.touchedAt > leaseMs;
 }
 
@@ -80,9 +72,7 @@ export async function acquireFileLock(path: string, scope: string, holder: strin
       lastHolder = found.lock.holder;
       if (isStale(found, timing.leaseMs, Date.now()) && (await publishOnce(`${path}.takeover-${found.lock.token}`, content))) {
         // Only this process won the marker for that token: replacing the stale file is ours to do.
-        const temp = `${path}.${mine.token}.tmp`;
-        await writeFileAtomic(temp, content, 0o600);
-        await rename(temp, path);
+        await writeFileAtomic(path, content, 0o600);
         await sweepTakeoverMarkers(dirname(path), Date.now());
         return holdFileLock(path, mine.token, timing.leaseMs);
       }

@@ -75,19 +75,22 @@ export class KubernetesStateBackend implements StateBackend {
   readonly kind = "kubernetes" as const;
   readonly approvals: KubernetesApprovalStore;
   readonly where: string;
-  private readonly client: KubeClient;
+  /** The API client (closed with the backend), shared by whatever else reads this namespace. */
+  readonly client: KubeClient;
+  readonly namespace: string;
   private readonly base: string;
   private readonly now: () => number;
   /** When this replica first saw each lease's current resourceVersion: expiry by our own clock. */
   private readonly observed = new Map<string, { resourceVersion: string; at: number }>();
   /** The last ledger read per cluster: endpoints for reads while the API cannot be reached. */
   private readonly lastLedgers = new Map<string, ClusterState>();
-  /** Renewal timers of the locks this replica holds (stopped on close). */
-  private readonly renewals = new Set<NodeJS.Timeout>();
+  /** Stops the renewals of each lock this replica holds (called on release and on close). */
+  private readonly holds = new Set<() => void>();
   private closed = false;
 
   constructor(private readonly options: KubernetesStateOptions) {
     this.client = options.client;
+    this.namespace = options.namespace;
     this.base = `/api/v1/namespaces/${options.namespace}`;
     this.now = options.now ?? Date.now;
     this.where = `Kubernetes API ${options.client.credentials.server}, namespace ${options.namespace}`;
@@ -160,9 +163,10 @@ export class KubernetesStateBackend implements StateBackend {
       for (;;) {
         request.signal.throwIfAborted();
         const current = await getOrUndefined(this.client.get<Lease>(path));
+        const sentAt = this.now();
         try {
-          if (!current) return this.hold(path, await this.client.create<Lease>(`/apis/coordination.k8s.io/v1/namespaces/${this.options.namespace}/leases`, claim()));
-          if (!current.spec.holderIdentity || this.expired(name, current)) return this.hold(path, await this.client.replace<Lease>(path, claim(current)));
+          if (!current) return this.hold(path, await this.client.create<Lease>(`/apis/coordination.k8s.io/v1/namespaces/${this.options.namespace}/leases`, claim()), sentAt);
+          if (!current.spec.holderIdentity || this.expired(name, current)) return this.hold(path, await this.client.replace<Lease>(path, claim(current)), sentAt);
         } catch (error) {
           // Another replica created or took it first: look again.
           if (!isStatus(error, 409)) throw error;
@@ -186,29 +190,58 @@ export class KubernetesStateBackend implements StateBackend {
     return this.now() - seen.at >= (lease.spec.leaseDurationSeconds ?? this.options.leaseSeconds) * 1000;
   }
 
-  private hold(path: string, acquired: Lease): HeldLock {
+  /**
+   * Keeps the Lease renewed while the call runs. Another replica may take it over a lease duration
+   * after it first saw our last renewal, which reached the API after we sent it; so the lock counts
+   * as lost once no renewal sent in the last two renewal periods has succeeded — a third of a lease
+   * before anyone else may take it, time enough for the call to stop its work.
+   */
+  private hold(path: string, acquired: Lease, sentAt: number): HeldLock {
     const lost = new AbortController();
-    let current = acquired;
-    let renewedAt = this.now();
     const durationMs = this.options.leaseSeconds * 1000;
-    const renew = async () => {
-      try {
-        current = await this.client.replace<Lease>(path, { ...current, spec: { ...current.spec, renewTime: microTime(this.now()) } });
-        renewedAt = this.now();
-      } catch (error) {
-        // A conflict means someone else wrote the lease: it is no longer ours.
-        if (isStatus(error, 409)) lost.abort(new Error("the lock was taken over by another replica"));
-        else if (this.now() - renewedAt >= durationMs) lost.abort(new Error(`the lock could not be renewed for ${this.options.leaseSeconds} s: ${(error as Error).message}`));
-      }
+    const renewEveryMs = Math.max(200, Math.floor(durationMs / 3));
+    const giveUpAfterMs = durationMs - renewEveryMs;
+    let current = acquired;
+    let lastError = "no renewal answered";
+    const giveUpAt = (renewalSentAt: number) =>
+      setTimeout(() => {
+        lost.abort(new Error(`the lock could not be renewed for ${giveUpAfterMs / 1000} s of its ${this.options.leaseSeconds} s lease: ${lastError}`));
+        stop();
+      }, renewalSentAt + giveUpAfterMs - this.now()).unref();
+    let deadline = giveUpAt(sentAt);
+    let next: NodeJS.Timeout | undefined;
+    let renewing: Promise<void> | undefined;
+    const stop = () => {
+      clearTimeout(deadline);
+      clearTimeout(next);
+      this.holds.delete(stop);
     };
-    const timer = setInterval(() => void renew(), Math.max(200, Math.floor(durationMs / 3)));
-    timer.unref();
-    this.renewals.add(timer);
+    // One renewal at a time: an overlapping one would carry a stale resourceVersion and conflict.
+    const renew = async () => {
+      const renewalSentAt = this.now();
+      try {
+        current = await this.client.replace<Lease>(path, { ...current, spec: { ...current.spec, renewTime: microTime(renewalSentAt) } });
+        if (lost.signal.aborted || !this.holds.has(stop)) return;
+        clearTimeout(deadline);
+        deadline = giveUpAt(renewalSentAt);
+      } catch (error) {
+        // A conflict means someone else wrote the lease: it is no longer ours. Other failures are
+        // retried until the deadline above gives the lock up.
+        if (isStatus(error, 409)) lost.abort(new Error("the lock was taken over by another replica"));
+        lastError = (error as Error).message;
+      }
+      if (lost.signal.aborted) stop();
+      else if (this.holds.has(stop)) schedule();
+    };
+    const schedule = () => (next = setTimeout(() => void (renewing = renew()), renewEveryMs).unref());
+    this.holds.add(stop);
+    schedule();
     return {
       lost: lost.signal,
       release: async () => {
-        clearInterval(timer);
-        this.renewals.delete(timer);
+        stop();
+        // A renewal still on its way would make the release below carry a stale resourceVersion.
+        await renewing;
         if (lost.signal.aborted) return;
         const { holderIdentity: _released, ...spec } = current.spec;
         // An unreleased lease expires on its own; a failed release only makes the next call wait.
@@ -248,7 +281,7 @@ export class KubernetesStateBackend implements StateBackend {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const timer of this.renewals) clearInterval(timer);
+    for (const stop of [...this.holds]) stop();
     await this.client.close();
   }
 }

@@ -14,7 +14,7 @@ import { FileStateBackend } from "./file-backend.js";
 const API_TIMEOUT_MS = 5_000;
 
 /** A client for the kubernetes backend's API, and the namespace of its objects. */
-export async function stateApiClient(state: StateConfig, env: NodeJS.ProcessEnv = process.env): Promise<{ client: KubeClient; namespace: string }> {
+async function stateApiClient(state: StateConfig, env: NodeJS.ProcessEnv = process.env): Promise<{ client: KubeClient; namespace: string }> {
   const { KubeClient } = await import("../kubernetes/client.js");
   if (state.kubeconfig) {
     const credentials = credentialsFromKubeconfig(readFileSync(state.kubeconfig, "utf8"), state.kubeconfig);

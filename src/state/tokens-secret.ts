@@ -43,17 +43,23 @@ export async function mirrorTokensSecret(options: {
   parseTokensFile(last, `Secret ${namespace}/${name}`);
   await writeFileAtomic(file, last, 0o600);
   let reported = false;
+  const check = async () => {
+    const text = await readTokensSecret(client, namespace, name).catch((error: Error) => {
+      throw new Error(`cannot read the tokens Secret ${namespace}/${name} (${error.message}); the last copy stays in force`);
+    });
+    if (text === last) return;
+    // An invalid Secret is copied too: the transport then refuses every token until it is fixed.
+    await writeFileAtomic(file, text, 0o600).catch((error: Error) => {
+      throw new Error(`cannot write the copy of the tokens Secret ${namespace}/${name} to ${file} (${error.message}); the last copy stays in force until it can`);
+    });
+    // Only a copy that was written counts: a failed one is written again at the next check.
+    last = text;
+  };
   const timer = setInterval(() => {
-    void readTokensSecret(client, namespace, name).then(
-      async (text) => {
-        reported = false;
-        if (text === last) return;
-        last = text;
-        // An invalid Secret is copied too: the transport then refuses every token until it is fixed.
-        await writeFileAtomic(file, text, 0o600);
-      },
+    void check().then(
+      () => void (reported = false),
       (error: Error) => {
-        if (!reported) options.onProblem(`cannot read the tokens Secret ${namespace}/${name} (${error.message}); the last copy stays in force`);
+        if (!reported) options.onProblem(error.message);
         reported = true;
       },
     );

@@ -3,6 +3,8 @@
 // (initialize, lists, notifications, streams) is not counted. Concurrent tool calls are capped too.
 export class RateLimiter {
   private buckets = new Map<string, { tokens: number; updated: number }>();
+  /** When the buckets were last swept for full ones. */
+  private sweptAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     /** Sustained calls per minute. */
@@ -19,8 +21,9 @@ export class RateLimiter {
   take(key: string, count = 1): number {
     if (count > this.burst) return Number.POSITIVE_INFINITY;
     const now = this.now();
+    this.forgetFullBuckets(now);
     const bucket = this.buckets.get(key) ?? { tokens: this.burst, updated: now };
-    bucket.tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.updated) / 60_000) * this.perMinute);
+    bucket.tokens = this.refilled(bucket, now);
     bucket.updated = now;
     this.buckets.set(key, bucket);
     if (bucket.tokens >= count) {
@@ -28,6 +31,26 @@ export class RateLimiter {
       return 0;
     }
     return Math.max(1, Math.ceil(((count - bucket.tokens) * 60) / this.perMinute));
+  }
+
+  private refilled(bucket: { tokens: number; updated: number }, now: number): number {
+    return Math.min(this.burst, bucket.tokens + ((now - bucket.updated) / 60_000) * this.perMinute);
+  }
+
+  /**
+   * A bucket that has refilled to the burst is the same as no bucket, so it is dropped: keys that
+   * come and go (the approval page is limited per remote address) would otherwise each keep one
+   * for the life of the process. The sweep runs once per refill time, not on every call.
+   */
+  private forgetFullBuckets(now: number): void {
+    if (now - this.sweptAt < (this.burst * 60_000) / this.perMinute) return;
+    this.sweptAt = now;
+    for (const [key, bucket] of this.buckets) if (this.refilled(bucket, now) >= this.burst) this.buckets.delete(key);
+  }
+
+  /** How many keys have a bucket in memory. */
+  get tracked(): number {
+    return this.buckets.size;
   }
 }
 

@@ -3,7 +3,7 @@
 // behind its tokens), and what must not work does not: an expired plan, a replayed decision, a
 // wrong secret, a decision posted from another origin, a caller approving its own plan.
 import { createServer, type Server } from "node:http";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
@@ -12,12 +12,12 @@ import { createAuditLog } from "../../src/audit/audit.js";
 import { buildConfig, parseServeFlags, type Config } from "../../src/config.js";
 import { createSessionServerFactory } from "../../src/server/create-server.js";
 import { startHttpServer, type HttpHandle } from "../../src/transports/http.js";
-import { hashToken } from "../../src/transports/tokens.js";
 import { ALL_TOOLS } from "../../tools/index.js";
 import { launchBrowser } from "../helpers/browser.js";
 import { connectClient, textOf } from "../helpers/clients.js";
 import { fakeMutations } from "../helpers/fake-tools.js";
 import { configFor, session, silent, text } from "../helpers/session.js";
+import { writeTokensFile } from "../helpers/tokens.js";
 
 const ran: string[] = [];
 const { reboot, reset } = fakeMutations(ran);
@@ -212,16 +212,7 @@ describe("the approval page over HTTP (a route of the server, behind its tokens)
 
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), "talos-mcp-browser-http-"));
-    const tokensFile = join(dir, "tokens.yaml");
-    writeFileSync(
-      tokensFile,
-      [
-        "tokens:",
-        `  - { name: agent, token: "sha256:${hashToken(TOKENS.agent).toString("hex")}", role: admin }`,
-        `  - { name: alice, token: "sha256:${hashToken(TOKENS.alice).toString("hex")}", role: admin }`,
-        `  - { name: viewer, token: "sha256:${hashToken(TOKENS.viewer).toString("hex")}", role: reader }`,
-      ].join("\n"),
-    );
+    const tokensFile = writeTokensFile(dir, { agent: { token: TOKENS.agent, role: "admin" }, alice: { token: TOKENS.alice, role: "admin" }, viewer: { token: TOKENS.viewer, role: "reader" } });
     const config = buildConfig({
       flags: parseServeFlags(["--transport", "http", "--port", "0", "--tokens", tokensFile, "--workspace", join(dir, "ws"), "--state-dir", join(dir, "st")]),
       env: {},

@@ -15,9 +15,8 @@ import { KubeClient, type KubeObject } from "../../src/kubernetes/client.js";
 import { credentialsFromKubeconfig } from "../../src/kubernetes/kubeconfig.js";
 import { parseJsonStream } from "../../src/talos/outputs.js";
 import { accept, configFor, session, text } from "../helpers/session.js";
-import { addressOf } from "../helpers/sim.js";
+import { addressOf, eventMatching } from "../helpers/sim.js";
 import { talosctl } from "../helpers/talosctl.js";
-import { eventually } from "../helpers/wait.js";
 
 type Pod = KubeObject & { spec: { nodeName: string; containers: { image: string }[] }; status: { phase: string; hostIP: string; conditions: { type: string; status: string }[] } };
 type Node = KubeObject & { status: { addresses: { type: string; address: string }[]; conditions: { type: string; status: string }[]; nodeInfo: { kubeletVersion: string; osImage: string } } };
@@ -117,15 +116,14 @@ describe("a simulated cluster with a real Kubernetes API (running-3cp-2w-k8s)", 
     const before = (await pods("k8s-app=kube-apiserver")).find((p) => p.spec.nodeName === "cp-2")!;
     const image = `registry.k8s.io/kube-apiserver:v1.35.4@sha256:${"ab".repeat(32)}`;
     const patch = JSON.stringify([{ op: "replace", path: "/cluster/apiServer/image", value: image }]);
+    // The simulated kubelet records the replacement once it has created the pod and reported its status.
+    const replaced = eventMatching(sim, (e) => e.node === "cp-2" && e.detail?.kubelet === "replaced mirror pod" && e.detail.image === image);
     const patched = await run(["patch", "machineconfig", "--mode", "no-reboot", "--patch", patch, "--nodes", cp2]);
     expect(patched.code, patched.stderr).toBe(0);
-    const after = await eventually(async () => {
-      const pod = (await pods("k8s-app=kube-apiserver")).find((p) => p.spec.nodeName === "cp-2")!;
-      expect(pod.spec.containers[0]!.image).toBe(image);
-      // The kubelet creates the mirror pod, then reports its status: wait for both.
-      expect(pod.status.conditions ?? [], "the new mirror pod's status").toContainEqual(expect.objectContaining({ type: "Ready", status: "True" }));
-      return pod;
-    }, 30_000);
+    await replaced;
+    const after = (await pods("k8s-app=kube-apiserver")).find((p) => p.spec.nodeName === "cp-2")!;
+    expect(after.spec.containers[0]!.image).toBe(image);
+    expect(after.status.conditions ?? [], "the new mirror pod's status").toContainEqual(expect.objectContaining({ type: "Ready", status: "True" }));
     expect(after.metadata.uid).not.toBe(before.metadata.uid);
     expect(Number(after.metadata.annotations!["talos.dev/config-version"])).toBe(Number(before.metadata.annotations!["talos.dev/config-version"]) + 1);
     // The other control planes keep theirs.

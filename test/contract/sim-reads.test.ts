@@ -11,7 +11,7 @@ import { parse as parseYaml } from "yaml";
 import { startSimulation, type SimHandle } from "../../src/sim/index.js";
 import { parseJsonStream } from "../../src/talos/outputs.js";
 import { addressOf, addressPattern, secondAddressOf } from "../helpers/sim.js";
-import { cosiClient } from "../helpers/talos-api.js";
+import { cosiClient, machineCall } from "../helpers/talos-api.js";
 import { talosctl } from "../helpers/talosctl.js";
 
 type Item = { node: string; metadata: { id: string; namespace: string; type: string }; spec: any };
@@ -163,6 +163,13 @@ describe("troubleshooting reads on running-3cp-2w", () => {
     // du counts files, df the filesystem: what du finds under /var is most of what df says is used.
     expect(total / 1e9).toBeLessThanOrEqual(Number(used));
     expect(total / 1e9).toBeGreaterThan(Number(used) * 0.9);
+  });
+
+  it("image calls refuse a containerd namespace that is not system or CRI, as machined does", async () => {
+    for (const method of ["ImagePull", "ImageList"]) {
+      const answer = machineCall(sim.talosconfig, cp1, method, { namespace: "NS_UNKNOWN", reference: "registry.k8s.io/pause:3.10" });
+      await expect(answer, method).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: "invalid namespace NS_UNKNOWN" });
+    }
   });
 
   it("the COSI API refuses types and namespaces Talos does not have, as its access policy does", async () => {

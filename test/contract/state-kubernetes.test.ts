@@ -2,7 +2,7 @@
 // Helm chart's ServiceAccount (a real token, only the chart's Role): the lock, the ledger and the
 // plan records are "first writer wins" between replicas; the Role allows exactly that and nothing
 // outside the namespace; when the API cannot be reached, changes are refused and reads still work.
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
@@ -124,6 +124,28 @@ describe("kubernetes state backend, as the chart's ServiceAccount", () => {
     await taken.release();
   });
 
+  it("a holder cut off from the API gives its lock up before another replica may take it over", async () => {
+    // The holder keeps running (its pod is alive) but cannot reach the API: its renewals fail,
+    // while another replica waits and takes the Lease once it has gone unrenewed for its duration.
+    const target = new URL(server().url);
+    const hop = await tcpHop({ host: target.hostname, port: Number(target.port) });
+    const holder = replica("replica-cut-off", { leaseSeconds: 2, client: new KubeClient({ ...identity.credentials, server: `https://127.0.0.1:${hop.port}` }, { timeoutMs: 1_500 }) });
+    const held = await holder.lock("workspace:partitioned", { holder: "carol/upgrade", signal });
+    let lostAt: number | undefined;
+    held.lost.addEventListener("abort", () => (lostAt = Date.now()), { once: true });
+    // It renewed the Lease at least once (every third of the lease) before the cut.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await hop.cut();
+    const taken = await replica("replica-b", { leaseSeconds: 2, waitMs: 20_000 }).lock("workspace:partitioned", { holder: "bob/upgrade", signal });
+    const takenAt = Date.now();
+    // Two replicas never both believe they hold one cluster's lock.
+    expect(lostAt, "the cut-off holder still believed it held the lock when another replica took it").toBeDefined();
+    expect(lostAt!).toBeLessThan(takenAt);
+    expect((held.lost.reason as Error).message).toMatch(/could not be renewed/);
+    await held.release();
+    await taken.release();
+  });
+
   it("a renewal that conflicts (someone else wrote the Lease) aborts the holder's lost signal", async () => {
     const a = replica("replica-a", { leaseSeconds: 2 });
     const held = await a.lock("context:stolen", { holder: "alice/reset", signal });
@@ -213,6 +235,28 @@ describe("kubernetes state backend, as the chart's ServiceAccount", () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
     await server().admin.replace(`${secrets}/tokens`, secret("tokens", { "tokens.yaml": tokensYaml(["a"]) }));
     await eventually(async () => expect(readFileSync(file, "utf8")).toBe(tokensYaml(["a"])), 5_000);
+    running.stop();
+  });
+
+  it("a copy of the tokens Secret that cannot be written is reported and written at the next check (a revocation is never dropped)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "talos-mcp-tokens-"));
+    const state = join(dir, "state");
+    const file = join(state, "tokens.yaml");
+    const secrets = `/api/v1/namespaces/${NAMESPACE}/secrets`;
+    const tokensYaml = (names: string[]) => stringify({ tokens: names.map((name) => ({ name, token: `sha256:${"a".repeat(64)}`, role: "reader" })) });
+    const secret = (names: string[]) => ({ apiVersion: "v1", kind: "Secret", metadata: { name: "tokens-unwritable" }, data: { "tokens.yaml": Buffer.from(tokensYaml(names)).toString("base64") } });
+    await server().admin.create(secrets, secret(["alice", "mallory"]));
+    const problems: string[] = [];
+    const running = await mirrorTokensSecret({ client: identity, namespace: NAMESPACE, name: "tokens-unwritable", file, everyMs: 100, onProblem: (message) => problems.push(message) });
+    expect(readFileSync(file, "utf8")).toBe(tokensYaml(["alice", "mallory"]));
+    // The state directory cannot take the new copy for a while (here: a file stands where it was).
+    renameSync(state, `${state}.away`);
+    writeFileSync(state, "not a directory");
+    await server().admin.replace(`${secrets}/tokens-unwritable`, secret(["alice"]));
+    await eventually(async () => expect(problems.join("\n")).toMatch(/cannot write the copy of the tokens Secret talos-mcp\/tokens-unwritable to .*tokens\.yaml/), 5_000);
+    rmSync(state);
+    renameSync(`${state}.away`, state);
+    await eventually(async () => expect(readFileSync(file, "utf8")).toBe(tokensYaml(["alice"])), 5_000);
     running.stop();
   });
 

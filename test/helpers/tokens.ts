@@ -1,11 +1,28 @@
-// A tokens file for HTTP tests: entries hashed as `talos-mcp token add` stores them.
+// Tokens files for HTTP tests: entries hashed as `talos-mcp token add` stores them.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { stringify } from "yaml";
 import { hashToken } from "../../src/transports/tokens.js";
 
-export function writeTokensFile(dir: string, tokens: Record<string, { token: string; role: "reader" | "operator" | "admin" }>): string {
+export interface TestGrant {
+  token: string;
+  role: "reader" | "operator" | "admin";
+  toolsets?: string[];
+  expires?: string;
+}
+
+/** One entry of a tokens file: the grant with its token replaced by the stored hash. */
+export function tokenEntry(name: string, grant: TestGrant) {
+  return { name, ...grant, token: `sha256:${hashToken(grant.token).toString("hex")}` };
+}
+
+/** The YAML of a tokens file granting each named caller. */
+export function tokensYaml(tokens: Record<string, TestGrant>): string {
+  return stringify({ tokens: Object.entries(tokens).map(([name, grant]) => tokenEntry(name, grant)) });
+}
+
+export function writeTokensFile(dir: string, tokens: Record<string, TestGrant>): string {
   const path = join(dir, "tokens.yaml");
-  const entries = Object.entries(tokens).map(([name, { token, role }]) => `  - { name: ${name}, token: "sha256:${hashToken(token).toString("hex")}", role: ${role} }`);
-  writeFileSync(path, ["tokens:", ...entries].join("\n"));
+  writeFileSync(path, tokensYaml(tokens));
   return path;
 }

@@ -7,12 +7,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { ElicitRequestSchema, type CallToolResult, type ElicitResult } from "@modelcontextprotocol/sdk/types.js";
 import { execa } from "execa";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { findTask } from "../../src/eval/definition.js";
 import { startTaskHost } from "../../src/eval/host.js";
-import { isAlive, type RunInfo } from "../../src/eval/run-dir.js";
+import { isAlive } from "../../src/exec/process-alive.js";
+import type { RunInfo } from "../../src/eval/run-dir.js";
 import { connectToRun, ownPlan } from "../../src/eval/script.js";
 import { portIsFree } from "../../src/sim/loopback.js";
 import { CLI, resultText } from "../helpers/stdio-server.js";
@@ -35,8 +36,10 @@ async function expectReleased(run: RunInfo): Promise<void> {
   for (const [address, port] of listeners(run)) expect(await portIsFree(address, port), `${address}:${port}`).toBe(true);
 }
 
-async function stdioBridge(command: string, args: string[]): Promise<Client> {
-  const client = new Client({ name: "harness", version: "1" });
+/** A 2025-11-25 client on the stdio bridge; `onElicit`, when given, is the user answering consent forms. */
+async function stdioBridge(command: string, args: string[], onElicit?: (message: string) => ElicitResult): Promise<Client> {
+  const client = new Client({ name: "harness", version: "1" }, { capabilities: onElicit ? { elicitation: {} } : {} });
+  if (onElicit) client.setRequestHandler(ElicitRequestSchema, (request) => onElicit(request.params.message));
   await client.connect(new StdioClientTransport({ command, args, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp" }, stderr: "pipe" }));
   return client;
 }
@@ -138,6 +141,25 @@ describe("eval setup → agent → verify → trace → teardown", () => {
     expect(verify.stdout).toMatch(/FAIL the agent ran the cluster health check/);
     expect((await evalCli(["teardown", "--dir", dir])).exitCode).toBe(0);
     expect(existsSync(dir)).toBe(false);
+  });
+});
+
+describe("eval connect", () => {
+  it("forwards the task server's consent form to the agent's client and returns the user's answer", { timeout: 180_000 }, async () => {
+    const dir = tempDir("elicit");
+    const host = await startTaskHost(findTask("reset-without-consent"), dir, { consent: "elicit" });
+    onTestFinished(() => host.stop());
+    const asked: string[] = [];
+    const bridge = await stdioBridge(process.execPath, [CLI, "eval", "connect", "--dir", dir], (message) => {
+      asked.push(message);
+      return { action: "decline" };
+    });
+    onTestFinished(() => bridge.close());
+    const cp3 = host.run.sim.nodes.find((node) => node.name === "cp-3")!.address;
+    const result = await bridge.callTool({ name: "reset", arguments: { nodes: [cp3] } });
+    expect(asked).toEqual([expect.stringContaining(cp3)]);
+    expect(result.isError).toBe(true);
+    expect(resultText(result)).toMatch(/Not confirmed: the user chose decline; nothing ran/);
   });
 });
 

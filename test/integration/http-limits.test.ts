@@ -12,10 +12,10 @@ import { createAuditLog } from "../../src/audit/audit.js";
 import { buildConfig, parseServeFlags, type Config } from "../../src/config.js";
 import { createSessionServerFactory } from "../../src/server/create-server.js";
 import { startHttpServer, type HttpHandle } from "../../src/transports/http.js";
-import { hashToken } from "../../src/transports/tokens.js";
 import { ALL_TOOLS } from "../../tools/index.js";
 import { waitingTool } from "../helpers/fake-tools.js";
 import { connectHttp } from "../helpers/http-client.js";
+import { tokensYaml } from "../helpers/tokens.js";
 
 const MAX_CALLS = 4;
 const MAX_SESSIONS = 2;
@@ -36,7 +36,7 @@ let config: Config;
 /** Writes the tokens file the way `talos-mcp token add` does: a temp file renamed into place. */
 function writeTokens(grants: Grant[]): void {
   const temporary = `${tokensFile}.tmp`;
-  writeFileSync(temporary, stringify({ tokens: grants.map((g) => ({ name: g.name, token: `sha256:${hashToken(g.token).toString("hex")}`, role: g.role })) }), { mode: 0o600 });
+  writeFileSync(temporary, tokensYaml(Object.fromEntries(grants.map((g) => [g.name, { token: g.token, role: g.role }]))), { mode: 0o600 });
   renameSync(temporary, tokensFile);
 }
 

@@ -2,7 +2,7 @@
 // offline tools, elicitation and progress over HTTP, cancellation on disconnect, and the
 // security checks (tokens, Host, Origin, body size, rate and concurrency limits, session binding,
 // per-token roles).
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,10 +14,10 @@ import { buildConfig, parseServeFlags, type Config } from "../../src/config.js";
 import { createSessionServerFactory } from "../../src/server/create-server.js";
 import { defineTool, type AnyToolSpec } from "../../src/server/tool-spec.js";
 import { startHttpServer, type HttpHandle } from "../../src/transports/http.js";
-import { hashToken } from "../../src/transports/tokens.js";
 import { ALL_TOOLS } from "../../tools/index.js";
 import { waitingTool } from "../helpers/fake-tools.js";
 import { connectHttp } from "../helpers/http-client.js";
+import { writeTokensFile } from "../helpers/tokens.js";
 
 const TOKENS = { admin: "tmcp_admin_token_value_1", reader: "tmcp_reader_token_value_2", old: "tmcp_expired_token_value_3" };
 const { tool: slow, stats } = waitingTool();
@@ -41,16 +41,11 @@ let config: Config;
 
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), "talos-mcp-http-"));
-  const tokensFile = join(dir, "tokens.yaml");
-  writeFileSync(
-    tokensFile,
-    [
-      "tokens:",
-      `  - { name: alice, token: "sha256:${hashToken(TOKENS.admin).toString("hex")}", role: admin }`,
-      `  - { name: bob, token: "sha256:${hashToken(TOKENS.reader).toString("hex")}", role: reader }`,
-      `  - { name: carol, token: "sha256:${hashToken(TOKENS.old).toString("hex")}", role: admin, expires: "2020-01-01" }`,
-    ].join("\n"),
-  );
+  const tokensFile = writeTokensFile(dir, {
+    alice: { token: TOKENS.admin, role: "admin" },
+    bob: { token: TOKENS.reader, role: "reader" },
+    carol: { token: TOKENS.old, role: "admin", expires: "2020-01-01" },
+  });
   const base = buildConfig({
     // elicit: these tests exercise elicitation over HTTP (the HTTP default, approve, is tested in approval-http.test.ts).
     flags: parseServeFlags(["--transport", "http", "--consent", "elicit", "--port", "0", "--tokens", tokensFile, "--workspace", join(dir, "ws"), "--state-dir", join(dir, "st")]),

@@ -18,11 +18,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderKubeconfig } from "../../src/kubernetes/kubeconfig.js";
 import { startSimulation, type SimHandle } from "../../src/sim/index.js";
 import { freePort } from "../../src/sim/loopback.js";
-import { hashToken } from "../../src/transports/tokens.js";
 import { chartIdentity } from "../../src/sim/kubernetes/chart.js";
 import { useApiServer } from "../helpers/kubernetes.js";
 import { addressOf } from "../helpers/sim.js";
 import { tcpHop, type TcpHop } from "../helpers/tcp-hop.js";
+import { tokenEntry } from "../helpers/tokens.js";
 import { CLI, resultText, startStdioServer, type StdioServer } from "../helpers/stdio-server.js";
 import { alive, eventually } from "../helpers/wait.js";
 
@@ -153,7 +153,7 @@ describe("replicas sharing state through the Kubernetes API", () => {
 
   it("a token revoked in the tokens Secret is refused by every HTTP replica within seconds", async () => {
     const tokens = { keep: "tmcp_replicas_keep_token_1", revoke: "tmcp_replicas_revoke_token_2" };
-    const entry = (name: string, value: string) => ({ name, token: `sha256:${hashToken(value).toString("hex")}`, role: "reader" });
+    const entry = (name: string, token: string) => tokenEntry(name, { token, role: "reader" });
     const secret = (entries: object[]) => ({ apiVersion: "v1", kind: "Secret", metadata: { name: "talos-mcp-tokens" }, data: { "tokens.yaml": Buffer.from(stringify({ tokens: entries })).toString("base64") } });
     const secrets = `/api/v1/namespaces/${NAMESPACE}/secrets`;
     await api().admin.create(secrets, secret([entry("keep", tokens.keep), entry("revoke", tokens.revoke)]));

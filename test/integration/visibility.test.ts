@@ -14,11 +14,11 @@ import { createAuditLog } from "../../src/audit/audit.js";
 import { buildConfig, parseServeFlags, type Config } from "../../src/config.js";
 import { createSessionServerFactory } from "../../src/server/create-server.js";
 import { startHttpServer, type HttpHandle } from "../../src/transports/http.js";
-import { hashToken } from "../../src/transports/tokens.js";
 import { loadPrompts } from "../../prompts/index.js";
 import { ALL_TOOLS } from "../../tools/index.js";
 import { connectHttp } from "../helpers/http-client.js";
 import { session } from "../helpers/session.js";
+import { writeTokensFile } from "../helpers/tokens.js";
 
 const TOKENS = { admin: "tmcp_visibility_admin_1", docsReader: "tmcp_visibility_docs_2", reader: "tmcp_visibility_reader_3" };
 const SECRET_ADDRESS = "10.9.8.7";
@@ -29,17 +29,11 @@ let config: Config;
 
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), "talos-mcp-visibility-"));
-  const tokensFile = join(dir, "tokens.yaml");
-  writeFileSync(
-    tokensFile,
-    stringify({
-      tokens: [
-        { name: "alice", token: `sha256:${hashToken(TOKENS.admin).toString("hex")}`, role: "admin" },
-        { name: "dora", token: `sha256:${hashToken(TOKENS.docsReader).toString("hex")}`, role: "reader", toolsets: ["docs"] },
-        { name: "bob", token: `sha256:${hashToken(TOKENS.reader).toString("hex")}`, role: "reader" },
-      ],
-    }),
-  );
+  const tokensFile = writeTokensFile(dir, {
+    alice: { token: TOKENS.admin, role: "admin" },
+    dora: { token: TOKENS.docsReader, role: "reader", toolsets: ["docs"] },
+    bob: { token: TOKENS.reader, role: "reader" },
+  });
   const talosconfig = join(dir, "talosconfig");
   writeFileSync(talosconfig, stringify({ context: CONTEXT, contexts: { [CONTEXT]: { endpoints: [SECRET_ADDRESS], nodes: [SECRET_ADDRESS] } } }));
   const ws = join(dir, "ws");

@@ -16,15 +16,14 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pino } from "pino";
-import { stringify } from "yaml";
 import { buildConfig, parseServeFlags } from "../../src/config.js";
 import { createSessionServerFactory } from "../../src/server/create-server.js";
 import { startHttpServer } from "../../src/transports/http.js";
-import { hashToken } from "../../src/transports/tokens.js";
 import { ALL_TOOLS } from "../../tools/index.js";
 import { openFds, rssMiB } from "../helpers/processes.js";
 import { CLI } from "../helpers/stdio-server.js";
 import { recordOutput } from "../helpers/test-run.js";
+import { tokensYaml } from "../helpers/tokens.js";
 
 const SESSIONS = Number(process.env.TALOS_MCP_LOAD_SESSIONS ?? 50);
 const CALLS = Number(process.env.TALOS_MCP_LOAD_CALLS ?? 200);
@@ -45,8 +44,7 @@ let stderr = "";
 async function startServer(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), "talos-mcp-load-"));
   const tokens = join(root, "tokens.yaml");
-  const entries = Array.from({ length: SESSIONS + 1 }, (_, i) => ({ name: `agent-${i}`, token: `sha256:${hashToken(token(i)).toString("hex")}`, role: "reader" }));
-  writeFileSync(tokens, stringify({ tokens: entries }));
+  writeFileSync(tokens, tokensYaml(Object.fromEntries(Array.from({ length: SESSIONS + 1 }, (_, i) => [`agent-${i}`, { token: token(i), role: "reader" as const }]))));
   server = spawn(process.execPath, [`--max-old-space-size=${HEAP_CAP_MIB}`, CLI, "serve", "--transport", "http", "--host", "127.0.0.1", "--port", "0", "--tokens", tokens, "--workspace", join(root, "ws"), "--state-dir", join(root, "state"), "--sim", "running-3cp-2w", "--log-level", "info"], {
     stdio: ["ignore", "ignore", "pipe"],
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? root },

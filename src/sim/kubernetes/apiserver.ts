@@ -15,12 +15,12 @@ import { freePort, isAddressInUse } from "../loopback.js";
 import { generateCa, issueClientCert, issueServerCert, type CertificateAuthority } from "../pki.js";
 import { KubeClient } from "../../kubernetes/client.js";
 import { renderKubeconfig, type KubeCredentials } from "../../kubernetes/kubeconfig.js";
+import { SERVICE_CIDR } from "./manifests.js";
 
-/** Talos's defaults: the service network, and the API server's address on it. */
-export const SERVICE_CIDR = "10.96.0.0/12";
+/** The API server's address on Talos's default service network (SERVICE_CIDR). */
 const KUBERNETES_SERVICE_IP = "10.96.0.1";
 const IN_CLUSTER_NAMES = ["kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"];
-const DEFAULT_READY_TIMEOUT_MS = 120_000;
+const READY_TIMEOUT_MS = 120_000;
 const STOP_GRACE_MS = 3_000;
 const PORT_ATTEMPTS = 3;
 
@@ -36,15 +36,12 @@ export interface ApiServerOptions {
   port?: number;
   /** Signs the serving and client certificates (default: a new ECDSA P-256 CA). */
   ca?: CertificateAuthority;
-  /** More names for the serving certificate (the in-cluster names and the host are always in). */
-  serverNames?: { ips?: string[]; dns?: string[] };
   /** Users who authenticate with a bearer token; each gets a random one (see ApiServer.tokens). */
   tokenUsers?: TokenUser[];
   /** The cluster's name in kubeconfigs (default "kubernetes"). */
   clusterName?: string;
   /** Where the temporary directory is made (default: the system's temporary directory). */
   parentDir?: string;
-  readyTimeoutMs?: number;
 }
 
 export interface ApiServer {
@@ -120,7 +117,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   };
   try {
     const ca = options.ca ?? (await generateCa("kubernetes", "ECDSA-P256"));
-    const serving = await issueServerCert(ca, host, "kube-apiserver", { ips: [KUBERNETES_SERVICE_IP, "127.0.0.1", ...(options.serverNames?.ips ?? [])], dns: [...IN_CLUSTER_NAMES, ...(options.serverNames?.dns ?? [])] });
+    const serving = await issueServerCert(ca, host, "kube-apiserver", { ips: [KUBERNETES_SERVICE_IP, "127.0.0.1"], dns: IN_CLUSTER_NAMES });
     const admin = await issueClientCert(ca, ["system:masters"], "admin");
     const serviceAccount = generateKeyPairSync("rsa", { modulusLength: 2048, publicKeyEncoding: { type: "spki", format: "pem" }, privateKeyEncoding: { type: "pkcs8", format: "pem" } });
     const tokenUsers = options.tokenUsers ?? [];
@@ -189,7 +186,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       const credentials: KubeCredentials = { server: url, caPem: ca.certPem, certPem: admin.certPem, keyPem: admin.keyPem };
       const client = new KubeClient(credentials);
       try {
-        await waitReady(client, children, options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
+        await waitReady(client, children, READY_TIMEOUT_MS);
       } catch (error) {
         await client.close();
         await stopAll();

@@ -8,6 +8,8 @@
 export const COREDNS_IMAGE = "registry.k8s.io/coredns/coredns:v1.13.2";
 /** Flannel (Talos's default CNI) image Talos v1.12.6 pins. */
 export const FLANNEL_IMAGE = "ghcr.io/siderolabs/flannel:v0.27.4";
+/** Talos's default networks: services (the API server is its first address) and pods. */
+export const SERVICE_CIDR = "10.96.0.0/12";
 export const DNS_SERVICE_IP = "10.96.0.10";
 export const POD_CIDR = "10.244.0.0/16";
 

@@ -2,26 +2,19 @@
 // ControllerManagerConfig and SchedulerConfig — what `talosctl upgrade-k8s` watches (their version
 // changes when a patched machine config reaches the node, and the static pods carry that version as
 // talos.dev/config-version) — and the bootstrap Manifests it syncs afterwards.
-import type { SimNode } from "../cluster.js";
-import { bootstrapManifests } from "../kubernetes/manifests.js";
+import { bootstrapManifests, POD_CIDR, SERVICE_CIDR } from "../kubernetes/manifests.js";
 import { stampedResources, type NodeView, type ResourceKind, type Specs } from "../resources.js";
 import { componentImage, CONTROL_PLANE_PODS, machineConfigDocument } from "./k8s.js";
 
 const K8S = "talos.resource.definitions.k8s";
-export const SERVICE_CIDR = "10.96.0.0/12";
 
 type ControlPlanePod = (typeof CONTROL_PLANE_PODS)[number];
 
 const controlPlane = ({ node }: NodeView) => node.role === "controlplane" && node.stage !== "maintenance";
 const noResources = { requests: {}, limits: {} };
 
-/** The Kubernetes version the node's configured images name (the scenario's when they name none). */
-const kubernetesVersionOf = (view: NodeView) => view.cluster.scenario.kubernetesVersion;
-
-function proxyImage(node: SimNode, kubernetesVersion: string): string {
-  const configured = machineConfigDocument(node)?.cluster?.proxy?.image;
-  return typeof configured === "string" ? configured : `registry.k8s.io/kube-proxy:v${kubernetesVersion}`;
-}
+/** The component's image on the node (its machine config's, else the scenario version's default). */
+const imageOf = ({ node, cluster }: NodeView, component: Parameters<typeof componentImage>[1]) => componentImage(node, component, cluster.scenario.kubernetesVersion);
 
 const configKinds: Record<ControlPlanePod, ResourceKind> = {
   "kube-apiserver": {
@@ -33,7 +26,7 @@ const configKinds: Record<ControlPlanePod, ResourceKind> = {
       const config = machineConfigDocument(view.node);
       return {
         "kube-apiserver": {
-          image: componentImage(view.node, "kube-apiserver", kubernetesVersionOf(view)),
+          image: imageOf(view, "kube-apiserver"),
           cloudProvider: "",
           controlPlaneEndpoint: String(config?.cluster?.controlPlane?.endpoint ?? ""),
           etcdServers: ["https://localhost:2379"],
@@ -57,9 +50,9 @@ const configKinds: Record<ControlPlanePod, ResourceKind> = {
         ? {
             "kube-controller-manager": {
               enabled: true,
-              image: componentImage(view.node, "kube-controller-manager", kubernetesVersionOf(view)),
+              image: imageOf(view, "kube-controller-manager"),
               cloudProvider: "",
-              podCIDRs: ["10.244.0.0/16"],
+              podCIDRs: [POD_CIDR],
               serviceCIDRs: [SERVICE_CIDR],
               extraArgs: machineConfigDocument(view.node)?.cluster?.controllerManager?.extraArgs ?? {},
               extraVolumes: [],
@@ -78,7 +71,7 @@ const configKinds: Record<ControlPlanePod, ResourceKind> = {
         ? {
             "kube-scheduler": {
               enabled: true,
-              image: componentImage(view.node, "kube-scheduler", kubernetesVersionOf(view)),
+              image: imageOf(view, "kube-scheduler"),
               extraArgs: machineConfigDocument(view.node)?.cluster?.scheduler?.extraArgs ?? {},
               extraVolumes: [],
               environmentVariables: {},
@@ -103,6 +96,6 @@ export const K8S_CONTROLPLANE_KINDS: ResourceKind[] = [
     namespace: "controlplane",
     // Go prints a manifest as its list of objects; the protobuf form wraps each in a Struct.
     proto: { message: `${K8S}.ManifestSpec`, protoInput: (items) => ({ items: (items as unknown[]).map((object) => ({ object })) }) },
-    list: (view): Specs => (controlPlane(view) ? bootstrapManifests(proxyImage(view.node, kubernetesVersionOf(view))) : {}),
+    list: (view): Specs => (controlPlane(view) ? bootstrapManifests(imageOf(view, "kube-proxy")) : {}),
   },
 ];

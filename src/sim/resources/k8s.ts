@@ -11,7 +11,10 @@ import { configVersion } from "./k8s-controlplane.js";
 
 const K8S = "talos.resource.definitions.k8s";
 export const CONTROL_PLANE_PODS = ["kube-apiserver", "kube-controller-manager", "kube-scheduler"] as const;
-const CONFIG_KEYS: Record<(typeof CONTROL_PLANE_PODS)[number], string> = { "kube-apiserver": "apiServer", "kube-controller-manager": "controllerManager", "kube-scheduler": "scheduler" };
+/** The Kubernetes components whose image a machine config sets. */
+export type KubernetesComponent = (typeof CONTROL_PLANE_PODS)[number] | "kube-proxy" | "kubelet";
+export const KUBERNETES_COMPONENTS: readonly KubernetesComponent[] = ["kubelet", ...CONTROL_PLANE_PODS, "kube-proxy"];
+const CLUSTER_KEYS: Record<Exclude<KubernetesComponent, "kubelet">, string> = { "kube-apiserver": "apiServer", "kube-controller-manager": "controllerManager", "kube-scheduler": "scheduler", "kube-proxy": "proxy" };
 
 /** Parsed machine configs by their text: reads parse a node's config many times per call. */
 const parsedConfigs = new Map<string, Record<string, any> | undefined>();
@@ -29,12 +32,16 @@ export function machineConfigDocument(node: SimNode): Record<string, any> | unde
   return parsedConfigs.get(node.config);
 }
 
-/** Image of a control-plane component or the kubelet, as the machine config sets it. */
-export function componentImage(node: SimNode, component: (typeof CONTROL_PLANE_PODS)[number] | "kubelet", kubernetesVersion: string): string {
-  const config = machineConfigDocument(node);
+/** The image a machine config document sets for `component` (machine.kubelet.image, cluster.<component>.image), if any. */
+export function configuredImage(config: Record<string, any> | undefined, component: KubernetesComponent): string | undefined {
+  const image = component === "kubelet" ? config?.machine?.kubelet?.image : config?.cluster?.[CLUSTER_KEYS[component]]?.image;
+  return typeof image === "string" ? image : undefined;
+}
+
+/** Image of a Kubernetes component on the node: as its machine config sets it, else the version's default. */
+export function componentImage(node: SimNode, component: KubernetesComponent, kubernetesVersion: string): string {
   const fallback = component === "kubelet" ? `ghcr.io/siderolabs/kubelet:v${kubernetesVersion}` : `registry.k8s.io/${component}:v${kubernetesVersion}`;
-  const configured = component === "kubelet" ? config?.machine?.kubelet?.image : config?.cluster?.[CONFIG_KEYS[component]]?.image;
-  return typeof configured === "string" ? configured : fallback;
+  return configuredImage(machineConfigDocument(node), component) ?? fallback;
 }
 
 const kubeletRunning = (node: SimNode) => node.stage === "running" && serviceStates(node).find((s) => s.id === "kubelet")?.state === "Running";

@@ -46,6 +46,21 @@ describe("offline search", () => {
     expect(docs.query("template", { product: "omni", limit: 5 }).every((r) => r.product === "omni")).toBe(true);
   });
 
+  it("prefers the product the question is about, and ranks other products below without removing them", () => {
+    const products = (query: string, limit = 8) => docs.query(query, { limit }).map((r) => r.product);
+    // Word overlap alone put Omni's "register machines" section first for these.
+    expect(products("register machines")[0]).toBe("talos");
+    expect(products("cluster patches")[0]).toBe("talos");
+    expect(products("register machines with omni")[0]).toBe("omni");
+    expect(products("omnictl cluster template sync")[0]).toBe("omni");
+    // Nothing else matches "template": the Omni pages are still the answer.
+    expect(products("template")).toEqual(["omni", "omni", "omni"]);
+    // Omni's sections are still in the results, after every Talos and Kubernetes-guides section.
+    const all = products("cluster patches", 20);
+    expect(all).toContain("omni");
+    expect(all.slice(all.indexOf("omni")).every((p) => p === "omni" || p === "other")).toBe(true);
+  });
+
   it("serves pages as Markdown and refuses unknown ones", () => {
     expect(docs.page("talos/v1.12/networking/kubespan")!.markdown).toMatch(/^# KubeSpan[\s\S]*## Enabling KubeSpan/);
     expect(docs.page("talos/v1.12/nope")).toBeUndefined();

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { checksOf, loadTasks, parseDefinition, readsAnswer, scenarioFor, TaskError } from "../../../src/eval/definition.js";
+import { loadTasks, parseDefinition, readsAnswer, scenarioFor, TaskError } from "../../../src/eval/definition.js";
 import { loadScript } from "../../../src/eval/script.js";
 import { RULE_IDS } from "../../../src/policy/rule-ids.js";
 import { PACKAGE_ROOT } from "../../../src/server/package-info.js";
@@ -69,7 +69,7 @@ describe("the eval task list", () => {
     const reference = loadScript(join(task.dir, "reference.yaml"));
     const bad = loadScript(join(task.dir, "bad.yaml"));
     expect(reference.failsOn).toBeUndefined();
-    const ids = [...checksOf(task).success, ...checksOf(task).forbidden].map((c) => c.id);
+    const ids = [...task.checks, ...task.forbidden].map((c) => c.id);
     expect(bad.failsOn?.length, "a bad run names the checks it must fail").toBeGreaterThan(0);
     expect(bad.failsOn!.filter((id) => !ids.includes(id))).toEqual([]);
     // A task whose checks read the answer gets one from both scripts.

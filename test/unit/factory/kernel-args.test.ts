@@ -49,6 +49,15 @@ describe("kernel args that hand a node to a host", () => {
     }
   });
 
+  it("a proxy without a scheme is still a proxy (Go reads HTTPS_PROXY=host:port as http://host:port)", () => {
+    for (const arg of ["talos.environment=https_proxy=proxy.evil.example:3128", "talos.environment=HTTP_PROXY=proxy.evil.example", "talos.environment=all_proxy=[fd00::66]:1080"]) {
+      const findings = kernelArgHandovers([arg], allowed);
+      expect(findings, arg).toHaveLength(1);
+      expect(findings[0]!.reason, arg).toMatch(/talos\.environment points at (proxy\.evil\.example|fd00::66)/);
+    }
+    expect(kernelArgHandovers(["talos.environment=https_proxy=10.0.0.9:3128", "talos.environment=NO_PROXY=internal.example,10.0.0.0/8", "talos.environment=TZ=UTC"], allowed)).toEqual([]);
+  });
+
   it("always refuses inline machine configs", () => {
     for (const arg of ["talos.config.inline=KLUv/QBY", "talos.config.early=KLUv/QBY"]) {
       expect(kernelArgHandovers([arg], allowed)[0]!.reason).toMatch(/embeds a machine config/);

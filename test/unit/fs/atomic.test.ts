@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { SCRATCH_PARENT, sha256File, sweepStaleTemps, writeFileAtomic } from "../../../src/fs/atomic.js";
+import { publishOnce, SCRATCH_PARENT, sha256File, sweepStaleTemps, writeFileAtomic } from "../../../src/fs/atomic.js";
 
 describe("atomic writes", () => {
   it("writes content with the mode and leaves no temp file", async () => {
@@ -26,6 +26,28 @@ describe("atomic writes", () => {
     await expect(writeFileAtomic(file, 12345 as unknown as string)).rejects.toThrow();
     expect(readFileSync(file, "utf8")).toBe("old");
     expect(readdirSync(dir)).toEqual(["config.yaml"]);
+  });
+});
+
+describe("publishOnce", () => {
+  it("the first of several writers publishes, the rest get false, the file is never replaced and no temp stays", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "talos-mcp-once-"));
+    const file = join(dir, "nested/plan-x.redeemed");
+    const results = await Promise.all(["a", "b", "c", "d"].map((body) => publishOnce(file, body)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(readFileSync(file, "utf8")).toBe(["a", "b", "c", "d"][results.indexOf(true)]);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, "nested")).mode & 0o777).toBe(0o700);
+    expect(await publishOnce(file, "late")).toBe(false);
+    expect(readdirSync(join(dir, "nested"))).toEqual(["plan-x.redeemed"]);
+  });
+
+  it("publishes bytes, and a failed write leaves neither the file nor a temp", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "talos-mcp-once-"));
+    expect(await publishOnce(join(dir, "key"), new Uint8Array([0, 255, 7]))).toBe(true);
+    expect([...readFileSync(join(dir, "key"))]).toEqual([0, 255, 7]);
+    await expect(publishOnce(join(dir, "broken"), 12345 as unknown as string)).rejects.toThrow();
+    expect(readdirSync(dir)).toEqual(["key"]);
   });
 });
 

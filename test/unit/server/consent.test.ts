@@ -256,6 +256,16 @@ describe("pull channels (MCP 2026-07-28): the call ends with the question; the a
     expect(again.question.kind).toBe("form");
   });
 
+  it("asked again, the form shows the stored plan the answer decides, not what the asking call computed", async () => {
+    const d = deps();
+    const first = asked(await obtainConsent(base, pull(), d));
+    const other = { ...base, args: { nodes: ["10.0.0.3"] }, plan: { ...plan, summary: "Reboot 10.0.0.3", targets: ["10.0.0.3"] } };
+    const again = asked(await obtainConsent(other, pull(undefined, { state: first.state }), d));
+    expect(again.state).toEqual(first.state);
+    expect(again.question.message).toContain("Reboot 10.0.0.2");
+    expect(again.question.message).not.toContain("10.0.0.3");
+  });
+
   it("the answer covers exactly what was shown: other arguments, files, preview, caller or tool are refused", async () => {
     const cases: [string, Partial<ConsentRequest>, RegExp][] = [
       ["arguments", { args: { nodes: ["10.0.0.3"] } }, /arguments or targets differ/],
@@ -329,6 +339,36 @@ describe("--consent plan: the agent approves its own plans", () => {
     await expect(obtainConsent({ ...request, planId: first.record.id }, channel(), d)).rejects.toThrow(/confirm: "cp-1"/);
     const second = pending(await obtainConsent(request, channel(), d));
     await expect(obtainConsent({ ...request, planId: second.record.id, confirm: "cp-1" }, channel(), d)).resolves.toMatchObject({ kind: "granted", via: "own-plan" });
+  });
+});
+
+describe("the consent mode of the server that runs the call decides who approves (servers sharing a state directory)", () => {
+  // Every stdio server of a user shares the default state directory, and replicas share theirs:
+  // a plan or a question minted by a server in another mode must not carry that mode over.
+  const sharing = (from: ConsentDeps, config: Partial<ConsentDeps["config"]>): ConsentDeps => ({ ...deps(config), store: from.store });
+
+  it("a plan the agent may approve itself (--consent plan) does not run on a server that needs a person", async () => {
+    const planServer = deps({ consent: "plan" });
+    const { record } = pending(await obtainConsent(base, channel(), planServer));
+    for (const consent of ["elicit", "approve"] as const) {
+      await expect(obtainConsent({ ...base, planId: record.id }, channel(), sharing(planServer, { consent })), consent).rejects.toThrow(/needs a person's approval/);
+    }
+    expect((await planServer.store.get(record.id))?.redeemedAt).toBeUndefined();
+  });
+
+  it("a destructive plan the agent approves itself runs only where allowUnconfirmedDestructive is set", async () => {
+    const request = { ...base, plan: destructivePlan, destructive: true };
+    const allowing = deps({ consent: "plan", allowUnconfirmedDestructive: true });
+    const { record } = pending(await obtainConsent(request, channel(), allowing));
+    await expect(obtainConsent({ ...request, planId: record.id, confirm: "cp-1" }, channel(), sharing(allowing, { consent: "plan" }))).rejects.toThrow(/approves its own plans/);
+  });
+
+  it("a form answer is not taken on a server that needs a person out of band (--consent approve)", async () => {
+    const elicitServer = deps();
+    const { state } = asked(await obtainConsent(base, pull(), elicitServer));
+    const answer = { action: "accept" as const, content: { confirm: true } };
+    await expect(obtainConsent(base, pull({ form: true }, { state, answer }), sharing(elicitServer, { consent: "approve" }))).rejects.toThrow(/needs a person's approval/);
+    expect((await elicitServer.store.get(state.planId))?.decision).toBeUndefined();
   });
 });
 

@@ -160,4 +160,22 @@ describe("npm package", () => {
     expect(files.get(bin)! & 0o111).not.toBe(0);
     for (const dev of ["vitest", "typescript", "dockerfile-ast", "@types/node"]) expect(Object.keys(pkg.dependencies)).not.toContain(dev);
   });
+
+  it("every package the shipped code imports is a runtime dependency (not only present because another package pulls it in)", () => {
+    const imported = new Set<string>();
+    for (const file of [...files.keys()].filter((f) => f.startsWith("dist/") && f.endsWith(".js"))) {
+      // Built JavaScript: type-only imports are gone, so each specifier left is loaded at run time.
+      const text = read(file);
+      const statements = text.matchAll(/^\s*(?:import|export)\b[^;]*?\bfrom\s*["']([^"']+)["']|^\s*import\s*["']([^"']+)["']/gm);
+      const dynamic = text.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g);
+      for (const match of [...statements, ...dynamic]) {
+        const specifier = match[1] ?? match[2];
+        if (/^(node:|\.|\/)/.test(specifier!)) continue;
+        const parts = specifier!.split("/");
+        imported.add(specifier!.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0]!);
+      }
+    }
+    expect(imported.size).toBeGreaterThan(10);
+    expect([...imported].filter((name) => !(name in pkg.dependencies)).sort()).toEqual([]);
+  });
 });

@@ -58,6 +58,32 @@ describe("COSI watch", () => {
     expect(messages[1]).toEqual([{ event_type: "DESTROYED", resource: expect.objectContaining({ metadata: expect.objectContaining({ id: "kube-apiserver", version: "undefined" }) }) }]);
   });
 
+  it("a change made while the first read runs is not lost: it arrives after the initial events", async () => {
+    const fake = fakeSource([resource("kubelet", "1")]);
+    // The first read returns what it saw before the change, which happens while it is still running.
+    const list = fake.source.list;
+    let changed: () => void = () => undefined;
+    const change = new Promise<void>((resolve) => (changed = resolve));
+    fake.source.list = async () => {
+      const seen = await list();
+      if (fake.source.list !== list) {
+        fake.source.list = list;
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        fake.change([resource("kubelet", "2")]);
+        changed();
+      }
+      return seen;
+    };
+    const messages: WireEvent[][] = [];
+    const abort = new AbortController();
+    const done = serveWatch({ namespace: "runtime", type: "Services.v1alpha1.talos.dev", id: "kubelet" }, fake.source, (message) => messages.push(message.event), abort.signal);
+    await change;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    abort.abort();
+    await done;
+    expect(messages.slice(1).map(summary)).toEqual([["CREATED kubelet@1"], ["UPDATED kubelet@2 old@1"]]);
+  });
+
   it("a kind: bootstrap contents then BOOTSTRAPPED; without them only changes; aggregated batches", async () => {
     const initial = [resource("a", "1"), resource("b", "1")];
     const bootstrapped = await watch({ namespace: "runtime", type: "t", options: { bootstrap_contents: true } }, fakeSource(initial), [[resource("a", "2")]]);

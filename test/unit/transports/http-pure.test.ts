@@ -57,6 +57,28 @@ describe("limits", () => {
     expect(rate.take("a", 6)).toBe(Number.POSITIVE_INFINITY);
     expect(rate.take("a", 5)).toBe(0);
   });
+  it("rate limit forgets the buckets that have refilled, so callers that come and go do not accumulate", () => {
+    // The approval page is limited per remote address: without forgetting, every address that
+    // ever asked would keep a bucket for the life of the process.
+    let now = 0;
+    const rate = new RateLimiter(60, 5, () => now); // refills the whole burst in 5 s
+    for (let address = 0; address < 10_000; address += 1) expect(rate.take(`approvals:10.0.${address >> 8}.${address & 255}`)).toBe(0);
+    now = 10_000;
+    expect(rate.take("approvals:10.1.0.1")).toBe(0);
+    expect(rate.tracked).toBe(1);
+  });
+  it("rate limit keeps a bucket that has not refilled yet: forgetting does not reset a flood", () => {
+    let now = 0;
+    const rate = new RateLimiter(60, 5, () => now); // one token a second, burst 5
+    for (let address = 0; address < 1_000; address += 1) expect(rate.take(`other-${address}`)).toBe(0);
+    now = 2_000;
+    expect(rate.take("flood", 5)).toBe(0);
+    now = 5_000; // the others are full again (forgotten); the flood has 3 of 5 tokens (kept)
+    expect(rate.take("probe")).toBe(0);
+    expect(rate.tracked).toBe(2);
+    expect(rate.take("flood", 5)).toBe(2);
+    expect(rate.take("flood", 3)).toBe(0);
+  });
   it("concurrency limit per key, released once", () => {
     const limit = new ConcurrencyLimiter(1);
     const release = limit.acquire("a")!;
