@@ -50,6 +50,7 @@ const lines = [
   "",
   `Machine: ${facts.cpu}, ${facts.cores} cores, ${facts.memoryGb} GB, Node ${facts.node}, load ${facts.loadAverage1m} at the end; ${new Date().toISOString()}.`,
   "Each figure is a ratio or a count measured side by side in one run; absolute times move with the load on the machine.",
+  ...(skip.size ? [`Not re-run for this summary (figures from their last run in bench/results/, which records its machine and date): ${[...skip].join(", ")}.`] : []),
   "",
   "| target | figure | |",
   "|---|---|---|",
