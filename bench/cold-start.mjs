@@ -3,6 +3,7 @@
 // (the floor), talos-mcp, and two published servers (server-everything, mcp-server-kubernetes,
 // installed outside the repo by bench/lib/peers.mjs). Rounds alternate the servers so load on the
 // machine hits all of them alike; medians and ratios to the floor are what count.
+// CPU time (user + system at the tools/list answer) is reported beside wall time.
 // Also: the size of each tools/list in characters and in tokens (gpt-tokenizer, o200k_base),
 // with the server instructions counted separately.
 // Usage: node bench/cold-start.mjs [--n 9] [--only floor,talos-mcp]   (after `npm run build`)
@@ -60,10 +61,12 @@ for (let round = 0; round < N; round += 1) {
 
 const tokens = await tokenCounter();
 const floor = samples.floor ? median(samples.floor.map((s) => s.ms)) : undefined;
+const floorCpu = samples.floor ? median(samples.floor.map((s) => s.cpuMs)) : undefined;
 const floorRss = samples.floor ? median(samples.floor.map((s) => s.rssMb)) : undefined;
 const rows = SERVERS.map((server) => {
   const ms = median(samples[server.name].map((s) => s.ms));
   const rssMb = median(samples[server.name].map((s) => s.rssMb));
+  const cpu = samples[server.name].map((s) => s.cpuMs);
   const { tools, instructions } = lists[server.name];
   const listText = JSON.stringify(tools);
   return {
@@ -71,6 +74,9 @@ const rows = SERVERS.map((server) => {
     label: server.label,
     medianMs: Math.round(ms),
     minMs: Math.round(Math.min(...samples[server.name].map((s) => s.ms))),
+    medianCpuMs: median(cpu),
+    minCpuMs: Math.min(...cpu),
+    cpuVsFloor: floorCpu ? +(median(cpu) / floorCpu).toFixed(2) : undefined,
     peakRssMb: Math.round(rssMb),
     vsFloor: floor ? +(ms / floor).toFixed(2) : undefined,
     rssVsFloor: floorRss ? +(rssMb / floorRss).toFixed(2) : undefined,
@@ -82,6 +88,6 @@ const rows = SERVERS.map((server) => {
 });
 const result = { tokenizer: tokens.name, rounds: N, machine: machineFacts(), measuredAt: new Date().toISOString(), rows };
 writeFileSync(join(root, "bench/results/cold-start.json"), `${JSON.stringify(result, null, 2)}\n`);
-console.log("| server | median | min | × floor | peak RSS | × floor | tools | tools/list chars | tokens | instructions tokens |");
-console.log("|---|---|---|---|---|---|---|---|---|---|");
-for (const r of rows) console.log(`| ${r.label} | ${r.medianMs} ms | ${r.minMs} ms | ${r.vsFloor ?? ""} | ${r.peakRssMb} MB | ${r.rssVsFloor ?? ""} | ${r.tools} | ${r.toolsListChars} | ${r.toolsListTokens} | ${r.instructionsTokens} |`);
+console.log("| server | median | min | × floor | CPU median | CPU min | × floor | peak RSS | × floor | tools | tools/list chars | tokens | instructions tokens |");
+console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+for (const r of rows) console.log(`| ${r.label} | ${r.medianMs} ms | ${r.minMs} ms | ${r.vsFloor ?? ""} | ${r.medianCpuMs} ms | ${r.minCpuMs} ms | ${r.cpuVsFloor ?? ""} | ${r.peakRssMb} MB | ${r.rssVsFloor ?? ""} | ${r.tools} | ${r.toolsListChars} | ${r.toolsListTokens} | ${r.instructionsTokens} |`);

@@ -1,6 +1,7 @@
 // One cold start of an MCP server over stdio, measured the same way for every server: spawn,
 // initialize, notifications/initialized, tools/list; the wall time until the tools/list answer and
-// the process's peak RSS (VmHWM) at that moment. A raw newline-delimited JSON-RPC client, so the
+// the process's peak RSS (VmHWM) and CPU time (user + system, 10 ms ticks) at that moment. CPU time
+// is less sensitive than wall time to other work on the machine. A raw newline-delimited JSON-RPC client, so the
 // client costs the same for every server measured.
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -10,7 +11,15 @@ const peakRssMb = (pid) => {
   return match ? Number(match[1]) / 1024 : NaN;
 };
 
-/** Starts `command args`, runs initialize + tools/list, returns {ms, rssMb, tools, instructions}; kills it. */
+// /proc/<pid>/stat: fields after the parenthesised command name; utime and stime are the 12th and
+// 13th of them, in clock ticks (USER_HZ, 100 on Linux).
+const cpuMs = (pid) => {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+};
+
+/** Starts `command args`, runs initialize + tools/list, returns {ms, cpuMs, rssMb, tools, instructions}; kills it. */
 export function coldStart({ command, args, env, timeoutMs = 60_000 }) {
   const started = performance.now();
   const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "pipe"] });
@@ -43,7 +52,7 @@ export function coldStart({ command, args, env, timeoutMs = 60_000 }) {
         } else if (message.id === 2) {
           const ms = performance.now() - started;
           child.removeAllListeners("exit");
-          finish(undefined, { ms, rssMb: peakRssMb(child.pid), tools: message.result.tools, instructions });
+          finish(undefined, { ms, cpuMs: cpuMs(child.pid), rssMb: peakRssMb(child.pid), tools: message.result.tools, instructions });
         }
       }
     });
