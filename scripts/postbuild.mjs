@@ -1,7 +1,9 @@
-// After tsc: make the published bin executable (npx runs it directly) and copy the data files
+// After tsc: make the published bin executable (npx runs it directly), copy the data files
 // that sit next to the modules that read them (simulator scenarios, the stand-in factory's answers,
-// the Kubernetes pins).
+// the Kubernetes pins), and write the tool manifest the server lists its tools from at start
+// (src/server/tool-manifest.ts) from the modules just compiled.
 import { chmodSync, cpSync, existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 
 const root = new URL("..", import.meta.url);
 chmodSync(new URL("dist/src/cli.js", root), 0o755);
@@ -10,3 +12,7 @@ for (const path of ["src/sim/scenarios/", "src/sim/factory/", "src/backends/kube
   const from = new URL(path, root);
   if (existsSync(from)) cpSync(from, new URL(`dist/${path}`, root), { recursive: true, filter: dataOnly });
 }
+
+const { buildToolManifest } = await import(new URL("dist/src/server/tool-manifest.js", root).href);
+const { writeFileAtomic } = await import(new URL("dist/src/fs/atomic.js", root).href);
+await writeFileAtomic(fileURLToPath(new URL("dist/tools/manifest.json", root)), `${JSON.stringify(await buildToolManifest())}\n`, 0o644);

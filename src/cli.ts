@@ -42,7 +42,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`talos-mcp: unknown command '${first}' (see talos-mcp --help)\n`);
     return 2;
   }
-  const [{ buildConfig, ConfigError, parseServeFlags, serveHelp }, { ALL_TOOLS }] = await Promise.all([import("./config.js"), import("../tools/index.js")]);
+  const [{ buildConfig, ConfigError, parseServeFlags, serveHelp }, { TOOL_CATALOG }] = await Promise.all([import("./config.js"), import("./server/tool-catalog.js")]);
   let config: Config;
   try {
     const flags = parseServeFlags(serveArgs);
@@ -54,7 +54,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${SERVER_VERSION}\n`);
       return 0;
     }
-    config = buildConfig({ flags, env: process.env, cwd: process.cwd(), knownTools: ALL_TOOLS.map((tool) => tool.name) });
+    config = buildConfig({ flags, env: process.env, cwd: process.cwd(), knownTools: TOOL_CATALOG.map((tool) => tool.name) });
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`talos-mcp: ${error.message}\n`);

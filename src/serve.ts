@@ -1,5 +1,6 @@
 // `talos-mcp serve`: resolve the credential, optionally start the simulator, then serve.
 import { mkdtemp, rm } from "node:fs/promises";
+import { setTimeout as delay } from "node:timers/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "pino";
@@ -93,11 +94,21 @@ async function withTokensSecret(config: Config, state: StateBackend, log: Logger
   return { config: Object.freeze({ ...config, http: Object.freeze({ ...config.http, tokensFile: mirror.file }) }), stop: mirror.stop };
 }
 
+/**
+ * When the version probe starts. It spawns talosctl and omnictl (only to warn about a missing or
+ * unsupported binary, and to warm discoverBinary's cache): started with the server, those two
+ * processes took CPU from the client's handshake on a small machine (≈70 ms of a ≈650 ms start on
+ * two cores; bench/README.md). A call before then discovers the binary itself, as it always could.
+ */
+const BINARY_PROBE_DELAY_MS = 1_000;
+
 export async function runServe(initial: Config, log: Logger): Promise<number> {
   const stop = stopSignal();
-  // The version probe spawns talosctl and omnictl: it runs beside the handshake rather than before
-  // it, and warms discoverBinary's cache for the first call.
-  const binariesChecked = warnAboutBinaries(initial, log);
+  const probeCancelled = new AbortController();
+  const binariesChecked = delay(BINARY_PROBE_DELAY_MS, undefined, { signal: probeCancelled.signal }).then(
+    () => warnAboutBinaries(initial, log),
+    () => undefined, // stopped before the probe was due
+  );
   const { config: simulated, sim, release } = await withSimulation(initial, log);
   let tokens: Awaited<ReturnType<typeof withTokensSecret>> | undefined;
   let state: StateBackend | undefined;
@@ -126,6 +137,7 @@ export async function runServe(initial: Config, log: Logger): Promise<number> {
     await http.close();
     return 0;
   } finally {
+    probeCancelled.abort();
     tokens?.stop();
     await state?.close();
     await binariesChecked;

@@ -6,7 +6,9 @@
 // script's grandchild that holds stdout open would otherwise keep the call waiting long past its
 // timeout, and outlive it. A child that prints past the cap is stopped at once (what it prints
 // after that is thrown away anyway). When the child exits, whatever it left running is killed.
-import { execa } from "execa";
+//
+// execa (with its dependencies ≈130 modules) is imported at the first run, not at start: the
+// guard imports this module, and a server's start-up should not pay for it (bench/README.md).
 import type { CliResult } from "../server/tool-spec.js";
 
 export interface RunRequest {
@@ -78,6 +80,7 @@ function installExitHook(): void {
 type StopReason = "timeout" | "cancel" | "overflow";
 
 export async function runProcess(req: RunRequest): Promise<CliResult> {
+  const { execa } = await import("execa");
   installExitHook();
   const started = Date.now();
   let stopReason: StopReason | undefined;

@@ -5,7 +5,9 @@
 // Tools are served by our own tools/list and tools/call handlers rather than
 // McpServer.registerTool, so that input validation, policy, consent and audit all happen in the
 // guard (an invalid argument gets an error naming the field *and* an audit line), instead of the
-// SDK rejecting it before we see it.
+// SDK rejecting it before we see it. tools/list is served from the tool catalog (the build's
+// manifest); a tool's module is imported at its first call, and from then on the call takes the
+// same guard path as ever.
 import {
   CLIENT_CAPABILITIES_META_KEY,
   McpServer,
@@ -22,12 +24,11 @@ import {
 import { createAuditLog, type AuditLog } from "../audit/audit.js";
 import type { Config } from "../config-types.js";
 import { ruleById } from "../policy/rules.js";
-import { ALL_TOOLS } from "../../tools/index.js";
 import { RESOURCE_FAMILIES } from "../../resources/index.js";
 import { registerPrompts } from "../../prompts/index.js";
 import { promptCompletions } from "./prompt-completions.js";
-import { guardedCall, type CallSession, type GuardDeps } from "./guard.js";
-import { describeTool } from "./tool-description.js";
+import type { CallSession, GuardDeps } from "./guard.js";
+import { catalogOf, TOOL_CATALOG } from "./tool-catalog.js";
 import { approvalStateFlags, ServerApprovalLinks } from "./approval-links.js";
 import { ApprovalPage } from "./approval-page.js";
 import type { ConsentChannel, ConsentRound, ConsentState } from "./consent.js";
@@ -47,7 +48,7 @@ import { consentStateCodec, parseConsentState } from "./request-state.js";
 export interface FactoryOptions {
   /** Role of the Talos credential in use (from the talosconfig); caps every session. */
   credentialRole?: Role;
-  /** Tool specs to serve (tests may pass a subset); defaults to every tool. */
+  /** Tool specs to serve (tests may pass a subset); defaults to every tool, from the tool catalog. */
   tools?: readonly AnyToolSpec[];
   audit?: AuditLog;
   /** The simulator, in --sim mode (its nodes and events become resources). */
@@ -94,7 +95,7 @@ export function effectiveRoleFor(config: Pick<Config, "role">, caller: Pick<Call
 }
 
 export function createSessionServerFactory(config: Config, options: FactoryOptions = {}): SessionServerFactory {
-  const tools = options.tools ?? ALL_TOOLS;
+  const tools = options.tools ? catalogOf(options.tools) : TOOL_CATALOG;
   const audit = options.audit ?? createAuditLog({ file: config.auditLog, rotateBytes: config.auditRotateBytes });
   const toolchain = new Toolchain(config);
   const running = new Set<AbortController>();
@@ -142,12 +143,12 @@ export function createSessionServerFactory(config: Config, options: FactoryOptio
       },
     );
 
-    server.server.setRequestHandler("tools/list", async () => ({ tools: visible.map(describeTool) }));
+    server.server.setRequestHandler("tools/list", async () => ({ tools: visible.map((tool) => tool.listing) }));
     server.server.setRequestHandler("tools/call", async (request, ctx) => {
-      const spec = tools.find((candidate) => candidate.name === request.params.name);
+      const tool = tools.find((candidate) => candidate.name === request.params.name);
       // The spec (both revisions): an unknown tool is a protocol error, not a tool result.
-      if (!spec) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool '${request.params.name}'. Available: ${visible.map((s) => s.name).join(", ")}`);
-      const stage = hiddenBy(spec, filter);
+      if (!tool) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool '${request.params.name}'. Available: ${visible.map((s) => s.name).join(", ")}`);
+      const stage = hiddenBy(tool, filter);
       if (stage !== undefined) {
         const roleRule = stage === "role-ceiling" || stage === "read-only";
         audit.record({
@@ -156,7 +157,7 @@ export function createSessionServerFactory(config: Config, options: FactoryOptio
           caller: caller.name,
           sessionId: caller.sessionId,
           requestId: ctx.mcpReq.id,
-          tool: spec.name,
+          tool: tool.name,
           args: request.params.arguments ?? {},
           decision: "denied",
           rules: roleRule ? ["role-ceiling"] : [],
@@ -166,10 +167,11 @@ export function createSessionServerFactory(config: Config, options: FactoryOptio
           message: `tool hidden by ${stage}`,
         });
         const text = roleRule
-          ? `Denied by rule role-ceiling: ${spec.name} needs ${stage === "read-only" ? "a server that is not read-only" : `role ${requiredRole(spec)}`}; this session's role is ${effectiveRole}${config.readOnly ? " (read-only)" : ""}.\nDocs: ${ruleById("role-ceiling").docs}\nNothing was run.`
-          : `Tool '${spec.name}' is not enabled on this server (${stage}). Available: ${visible.map((s) => s.name).join(", ")}`;
+          ? `Denied by rule role-ceiling: ${tool.name} needs ${stage === "read-only" ? "a server that is not read-only" : `role ${requiredRole(tool)}`}; this session's role is ${effectiveRole}${config.readOnly ? " (read-only)" : ""}.\nDocs: ${ruleById("role-ceiling").docs}\nNothing was run.`
+          : `Tool '${tool.name}' is not enabled on this server (${stage}). Available: ${visible.map((s) => s.name).join(", ")}`;
         return { isError: true, content: [{ type: "text", text }] };
       }
+      const spec = await tool.load();
       const progressToken = ctx.mcpReq._meta?.progressToken;
       const progress =
         progressToken === undefined
@@ -210,6 +212,8 @@ export function createSessionServerFactory(config: Config, options: FactoryOptio
           return inputRequired({ inputRequests: { consent: ask }, requestState: await (await stateCodec()).mint(state, ctx) });
         },
       };
+      // The guard (policy, consent, the runner) is loaded at the first call, not at start.
+      const { guardedCall } = await import("./guard.js");
       return guardedCall(spec, request.params.arguments, session, ctx.mcpReq.signal, deps);
     });
 

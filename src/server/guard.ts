@@ -4,7 +4,6 @@
 // target flags, the scrubbed environment, the timeout, cancellation and the audit record of every
 // argv are not the tool's business and cannot be skipped.
 import type { CallToolResult, InputRequiredResult } from "@modelcontextprotocol/server";
-import { z } from "zod";
 import type { AuditLog } from "../audit/audit.js";
 import type { Config } from "../config-types.js";
 import { PINNED } from "../backends/versions.js";
@@ -15,12 +14,13 @@ import { checkArgv } from "../policy/argv-guard.js";
 import { evaluateCall } from "../policy/engine.js";
 import type { RuleId } from "../policy/rule-ids.js";
 import { ruleById } from "../policy/rules.js";
-import { PLAN_ID_PATTERN, type ApprovalStore } from "./approval-store.js";
+import type { ApprovalStore } from "./approval-store.js";
 import { obtainConsent, pendingInstructions, type ApprovalLinks, type ConsentChannel, type ConsentOutcome, type ConsentQuestion, type ConsentState } from "./consent.js";
 import { ConsentRefused, PolicyDenied, ToolError } from "./errors.js";
 import { describeInputIssues } from "./input-errors.js";
 import { changedFiles, digestFiles, previewDigest } from "./plan-binding.js";
 import { isMutation } from "./registry.js";
+import { publishedInput } from "./published-input.js";
 import { requiredRole, type Role } from "./roles.js";
 import type { Toolchain } from "./toolchain.js";
 import { frameUntrusted, untrustedMeta } from "./untrusted.js";
@@ -42,27 +42,6 @@ import type {
 
 /** Text copies longer than this are cut, with a hint to narrow the query. */
 export const TEXT_CAP_CHARS = 60_000;
-
-/**
- * Fields the guard adds to every mutation's input: the consent handshake without elicitation. Not
- * described per tool (ten tools take them): the server instructions explain the procedure once,
- * and the plan result names the planId and confirm values to send.
- */
-export const consentFields = {
-  planId: z
-    .string()
-    .regex(PLAN_ID_PATTERN, "must be the plan id a previous call of this tool returned, e.g. plan-abcdefghijklmnop")
-    .optional(),
-  confirm: z
-    .string()
-    .max(200)
-    .optional(),
-};
-
-/** The input schema a tool publishes: its own, plus the consent fields for mutations. */
-export function publishedInput(spec: AnyToolSpec): z.ZodObject {
-  return isMutation(spec.risk) ? spec.input.extend(consentFields) : spec.input;
-}
 
 export interface GuardDeps {
   config: Config;

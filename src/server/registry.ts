@@ -1,11 +1,13 @@
 // Which tools a session sees. Filters apply in a fixed order — toolsets → tools → disable-tools →
 // role ceiling (the role the tool's risk implies, or its Talos role if higher) → read-only — and
-// read-only always wins. A tool that is filtered out is neither listed nor callable (the guard
+// read-only always wins. They read only a tool's facts (name, toolset, risk, minRole), which a
+// starting server takes from the build's tool manifest (src/server/tool-catalog.ts). A tool that is filtered out is neither listed nor callable (the guard
 // looks tools up in the filtered list only). Resources follow the toolset filters
 // (resources/index.ts); prompts are listed only when every tool they need is.
 import type { Config } from "../config-types.js";
 import { requiredRole, roleAllows, type Role } from "./roles.js";
-import type { AnyToolSpec, Caller, Risk, Toolset } from "./tool-spec.js";
+import type { Caller, Risk, Toolset } from "./tool-spec.js";
+import type { ToolFacts } from "./tool-manifest.js";
 
 /** Risks that change a live cluster or Omni and therefore need consent. */
 export const MUTATING_RISKS: readonly Risk[] = ["mutate", "destructive", "irreversible"];
@@ -28,7 +30,7 @@ export function toolsetEnabled(toolset: Toolset, { config, caller }: Pick<Filter
 }
 
 /** Why a tool is hidden, or undefined when it is visible. */
-export function hiddenBy(spec: AnyToolSpec, { config, caller, effectiveRole }: FilterInput): FilterStage | undefined {
+export function hiddenBy(spec: ToolFacts, { config, caller, effectiveRole }: FilterInput): FilterStage | undefined {
   if (!toolsetEnabled(spec.toolset, { config, caller })) return "toolsets";
   if (config.tools && !config.tools.includes(spec.name)) return "tools";
   if (config.disableTools.includes(spec.name)) return "disable-tools";
@@ -37,6 +39,6 @@ export function hiddenBy(spec: AnyToolSpec, { config, caller, effectiveRole }: F
   return undefined;
 }
 
-export function visibleTools(all: readonly AnyToolSpec[], input: FilterInput): AnyToolSpec[] {
+export function visibleTools<T extends ToolFacts>(all: readonly T[], input: FilterInput): T[] {
   return all.filter((spec) => hiddenBy(spec, input) === undefined);
 }

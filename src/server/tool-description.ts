@@ -7,7 +7,7 @@
 // the annotations.
 import type { Tool } from "@modelcontextprotocol/server";
 import { z } from "zod";
-import { publishedInput } from "./guard.js";
+import { publishedInput } from "./published-input.js";
 import { isMutation } from "./registry.js";
 import type { AnyToolSpec } from "./tool-spec.js";
 

@@ -26,7 +26,7 @@ import { redactText } from "../../../src/exec/redact.js";
 import { checkArgv, TARGET_FLAGS } from "../../../src/policy/argv-guard.js";
 import { createSessionServerFactory } from "../../../src/server/create-server.js";
 import { describeTool } from "../../../src/server/tool-description.js";
-import { publishedInput } from "../../../src/server/guard.js";
+import { publishedInput } from "../../../src/server/published-input.js";
 import type { CliBinary } from "../../../src/server/tool-spec.js";
 import { credentialRole } from "../../../src/serve.js";
 import { startSimulation, type SimHandle } from "../../../src/sim/index.js";
