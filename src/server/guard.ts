@@ -330,6 +330,13 @@ export async function guardedCall(
       ...(spec.untrustedSource ? { _meta: untrustedMeta(spec.untrustedSource) } : {}),
     };
   } catch (error) {
+    // A lost lock stops the call through its signal, so the error comes from whatever step was
+    // running (often a CLI run reporting "context canceled"): the lock is the cause to report.
+    if (held?.lost.aborted) {
+      const message = `the call was stopped because its cluster lock was lost (${(held.lost.reason as Error)?.message ?? "unknown"}); any child process was stopped`;
+      audit("error", checkedRules, message);
+      return textResult(`${spec.name} failed: ${message}`, true);
+    }
     if (error instanceof PolicyDenied) {
       audit("denied", [error.rule], error.reason);
       return textResult(deniedText(error.rule, error.reason, error.fix), true, {
@@ -348,11 +355,7 @@ export async function guardedCall(
       const cliOutput = cliMessage ? frameUntrusted("the CLI's own output", `CLI said: ${cliMessage}`) : undefined;
       return textResult([error.message, cliOutput, next ? `Next: ${next}` : undefined].filter(Boolean).join("\n"), true, cliMessage ? untrustedMeta("the CLI's own output") : undefined);
     }
-    const message = held?.lost.aborted
-      ? `the call was stopped because its cluster lock was lost (${(held.lost.reason as Error)?.message ?? "unknown"}); any child process was stopped`
-      : controller.signal.aborted
-        ? "the call was cancelled; any child process was stopped"
-        : (error as Error).message;
+    const message = controller.signal.aborted ? "the call was cancelled; any child process was stopped" : (error as Error).message;
     audit("error", checkedRules, message);
     return textResult(`${spec.name} failed: ${message}`, true);
   } finally {

@@ -9,6 +9,7 @@ import { buildConfig, parseServeFlags, type Config } from "../../src/config.js";
 import { createSessionServerFactory } from "../../src/server/create-server.js";
 import { credentialRole } from "../../src/serve.js";
 import type { AnyToolSpec, Caller } from "../../src/server/tool-spec.js";
+import type { StateBackend } from "../../src/state/backend.js";
 import { ALL_TOOLS } from "../../tools/index.js";
 
 export type Elicit = (message: string, properties: string[]) => ElicitResult;
@@ -24,11 +25,13 @@ export interface SessionOptions {
   tools?: readonly AnyToolSpec[];
   caller?: Partial<Caller>;
   audit?: AuditLog;
+  /** Shared state (default: the file backend in the config's state directory). */
+  state?: StateBackend;
 }
 
 export async function session(config: Config, options: SessionOptions = {}) {
   const audit = options.audit ?? createAuditLog({});
-  const factory = createSessionServerFactory(config, { credentialRole: await credentialRole(config, silent), audit, tools: options.tools });
+  const factory = createSessionServerFactory(config, { credentialRole: await credentialRole(config, silent), audit, tools: options.tools, state: options.state });
   const server = factory.create({ transport: "memory", name: "agent", role: options.role ?? "admin", ...options.caller }, "legacy");
   const elicitation = { ...(options.elicit ? { form: {} } : {}), ...(options.elicitUrl ? { url: {} } : {}) };
   const client = new Client({ name: "t", version: "1" }, { capabilities: options.elicit || options.elicitUrl ? { elicitation } : {} });

@@ -27,7 +27,10 @@ import { CLI, resultText, startStdioServer, type StdioServer } from "../helpers/
 import { alive, eventually } from "../helpers/wait.js";
 
 const NAMESPACE = "talos-mcp";
-const LEASE_SECONDS = 3;
+// Short, so the SIGKILL case waits seconds, not the default 15 — but not so short that a loaded CI
+// machine delays a renewal past the give-up point (two thirds of the lease) and a holder loses its
+// lock mid-call, as a 3 s lease did once.
+const LEASE_SECONDS = 6;
 const VERDICT = "io.github.talos-mcp/verdict";
 
 type CallResult = Awaited<ReturnType<StdioServer["client"]["callTool"]>>;
