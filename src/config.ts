@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve, sep } from "node:path";
 import { parseArgs } from "node:util";
-import { parse as parseYaml } from "yaml";
+import { yaml } from "./lazy-yaml.js";
 import { z } from "zod";
 import { CONSENT_MODES, STATE_BACKENDS, type Config, type StateBackendKind } from "./config-types.js";
 import { DEFAULT_AUDIT_ROTATE_BYTES } from "./audit/audit.js";
@@ -83,83 +83,92 @@ export function parseServeFlags(argv: string[]): ParsedFlags {
   }
 }
 
-const csv = z.array(z.string().min(1));
 const KUBERNETES_NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const httpFileSchema = z
-  .object({
-    host: z.string(),
-    port: z.number().int().min(0).max(65535),
-    tokens: z.string(),
-    tokensSecret: z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, "must be a Secret name"),
-    insecureNoAuth: z.boolean(),
-    allowedHosts: csv,
-    allowedOrigins: csv,
-    bodyLimit: z.number().int().positive(),
-    rateLimitPerMinute: z.number().int().positive(),
-    rateLimitBurst: z.number().int().positive(),
-    maxConcurrentCalls: z.number().int().positive(),
-    maxSessions: z.number().int().positive(),
-    maxSessionsPerToken: z.number().int().positive(),
-    sessionIdleMs: z.number().int().positive(),
-    requestTimeoutMs: z.number().int().positive(),
-    shutdownGraceMs: z.number().int().nonnegative(),
-    publicUrl: z.string().url(),
-  })
-  .partial()
-  .strict();
 
-/** The config file: the flags in camelCase plus settings that only make sense in a file. */
-const fileSchema = z
-  .object({
-    transport: z.enum(["stdio", "http"]),
-    workspace: z.string(),
-    stateDir: z.string(),
-    state: z.enum(STATE_BACKENDS as [string, ...string[]]),
-    stateKubernetes: z.object({ kubeconfig: z.string(), namespace: z.string().regex(KUBERNETES_NAMESPACE, "must be a Kubernetes namespace name (lowercase letters, digits, '-')") }).partial().strict(),
-    lockLeaseSeconds: z.number().int().min(2).max(3600),
-    lockWaitMs: z.number().int().nonnegative(),
-    role: z.enum(ROLES),
-    readOnly: z.boolean(),
-    toolsets: csv,
-    tools: csv,
-    disableTools: csv,
-    auditLog: z.string(),
-    auditRotateBytes: z.number().int().nonnegative(),
-    talosconfig: z.string(),
-    context: z.string(),
-    allowedContexts: csv,
-    omniconfig: z.string(),
-    omniServiceAccountKeyFile: z.string(),
-    omniCaFile: z.string(),
-    omniBreakGlass: z.boolean(),
-    consent: z.enum(CONSENT_MODES as [string, ...string[]]),
-    allowUnconfirmedDestructive: z.boolean(),
-    consentTimeoutMs: z.number().int().positive(),
-    planTtlMs: z.number().int().positive(),
-    allowReveal: z.boolean(),
-    sim: z.string(),
-    docs: z.object({ mode: z.enum(["live", "offline", "auto"]), url: z.string().url(), index: z.string() }).partial().strict(),
-    factoryUrl: z.string().url(),
-    kernelArgHosts: z.array(z.string().min(1).max(253)),
-    commandTimeoutMs: z.number().int().positive(),
-    outputCapBytes: z.number().int().positive(),
-    http: httpFileSchema,
-    logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
-  })
-  .partial()
-  .strict();
+/**
+ * The config file's schema: the flags in camelCase plus settings that only make sense in a file.
+ * Built when a config file is read, not at import: a server started with flags only never needs it.
+ */
+function buildFileSchema() {
+  const csv = z.array(z.string().min(1));
+  const httpFileSchema = z
+    .object({
+      host: z.string(),
+      port: z.number().int().min(0).max(65535),
+      tokens: z.string(),
+      tokensSecret: z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, "must be a Secret name"),
+      insecureNoAuth: z.boolean(),
+      allowedHosts: csv,
+      allowedOrigins: csv,
+      bodyLimit: z.number().int().positive(),
+      rateLimitPerMinute: z.number().int().positive(),
+      rateLimitBurst: z.number().int().positive(),
+      maxConcurrentCalls: z.number().int().positive(),
+      maxSessions: z.number().int().positive(),
+      maxSessionsPerToken: z.number().int().positive(),
+      sessionIdleMs: z.number().int().positive(),
+      requestTimeoutMs: z.number().int().positive(),
+      shutdownGraceMs: z.number().int().nonnegative(),
+      publicUrl: z.string().url(),
+    })
+    .partial()
+    .strict();
 
-export type FileConfig = z.infer<typeof fileSchema>;
+  return z
+    .object({
+      transport: z.enum(["stdio", "http"]),
+      workspace: z.string(),
+      stateDir: z.string(),
+      state: z.enum(STATE_BACKENDS as [string, ...string[]]),
+      stateKubernetes: z.object({ kubeconfig: z.string(), namespace: z.string().regex(KUBERNETES_NAMESPACE, "must be a Kubernetes namespace name (lowercase letters, digits, '-')") }).partial().strict(),
+      lockLeaseSeconds: z.number().int().min(2).max(3600),
+      lockWaitMs: z.number().int().nonnegative(),
+      role: z.enum(ROLES),
+      readOnly: z.boolean(),
+      toolsets: csv,
+      tools: csv,
+      disableTools: csv,
+      auditLog: z.string(),
+      auditRotateBytes: z.number().int().nonnegative(),
+      talosconfig: z.string(),
+      context: z.string(),
+      allowedContexts: csv,
+      omniconfig: z.string(),
+      omniServiceAccountKeyFile: z.string(),
+      omniCaFile: z.string(),
+      omniBreakGlass: z.boolean(),
+      consent: z.enum(CONSENT_MODES as [string, ...string[]]),
+      allowUnconfirmedDestructive: z.boolean(),
+      consentTimeoutMs: z.number().int().positive(),
+      planTtlMs: z.number().int().positive(),
+      allowReveal: z.boolean(),
+      sim: z.string(),
+      docs: z.object({ mode: z.enum(["live", "offline", "auto"]), url: z.string().url(), index: z.string() }).partial().strict(),
+      factoryUrl: z.string().url(),
+      kernelArgHosts: z.array(z.string().min(1).max(253)),
+      commandTimeoutMs: z.number().int().positive(),
+      outputCapBytes: z.number().int().positive(),
+      http: httpFileSchema,
+      logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
+    })
+    .partial()
+    .strict();
+}
+
+let fileSchema: ReturnType<typeof buildFileSchema> | undefined;
+
+export type FileConfig = z.infer<ReturnType<typeof buildFileSchema>>;
 
 /** Reads and validates a YAML config file; every problem names its key. */
 export function readConfigFile(path: string): FileConfig {
   let raw: unknown;
   try {
-    raw = parseYaml(readFileSync(path, "utf8")) ?? {};
+    const text = readFileSync(path, "utf8");
+    raw = yaml().parse(text) ?? {};
   } catch (error) {
     throw new ConfigError(`config file ${path}: ${(error as Error).message}`);
   }
-  const parsed = fileSchema.safeParse(raw);
+  const parsed = (fileSchema ??= buildFileSchema()).safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       if (issue.code === "unrecognized_keys") {

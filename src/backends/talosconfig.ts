@@ -4,7 +4,7 @@ import { X509Certificate } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { parse as parseYaml } from "yaml";
+import { yaml } from "../lazy-yaml.js";
 
 export interface TalosContextInfo {
   name: string;
@@ -52,7 +52,8 @@ export function isOmniEndpoint(endpoint: string): boolean {
 export async function readTalosconfig(path: string): Promise<TalosconfigInfo> {
   let doc: { context?: string; contexts?: Record<string, Record<string, unknown>> };
   try {
-    doc = (parseYaml(await readFile(path, "utf8")) ?? {}) as typeof doc;
+    const text = await readFile(path, "utf8"); // first: a missing talosconfig needs no yaml
+    doc = (yaml().parse(text) ?? {}) as typeof doc;
   } catch (error) {
     throw new Error(`talosconfig ${path}: ${(error as Error).message}`);
   }

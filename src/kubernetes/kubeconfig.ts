@@ -2,7 +2,7 @@
 // the server and credentials a client takes from one, and a pod's in-cluster credentials.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { stringify, parse as parseYaml } from "yaml";
+import { yaml } from "../lazy-yaml.js";
 
 export interface KubeCredentials {
   /** https://host:port */
@@ -47,7 +47,7 @@ export function renderKubeconfig(credentials: KubeCredentials, names: { cluster:
   const context = names.user ?? `admin@${names.cluster}`;
   const b64 = (pem: string) => Buffer.from(pem, "utf8").toString("base64");
   const user = credentials.token ? { token: credentials.token } : { "client-certificate-data": b64(credentials.certPem ?? ""), "client-key-data": b64(credentials.keyPem ?? "") };
-  return stringify({
+  return yaml().stringify({
     apiVersion: "v1",
     kind: "Config",
     clusters: [{ name: names.cluster, cluster: { server: credentials.server, "certificate-authority-data": b64(credentials.caPem) } }],
@@ -66,7 +66,7 @@ const fromBase64 = (value: unknown, path: string, source: string) => Buffer.from
 
 /** The current context's server, CA and credentials of a kubeconfig (inline data, as Talos writes it). */
 export function credentialsFromKubeconfig(text: string, source = "kubeconfig"): KubeCredentials {
-  const config = parseYaml(text) as Record<string, any> | null;
+  const config = yaml().parse(text) as Record<string, any> | null;
   if (!config || typeof config !== "object") throw new Error(`${source}: not a kubeconfig (expected a YAML mapping)`);
   const contextName = field(config["current-context"], "current-context", source);
   const named = (list: unknown, name: string, key: string) => {

@@ -3,7 +3,7 @@
 // usable key omnictl falls back to a browser login and would hang, so a missing or malformed key
 // is refused before anything runs.
 import { readFile } from "node:fs/promises";
-import { parse } from "yaml";
+import { yaml } from "../lazy-yaml.js";
 import { ToolError } from "../server/errors.js";
 
 export const SERVICE_ACCOUNT_ENV_NAMES = ["OMNI_SERVICE_ACCOUNT_KEY", "SIDERO_SERVICE_ACCOUNT_KEY"] as const;
@@ -37,7 +37,7 @@ export async function omniEndpoint(source: { omniconfig?: string; env: NodeJS.Pr
   const text = await readFile(source.omniconfig, "utf8").catch((error: NodeJS.ErrnoException) => {
     throw new ToolError(`The omniconfig cannot be read (${error.code ?? error.message}).`, { field: "omniconfig", next });
   });
-  const config = (parse(text) ?? {}) as { context?: string; contexts?: Record<string, { url?: unknown }> };
+  const config = (yaml().parse(text) ?? {}) as { context?: string; contexts?: Record<string, { url?: unknown }> };
   const url = config.contexts?.[config.context ?? ""]?.url;
   if (typeof url !== "string" || !/^https?:\/\//.test(url)) throw new ToolError(`The omniconfig's current context (${config.context ?? "none"}) has no http(s) url.`, { field: "omniconfig", next });
   return url;

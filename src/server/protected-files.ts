@@ -6,7 +6,7 @@
 // same cluster (the same CA certificates or API endpoints) — what `kubeconfig` and a regenerated
 // `gen-config` do. Everything else is refused; people move or delete such files themselves.
 import { basename } from "node:path";
-import { parse } from "yaml";
+import { yaml } from "../lazy-yaml.js";
 import { serviceAccountKeyProblem } from "../omni/auth.js";
 
 export type ProtectedKind = "secrets bundle" | "talosconfig" | "kubeconfig" | "Omni credential" | "etcd snapshot" | "server state";
@@ -64,7 +64,7 @@ export function classifyContent(data: Uint8Array): ProtectedFile | undefined {
   if (/-----BEGIN PGP PRIVATE KEY BLOCK-----/.test(text) || serviceAccountKeyProblem(text) === undefined) return { kind: "Omni credential", by: "content" };
   let doc: unknown;
   try {
-    doc = parse(text);
+    doc = yaml().parse(text);
   } catch {
     return undefined;
   }
