@@ -7,7 +7,7 @@ import { join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { completable, type McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
-import { parse as parseYaml } from "yaml";
+import { yaml } from "../src/lazy-yaml.js";
 import { PINNED } from "../src/backends/versions.js";
 import type { Config } from "../src/config-types.js";
 import { PACKAGE_ROOT } from "../src/server/package-info.js";
@@ -49,7 +49,7 @@ const PLACEHOLDER = /\{\{\s*([A-Za-z0-9_-]+)\s*\}\}/g;
 export function parsePrompt(file: string, text: string): WorkflowPrompt {
   const match = /^---\r?\n([\s\S]*?)\r?\n---\r?\n([\s\S]*)$/.exec(text);
   if (!match) throw new PromptError(`${file}: missing YAML frontmatter (--- name, title, description, arguments ---)`);
-  const meta = (parseYaml(match[1]!) ?? {}) as Record<string, unknown>;
+  const meta = (yaml().parse(match[1]!) ?? {}) as Record<string, unknown>;
   const unknownKeys = Object.keys(meta).filter((key) => !["name", "title", "description", "tools", "arguments"].includes(key));
   if (unknownKeys.length > 0) throw new PromptError(`${file}: unknown frontmatter field(s) ${unknownKeys.join(", ")}`);
   for (const field of ["name", "title", "description"] as const) {
@@ -86,15 +86,59 @@ export function promptsDir(): string {
   return found;
 }
 
+const promptFiles = (dir: string) => readdirSync(dir).filter((file) => file.endsWith(".md")).sort();
+
 export function loadPrompts(dir = promptsDir()): WorkflowPrompt[] {
-  const prompts = readdirSync(dir)
-    .filter((file) => file.endsWith(".md"))
-    .sort()
-    .map((file) => parsePrompt(file, readFileSync(join(dir, file), "utf8")));
+  const prompts = promptFiles(dir).map((file) => parsePrompt(file, readFileSync(join(dir, file), "utf8")));
   const names = prompts.map((p) => p.name);
   const duplicate = names.find((name, index) => names.indexOf(name) !== index);
   if (duplicate) throw new PromptError(`two prompt files are named ${duplicate}`);
   return prompts;
+}
+
+/** What prompts/list and the session's filter need of a prompt, and the file its body is read from. */
+export type PromptListing = Omit<WorkflowPrompt, "body"> & { file: string };
+
+export const PROMPT_MANIFEST_FORMAT = 1;
+
+export interface PromptManifest {
+  format: typeof PROMPT_MANIFEST_FORMAT;
+  prompts: PromptListing[];
+}
+
+/**
+ * The prompts manifest `npm run build` writes to dist/prompts/manifest.json: a server lists its
+ * prompts from it at start without reading the Markdown files or loading yaml; a prompt's file is
+ * read at its first prompts/get.
+ */
+export function buildPromptManifest(dir = promptsDir()): PromptManifest {
+  const files = promptFiles(dir);
+  const prompts = loadPrompts(dir).map(({ body: _body, ...listing }, index) => ({ file: files[index]!, ...listing }));
+  return { format: PROMPT_MANIFEST_FORMAT, prompts };
+}
+
+/** A listed prompt's whole text, from its file; a file that no longer says what the manifest listed fails with the fix. */
+export function loadListedPrompt(listing: PromptListing, dir = promptsDir()): WorkflowPrompt {
+  const prompt = parsePrompt(listing.file, readFileSync(join(dir, listing.file), "utf8"));
+  const { body: _body, ...facts } = prompt;
+  if (JSON.stringify({ file: listing.file, ...facts }) !== JSON.stringify(listing)) {
+    throw new PromptError(`prompts/manifest.json is stale: it lists ${JSON.stringify(listing)} but ${listing.file} has ${JSON.stringify(facts)}; run \`npm run build\``);
+  }
+  return prompt;
+}
+
+/** The shipped prompts' listings: the build's manifest (dist/prompts/manifest.json), or computed from the files when running from the sources. */
+function readPromptManifest(): PromptListing[] {
+  let text: string;
+  try {
+    text = readFileSync(new URL("./manifest.json", import.meta.url), "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    return buildPromptManifest().prompts;
+  }
+  const manifest = JSON.parse(text) as PromptManifest;
+  if (manifest.format !== PROMPT_MANIFEST_FORMAT) throw new PromptError(`prompts/manifest.json has format ${manifest.format}, this server reads ${PROMPT_MANIFEST_FORMAT}: run \`npm run build\``);
+  return manifest.prompts;
 }
 
 export function renderPrompt(prompt: WorkflowPrompt, args: Record<string, string | undefined>): string {
@@ -164,9 +208,12 @@ export function completerFor(argument: string, workspaceRoot: string, completion
   }
 }
 
-let shipped: WorkflowPrompt[] | undefined;
-/** The shipped prompt files, read once per process: MCP 2026-07-28 builds a server per request. */
-const shippedPrompts = () => (shipped ??= loadPrompts());
+let shipped: PromptListing[] | undefined;
+/** The shipped prompts' listings, read once per process: MCP 2026-07-28 builds a server per request. */
+const shippedListings = () => (shipped ??= readPromptManifest());
+const bodies = new Map<string, WorkflowPrompt>();
+/** A shipped prompt's file, read at its first prompts/get and then kept. */
+const shippedPrompt = (listing: PromptListing) => bodies.get(listing.name) ?? bodies.set(listing.name, loadListedPrompt(listing)).get(listing.name)!;
 
 export function registerPrompts(
   server: McpServer,
@@ -174,7 +221,7 @@ export function registerPrompts(
 ): void {
   const toolVisible = deps.toolVisible ?? (() => true);
   // A workflow the session cannot run is not offered, and neither are its completions.
-  for (const prompt of shippedPrompts().filter((candidate) => candidate.tools.every(toolVisible))) {
+  for (const prompt of shippedListings().filter((candidate) => candidate.tools.every(toolVisible))) {
     const shape = Object.fromEntries(
       prompt.arguments.map((arg) => {
         const base = arg.required ? z.string().describe(arg.description) : z.string().optional().describe(arg.description);
@@ -184,7 +231,7 @@ export function registerPrompts(
     );
     server.registerPrompt(prompt.name, { title: prompt.title, description: prompt.description, argsSchema: shape }, (args: Record<string, string | undefined>) => ({
       description: prompt.description,
-      messages: [{ role: "user", content: { type: "text", text: renderPrompt(prompt, args) } }],
+      messages: [{ role: "user", content: { type: "text", text: renderPrompt(shippedPrompt(prompt), args) } }],
     }));
   }
 }

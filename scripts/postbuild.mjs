@@ -1,7 +1,7 @@
 // After tsc: make the published bin executable (npx runs it directly), copy the data files
 // that sit next to the modules that read them (simulator scenarios, the stand-in factory's answers,
-// the Kubernetes pins), and write the tool manifest the server lists its tools from at start
-// (src/server/tool-manifest.ts) from the modules just compiled.
+// the Kubernetes pins), and write the manifests the server lists its tools and prompts from at
+// start (src/server/tool-manifest.ts, prompts/index.ts) from the modules and prompt files.
 import { chmodSync, cpSync, existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
@@ -16,3 +16,5 @@ for (const path of ["src/sim/scenarios/", "src/sim/factory/", "src/backends/kube
 const { buildToolManifest } = await import(new URL("dist/src/server/tool-manifest.js", root).href);
 const { writeFileAtomic } = await import(new URL("dist/src/fs/atomic.js", root).href);
 await writeFileAtomic(fileURLToPath(new URL("dist/tools/manifest.json", root)), `${JSON.stringify(await buildToolManifest())}\n`, 0o644);
+const { buildPromptManifest } = await import(new URL("dist/prompts/index.js", root).href);
+await writeFileAtomic(fileURLToPath(new URL("dist/prompts/manifest.json", root)), `${JSON.stringify(buildPromptManifest())}\n`, 0o644);
