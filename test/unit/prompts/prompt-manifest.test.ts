@@ -7,15 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildPromptManifest, loadListedPrompt, loadPrompts, promptsDir, type PromptManifest } from "../../../prompts/index.js";
+import { readBuiltManifest } from "../../helpers/built-manifest.js";
 
-function builtManifest(): PromptManifest {
-  const path = new URL("../../../dist/prompts/manifest.json", import.meta.url);
-  try {
-    return JSON.parse(readFileSync(path, "utf8")) as PromptManifest;
-  } catch (error) {
-    throw new Error(`cannot read the built prompts manifest (${(error as Error).message}): run \`npm run build\``);
-  }
-}
+const builtManifest = () => readBuiltManifest<PromptManifest>("prompts/manifest.json");
 
 describe("prompts manifest", () => {
   it("the built manifest is what the prompt files say (run `npm run build` after changing a prompt)", () => {

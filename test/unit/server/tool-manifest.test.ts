@@ -1,21 +1,14 @@
 // The built tool manifest (dist/tools/manifest.json, written by `npm run build`) is what a server
 // lists and filters tools by at start. It must be exactly what the sources describe: a tool added,
 // removed, renamed, re-described or given another risk, role or toolset without a rebuild fails here.
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ALL_TOOLS } from "../../../tools/index.js";
 import { catalogFromManifest } from "../../../src/server/tool-catalog.js";
 import { describeTool } from "../../../src/server/tool-description.js";
 import { buildToolManifest, type ToolManifest } from "../../../src/server/tool-manifest.js";
+import { readBuiltManifest } from "../../helpers/built-manifest.js";
 
-function builtManifest(): ToolManifest {
-  const path = new URL("../../../dist/tools/manifest.json", import.meta.url);
-  try {
-    return JSON.parse(readFileSync(path, "utf8")) as ToolManifest;
-  } catch (error) {
-    throw new Error(`cannot read the built tool manifest (${(error as Error).message}): run \`npm run build\``);
-  }
-}
+const builtManifest = () => readBuiltManifest<ToolManifest>("tools/manifest.json");
 
 describe("tool manifest", () => {
   it("the built manifest is what the sources describe (run `npm run build` after changing a tool)", async () => {
