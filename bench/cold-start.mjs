@@ -6,7 +6,9 @@
 // CPU time (user + system at the tools/list answer) is reported beside wall time.
 // Also: the size of each tools/list in characters and in tokens (gpt-tokenizer, o200k_base),
 // with the server instructions counted separately.
-// Usage: node bench/cold-start.mjs [--n 9] [--only floor,talos-mcp]   (after `npm run build`)
+// Usage: node bench/cold-start.mjs [--n 9] [--only floor,talos-mcp] [--baseline DIR]   (after `npm run build`)
+// --baseline DIR adds another talos-mcp build (DIR/dist, e.g. a copy of main's with node_modules
+// linked beside it) to the same rounds, for before/after ratios measured side by side.
 // Writes bench/results/cold-start.json.
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,7 +19,7 @@ import { coldStart, median } from "./lib/stdio-probe.mjs";
 import { ensurePeers, peerPath, PEER_VERSIONS, tokenCounter } from "./lib/peers.mjs";
 import { machineFacts } from "./lib/machine.mjs";
 
-const { values } = parseArgs({ options: { n: { type: "string", default: "9" }, only: { type: "string" } } });
+const { values } = parseArgs({ options: { n: { type: "string", default: "9" }, only: { type: "string" }, baseline: { type: "string" } } });
 const N = Number(values.n);
 const root = fileURLToPath(new URL("..", import.meta.url));
 ensurePeers();
@@ -50,7 +52,13 @@ const SERVERS = [
     args: [peerPath("mcp-server-kubernetes/dist/index.js")],
     env: { KUBECONFIG: kubeconfig },
   },
-].filter((server) => !values.only || values.only.split(",").includes(server.name));
+  values.baseline && {
+    name: "baseline",
+    label: `talos-mcp baseline (${values.baseline})`,
+    command: process.execPath,
+    args: [join(values.baseline, "dist/src/cli.js"), "serve", "--workspace", join(scratch, "ws-baseline"), "--state-dir", join(scratch, "state-baseline"), "--audit-log", join(scratch, "audit-baseline.jsonl"), "--log-level", "warn"],
+  },
+].filter((server) => server && (server.name === "baseline" || !values.only || values.only.split(",").includes(server.name)));
 
 const samples = Object.fromEntries(SERVERS.map((server) => [server.name, []]));
 const lists = {};
