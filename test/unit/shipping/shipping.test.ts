@@ -147,7 +147,9 @@ describe("npm package", () => {
     const evalFiles = ["eval/mcpchecker/eval.yaml", "eval/tasks/cluster/create-cluster/definition.yaml", "eval/tasks/cluster/create-cluster/task.yaml", "eval/scenarios/fresh-3cp-2w-fast.yaml", "eval/fixtures/README.md", "dist/src/sim/factory/extensions-v1.12.6.json"];
     // build-clis and build-k8s source scripts/lib; build-k8s reads its pins from dist/ when src/ is not there.
     const buildScripts = ["scripts/build-clis", "scripts/build-k8s", "scripts/lib/go-build.sh", "dist/src/backends/kubernetes-pins.json"];
-    for (const file of ["dist/src/cli.js", "dist/tools/index.js", "dist/prompts/index.js", ...buildScripts, "README.md", "server.json", ...prompts.map((p) => `prompts/${p}`), ...evalFiles]) {
+    // The manifests the server lists tools and prompts from at start (without them it still works, at the old start-up cost).
+    const manifests = ["dist/tools/manifest.json", "dist/prompts/manifest.json"];
+    for (const file of ["dist/src/cli.js", "dist/tools/index.js", "dist/prompts/index.js", ...manifests, ...buildScripts, "README.md", "server.json", ...prompts.map((p) => `prompts/${p}`), ...evalFiles]) {
       expect(files.has(file), file).toBe(true);
     }
     expect([...files.keys()].filter((f) => /^(test|bench|coverage)\//.test(f) || (f.endsWith(".ts") && !f.endsWith(".d.ts")))).toEqual([]);
