@@ -11,6 +11,7 @@ import { decidePlan } from "../../src/server/approvals.js";
 import { FileApprovalStore } from "../../src/server/approval-store.js";
 import { startSimulation, type SimHandle } from "../../src/sim/index.js";
 import { accept, configFor, session, text, type Elicit } from "../helpers/session.js";
+import { eventually } from "../helpers/wait.js";
 
 const calls = (sim: SimHandle, method: string) => sim.events().filter((e) => e.kind === "api-call" && e.method === `/machine.MachineService/${method}`);
 const verdict = (result: { _meta?: Record<string, unknown> }) => result._meta?.["io.github.talos-mcp/verdict"] as { decision: string; planId: string };
@@ -110,6 +111,10 @@ describe("consent on the simulator", () => {
   });
 
   it("an upgrade plan shows every flag that decides it: image, --stage, --reboot-mode", async () => {
+    // The other control planes join etcd a moment after the bootstrap above (joinDelayMs); until
+    // they have, the quorum rule rightly refuses to upgrade one of them before any consent is asked.
+    const joined = (node: string) => sim.events().some((e) => e.node === node && e.kind === "state-change" && e.detail?.joined === true);
+    await eventually(async () => expect(["cp-2", "cp-3"].filter((node) => !joined(node))).toEqual([]), 30_000);
     let message = "";
     const { call } = await session(config, { elicit: (m) => ((message = m), { action: "decline" }) });
     const declined = await call("upgrade", { cluster: "demo", nodes: [`${net}.12`], image: "ghcr.io/siderolabs/installer:v1.12.7", stage: true, rebootMode: "powercycle" });
