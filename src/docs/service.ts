@@ -7,6 +7,7 @@ import type { LiveDocs } from "./live.js";
 import type { DocsResult, OfflineDocs } from "./offline.js";
 import type { Product } from "./products.js";
 import { preferAskedProducts, productsOfQuery } from "./product-ranking.js";
+import { cached } from "../cached.js";
 
 /** Talos versions the docs site publishes (newest first); the index, when loaded, knows better. */
 export const KNOWN_TALOS_DOC_VERSIONS = ["v1.13", "v1.12", "v1.11", "v1.10", "v1.9", "v1.8", "v1.7"];
@@ -39,12 +40,7 @@ export function liveResults(results: DocsResult[], { query, product, limit }: { 
 const services = new WeakMap<Config, DocsService>();
 
 export function docsService(config: Config): DocsService {
-  let service = services.get(config);
-  if (!service) {
-    service = createDocsService(config);
-    services.set(config, service);
-  }
-  return service;
+  return cached(services, config, createDocsService);
 }
 
 function createDocsService(config: Config): DocsService {

@@ -10,6 +10,7 @@ import { z } from "zod";
 import { publishedInput } from "./published-input.js";
 import { isMutation } from "./registry.js";
 import type { AnyToolSpec } from "./tool-spec.js";
+import { cached } from "../cached.js";
 
 /** JSON Schema keywords the guard enforces and a model does not need to choose arguments. */
 const GUARD_ONLY_KEYWORDS = new Set(["pattern", "minLength", "maxLength", "minItems", "maxItems", "$schema"]);
@@ -42,12 +43,7 @@ function riskNote(spec: AnyToolSpec): string {
 const described = new WeakMap<AnyToolSpec, Tool>();
 
 export function describeTool(spec: AnyToolSpec): Tool {
-  let tool = described.get(spec);
-  if (!tool) {
-    tool = listing(spec);
-    described.set(spec, tool);
-  }
-  return tool;
+  return cached(described, spec, listing);
 }
 
 function listing(spec: AnyToolSpec): Tool {

@@ -11,6 +11,7 @@ import * as protoLoader from "@grpc/proto-loader";
 import protobuf from "protobufjs";
 import descriptor from "protobufjs/ext/descriptor/index.js";
 import { SpecEncoder } from "./spec-proto.js";
+import { cached } from "../cached.js";
 
 export const TALOS_API_VERSION = "v1.12.6";
 
@@ -124,12 +125,7 @@ export function loadCosiApi(cosiDir: string): CosiApi {
 const loadedTalosApis = new Map<string, LoadedApi>();
 
 export function loadTalosApi(dir = protoRoot()): LoadedApi {
-  let api = loadedTalosApis.get(dir);
-  if (!api) {
-    api = parseTalosApi(dir);
-    loadedTalosApis.set(dir, api);
-  }
-  return api;
+  return cached(loadedTalosApis, dir, parseTalosApi);
 }
 
 function parseTalosApi(dir: string): LoadedApi {
