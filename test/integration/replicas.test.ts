@@ -32,6 +32,11 @@ const NAMESPACE = "talos-mcp";
 // lock mid-call, as a 3 s lease did once.
 const LEASE_SECONDS = 6;
 const VERDICT = "io.github.talos-mcp/verdict";
+type SimNodeSpec = { name: string; role: "controlplane" | "worker"; octet: number };
+const CP_AND_WORKER: SimNodeSpec[] = [
+  { name: "cp-1", role: "controlplane", octet: 11 },
+  { name: "w-1", role: "worker", octet: 21 },
+];
 
 type CallResult = Awaited<ReturnType<StdioServer["client"]["callTool"]>>;
 const planIdOf = (result: CallResult) => (result._meta?.[VERDICT] as { planId?: string } | undefined)?.planId;
@@ -56,7 +61,7 @@ describe("replicas sharing state through the Kubernetes API", () => {
     await hop?.cut();
   });
 
-  async function simulate(name: string, stage: "installed" | "running", nodes: { name: string; role: "controlplane" | "worker"; octet: number }[]): Promise<SimHandle> {
+  async function simulate(name: string, stage: "installed" | "running", nodes: SimNodeSpec[]): Promise<SimHandle> {
     const file = join(dir, `${name}.yaml`);
     writeFileSync(file, stringify({ name, stage, joinDelayMs: 0, nodes: nodes.map((n) => ({ name: n.name, address: `127.0.44.${n.octet}`, role: n.role })) }));
     const sim = await startSimulation({ scenario: file, dir: join(dir, `sim-${name}`) });
@@ -103,10 +108,7 @@ describe("replicas sharing state through the Kubernetes API", () => {
   }, 120_000);
 
   it("the lock holder is killed with SIGKILL mid-call: its Lease expires and another replica proceeds", async () => {
-    const sim = await simulate("kill", "running", [
-      { name: "cp-1", role: "controlplane", octet: 11 },
-      { name: "w-1", role: "worker", octet: 21 },
-    ]);
+    const sim = await simulate("kill", "running", CP_AND_WORKER);
     const worker = addressOf(sim, "w-1");
     // Replica A holds the cluster's lock while it waits for its user to confirm (who never answers).
     const a = await replica(sim, "elicit", { elicitation: { form: {} } });
@@ -132,10 +134,7 @@ describe("replicas sharing state through the Kubernetes API", () => {
   }, 120_000);
 
   it("one approved plan used on two replicas at once runs once", async () => {
-    const sim = await simulate("approve", "running", [
-      { name: "cp-1", role: "controlplane", octet: 11 },
-      { name: "w-1", role: "worker", octet: 21 },
-    ]);
+    const sim = await simulate("approve", "running", CP_AND_WORKER);
     const worker = addressOf(sim, "w-1");
     const [a, b] = await Promise.all([replica(sim, "approve"), replica(sim, "approve")]);
     const pending = await a.client.callTool({ name: "reboot", arguments: { nodes: [worker] } });
@@ -181,10 +180,7 @@ describe("replicas sharing state through the Kubernetes API", () => {
   }, 120_000);
 
   it("the API cannot be reached: mutations are refused with a clear error, reads are served", async () => {
-    const sim = await simulate("cut", "running", [
-      { name: "cp-1", role: "controlplane", octet: 11 },
-      { name: "w-1", role: "worker", octet: 21 },
-    ]);
+    const sim = await simulate("cut", "running", CP_AND_WORKER);
     const a = await replica(sim, "plan");
     const worker = addressOf(sim, "w-1");
     await hop.cut();
