@@ -25,7 +25,9 @@ export default defineTool({
       id: z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, "an Omni resource ID: letters, digits, '.', '-', '_'").optional().describe("One resource ID (cluster name, machine UUID)."),
       selector: z
         .string()
-        .regex(/^[A-Za-z0-9_./=!,-]{1,256}$/, "a label selector such as omni.sidero.dev/cluster=demo")
+        .max(256)
+        // Comma-separated terms, each starting with a label key (or !key): never a path or a flag.
+        .regex(/^!?[A-Za-z0-9][A-Za-z0-9_./=!-]*(?:,!?[A-Za-z0-9][A-Za-z0-9_./=!-]*)*$/, "a label selector such as omni.sidero.dev/cluster=demo")
         .optional()
         .describe("Label selector, e.g. omni.sidero.dev/cluster=demo."),
     })

@@ -176,6 +176,12 @@ describe("omni-get", () => {
     expect(calls[0]!.args).toEqual(["get", "clusterstatuses", "--output=json", "--selector=env=prod"]);
     expect(outcome.text).toBe("2 clusterstatus: demo, other");
   });
+
+  it("takes label selectors only: every term starts with a label key (or !key), never a path or a flag", () => {
+    const selector = (value: string) => omniGet.input.safeParse({ type: "clusters", selector: value }).success;
+    for (const ok of ["env=prod", "omni.sidero.dev/cluster=demo", "!omni.sidero.dev/control-plane", "a=b,c!=d", "k8s.io/role==cp"]) expect(selector(ok), ok).toBe(true);
+    for (const bad of ["/tmp/canary", "../etc/passwd", "env=prod,/etc/shadow", "-x", "--output=yaml", "=prod", ",env=prod", "env=prod,", "!/tmp/x", ""]) expect(selector(bad), bad).toBe(false);
+  });
 });
 
 describe("credentials", () => {
