@@ -8,7 +8,7 @@
 // What a chain cannot show: someone who rewrites a line AND every hash after it, or who drops
 // whole lines from the end. Checking against a head recorded elsewhere (`verify --head`) covers
 // the second; shipping lines to append-only storage covers both.
-import { createHash } from "node:crypto";
+import { nodeCrypto } from "../lazy-crypto.js";
 
 /** `prev` of the very first line of a chain. */
 export const GENESIS = "0".repeat(64);
@@ -21,7 +21,7 @@ export const RECOVER_KIND = "audit-recover";
 const HASH = /^[0-9a-f]{64}$/;
 const SEAL = /,"hash":"([0-9a-f]{64})"}$/;
 
-const sha256 = (text: string) => createHash("sha256").update(text, "utf8").digest("hex");
+const sha256 = (text: string) => nodeCrypto().createHash("sha256").update(text, "utf8").digest("hex");
 
 /**
  * One sealed line for `record` (which must not carry `prev` or `hash` itself), linked to `prev`.

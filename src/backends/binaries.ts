@@ -1,7 +1,6 @@
 // Finds talosctl/omnictl: TALOSCTL/OMNICTL env (must exist if set), then the build cache
 // ($TALOS_MCP_CACHE or ~/.cache/talos-mcp/bin/<name>-<pin>), then PATH. Versions are read from
 // the binary itself.
-import { execFile } from "node:child_process";
 import { access, constants } from "node:fs/promises";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
@@ -26,7 +25,9 @@ const executable = (path: string) => access(path, constants.X_OK).then(() => tru
 /** Reads the version the binary reports; "unknown" when it reports none. */
 export async function readVersion(binary: CliBinary, path: string): Promise<string> {
   const args = binary === "talosctl" ? ["version", "--client", "--short"] : ["--version"];
-  // node's execFile rather than execa: this runs at start-up, before any tool needs execa.
+  // node's execFile rather than execa: this runs at start-up, before any tool needs execa; imported
+  // here, so a server that has not yet probed or called anything has not loaded child_process.
+  const { execFile } = await import("node:child_process");
   const result = await new Promise<{ stdout: string; stderr: string }>((resolve) => {
     const child = execFile(path, args, { timeout: 15_000, encoding: "utf8", env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" } }, (_error, stdout, stderr) =>
       resolve({ stdout, stderr }),

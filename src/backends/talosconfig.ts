@@ -1,6 +1,6 @@
 // Reads a talosconfig (reference §3) without ever returning key material: contexts, endpoints,
 // nodes, the client certificate's roles (Subject O) and expiry, and whether it is an Omni one.
-import { X509Certificate } from "node:crypto";
+import { nodeCrypto } from "../lazy-crypto.js";
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
@@ -36,6 +36,7 @@ const list = (value: unknown): string[] => (Array.isArray(value) ? value.filter(
 
 function certificateFacts(crt: unknown): { roles: string[]; notAfter?: string } {
   if (typeof crt !== "string" || crt === "") return { roles: [] };
+  const { X509Certificate } = nodeCrypto();
   const cert = new X509Certificate(Buffer.from(crt, "base64"));
   const roles = cert.subject
     .split("\n")

@@ -1,7 +1,7 @@
 // Image Factory over HTTP (undici, proxy settings from the environment): the official extensions
 // of a Talos version and posting a schematic. The extension list of a released version does not
 // change, so it is cached on disk under the state dir (one file per factory and version).
-import { createHash } from "node:crypto";
+import { nodeCrypto } from "../lazy-crypto.js";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { EnvHttpProxyAgent } from "undici";
@@ -73,7 +73,7 @@ export class FactoryClient {
 
   private cacheFile(version: string): string | undefined {
     if (!this.options.cacheDir) return undefined;
-    const factory = createHash("sha256").update(this.baseUrl).digest("hex").slice(0, 12);
+    const factory = nodeCrypto().createHash("sha256").update(this.baseUrl).digest("hex").slice(0, 12);
     return join(this.options.cacheDir, `extensions-${factory}-${version.replace(/[^A-Za-z0-9.-]/g, "_")}.json`);
   }
 

@@ -3,7 +3,7 @@
 // a process killed mid-write (kill -9, OOM) leaves the previous file and, at worst, a temp file
 // that sweepStaleTemps removes at the next start. Temp names carry the writer's pid, so a sweep
 // never removes a file another running server is still writing.
-import { createHash, randomBytes } from "node:crypto";
+import { nodeCrypto } from "../lazy-crypto.js";
 import { createReadStream } from "node:fs";
 import { link, mkdir, open, readdir, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
@@ -18,7 +18,7 @@ const SCRATCH_DIR = /^call-(\d+)-/;
 export const scratchPrefix = () => `call-${process.pid}-`;
 
 /** A fresh temp name next to `path`, carrying this process's pid: one sweepStaleTemps recognises. */
-const tempPathFor = (path: string) => join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+const tempPathFor = (path: string) => join(dirname(path), `.${basename(path)}.${process.pid}.${nodeCrypto().randomBytes(6).toString("hex")}.tmp`);
 
 /** Creates `path` (it must not exist) with `data` and `mode`, on disk before it returns. */
 async function writeNewFileSynced(path: string, data: string | Uint8Array, mode: number): Promise<void> {
@@ -89,7 +89,7 @@ export async function publishOnce(path: string, data: string | Uint8Array, mode 
 }
 
 export async function sha256File(path: string): Promise<string> {
-  const hash = createHash("sha256");
+  const hash = nodeCrypto().createHash("sha256");
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest("hex");
 }

@@ -3,7 +3,7 @@
 // plan that needs a person opens the page on a loopback port: 127.0.0.1 only, a Host check
 // against DNS rebinding, and nothing but /approvals/ served. The one-time secret in each link and
 // the page's CSRF checks do the rest (approval-page.ts).
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
 import { ApprovalPage, APPROVAL_PATH } from "./approval-page.js";
 import type { ApprovalLinks } from "./consent.js";
 import type { Config } from "../config-types.js";
@@ -53,7 +53,14 @@ export class ServerApprovalLinks implements ApprovalLinks {
   }
 
   private startLoopback(): Promise<{ server: Server; url: string }> {
-    this.loopback ??= new Promise((resolve, reject) => {
+    this.loopback ??= this.listenOnLoopback();
+    return this.loopback;
+  }
+
+  private async listenOnLoopback(): Promise<{ server: Server; url: string }> {
+    // Loaded with the page: a stdio server whose plans never need it does not load node:http at start.
+    const { createServer } = await import("node:http");
+    return new Promise((resolve, reject) => {
       let hosts: string[] = [];
       let origins: string[] = [];
       const server = createServer((req, res) => {
@@ -83,6 +90,5 @@ export class ServerApprovalLinks implements ApprovalLinks {
         resolve({ server, url: `http://127.0.0.1:${port}` });
       });
     });
-    return this.loopback;
   }
 }

@@ -9,7 +9,7 @@
 //   - the first decision wins; expired, decided and used plans show their state and no form;
 //   - no scripts, no framing, no referrer to other sites, no caching; every value is HTML-escaped and was
 //     redacted before it was stored.
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { nodeCrypto } from "../lazy-crypto.js";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { closedReason, decidePlan, secretMatches } from "./approvals.js";
 import { isPlanId, type ApprovalStore, type PlanRecord } from "./approval-store.js";
@@ -114,8 +114,8 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefin
 }
 
 export class ApprovalPage {
-  /** Signs CSRF tokens; a token is bound to one plan and to this process. */
-  private readonly csrfKey = randomBytes(32);
+  /** Signs CSRF tokens; a token is bound to one plan and to this process. Drawn when the first token is. */
+  private csrfKeyBytes?: Buffer;
 
   constructor(
     private readonly store: ApprovalStore,
@@ -184,7 +184,7 @@ export class ApprovalPage {
   }
 
   private csrfToken(id: string): string {
-    const nonce = randomBytes(18).toString("base64url");
+    const nonce = nodeCrypto().randomBytes(18).toString("base64url");
     return `${nonce}.${this.sign(id, nonce)}`;
   }
 
@@ -193,10 +193,11 @@ export class ApprovalPage {
     if (!nonce || !mac) return false;
     const expected = Buffer.from(this.sign(id, nonce));
     const given = Buffer.from(mac);
-    return expected.length === given.length && timingSafeEqual(expected, given);
+    return expected.length === given.length && nodeCrypto().timingSafeEqual(expected, given);
   }
 
   private sign(id: string, nonce: string): string {
-    return createHmac("sha256", this.csrfKey).update(`${id}.${nonce}`).digest("base64url");
+    this.csrfKeyBytes ??= nodeCrypto().randomBytes(32);
+    return nodeCrypto().createHmac("sha256", this.csrfKeyBytes).update(`${id}.${nonce}`).digest("base64url");
   }
 }

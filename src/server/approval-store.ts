@@ -6,7 +6,7 @@
 //   redeem   the first use wins (a plan runs at most once).
 // Who may decide, expiry, typed confirmations and the binding checks live in approvals.ts, above
 // any store; the files here are only ever written by the server and `talos-mcp approve|reject`.
-import { randomBytes } from "node:crypto";
+import { nodeCrypto } from "../lazy-crypto.js";
 import { lstat, mkdir, readdir, readFile, rm, chmod } from "node:fs/promises";
 import { join } from "node:path";
 import { publishOnce } from "../fs/atomic.js";
@@ -19,7 +19,7 @@ export const PLAN_ID_PATTERN = /^plan-[a-z2-7]{16}$/;
 const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
 
 export function newPlanId(): string {
-  return `plan-${[...randomBytes(16)].map((byte) => BASE32[byte % 32]).join("")}`;
+  return `plan-${[...nodeCrypto().randomBytes(16)].map((byte) => BASE32[byte % 32]).join("")}`;
 }
 
 export function isPlanId(value: unknown): value is string {

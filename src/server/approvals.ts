@@ -2,7 +2,7 @@
 // approval page, `talos-mcp approve|reject`, a URL elicitation): only plans that wait for a person
 // can be decided, only before they expire, only once, and a destructive plan is approved only with
 // its confirmation value typed back. Kept apart from any store and any transport.
-import { createHash, timingSafeEqual } from "node:crypto";
+import { nodeCrypto } from "../lazy-crypto.js";
 import type { ApprovalStore, PlanDecision, PlanRecord, PlanState } from "./approval-store.js";
 
 export type DecisionResult = { ok: true; decision: PlanDecision } | { ok: false; reason: string };
@@ -47,6 +47,6 @@ export async function decidePlan(store: ApprovalStore, id: string, input: Decisi
 /** Constant-time comparison of the page secret presented with the one the plan was issued with. */
 export function secretMatches(record: PlanRecord, presented: string | undefined | null): boolean {
   if (!record.pageSecret || typeof presented !== "string") return false;
-  const digest = (value: string) => createHash("sha256").update(value).digest();
-  return timingSafeEqual(digest(record.pageSecret), digest(presented));
+  const digest = (value: string) => nodeCrypto().createHash("sha256").update(value).digest();
+  return nodeCrypto().timingSafeEqual(digest(record.pageSecret), digest(presented));
 }

@@ -11,7 +11,7 @@
 // the client; the plan's single use (store.redeem) is what stops a replayed answer.
 //
 // The key lives in the state directory, which every replica shares (like the approval store).
-import { randomBytes } from "node:crypto";
+import { nodeCrypto } from "../lazy-crypto.js";
 import { lstat, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createRequestStateCodec, type RequestStateCodec, type ServerContext } from "@modelcontextprotocol/server";
@@ -53,7 +53,7 @@ export async function loadRequestStateKey(stateDir: string): Promise<Uint8Array>
   const path = join(stateDir, REQUEST_STATE_KEY_FILE);
   const existing = await readKey(path);
   if (existing) return existing;
-  await publishOnce(path, randomBytes(REQUEST_STATE_KEY_BYTES), 0o600);
+  await publishOnce(path, nodeCrypto().randomBytes(REQUEST_STATE_KEY_BYTES), 0o600);
   const key = await readKey(path);
   if (!key) throw new Error(`${path} vanished while it was being created`);
   return key;

@@ -1,7 +1,7 @@
 // The default state backend: files in the state directory, nothing to run. Plans and decisions
 // are FileApprovalStore's create-once files, ledgers are JSON files, and the mutation lock is a
 // lock file per cluster (file-lock.ts), so two processes on one state directory coordinate too.
-import { createHash } from "node:crypto";
+import { nodeCrypto } from "../lazy-crypto.js";
 import { join } from "node:path";
 import { FileApprovalStore } from "../server/approval-store.js";
 import { loadRequestStateKey } from "../server/request-state.js";
@@ -12,7 +12,7 @@ import { acquireFileLock, type LockTiming } from "./file-lock.js";
 /** A file name for a lock scope: readable prefix, plus a hash so distinct scopes never collide. */
 export function scopeFileName(scope: string): string {
   const readable = scope.replace(/[^A-Za-z0-9_.-]/g, "_").slice(0, 64);
-  return `${readable}-${createHash("sha256").update(scope).digest("hex").slice(0, 16)}`;
+  return `${readable}-${nodeCrypto().createHash("sha256").update(scope).digest("hex").slice(0, 16)}`;
 }
 
 export class FileStateBackend implements StateBackend {

@@ -5,7 +5,7 @@
 // duration (another host on a shared volume); a stale lock is taken over by the one process that
 // first creates the takeover marker named after the stale lock's token, so two waiters can never
 // both take it.
-import { randomBytes } from "node:crypto";
+import { nodeCrypto } from "../lazy-crypto.js";
 import { hostname } from "node:os";
 import { mkdir, readdir, readFile, rm, stat, utimes } from "node:fs/promises";
 import { dirname, join } from "node:path";
@@ -60,7 +60,7 @@ async function sweepTakeoverMarkers(dir: string, now: number): Promise<void> {
 /** Takes the lock file `path` for `scope` (named in messages). */
 export async function acquireFileLock(path: string, scope: string, holder: string, timing: LockTiming, signal: AbortSignal): Promise<HeldLock> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const mine: LockFile = { token: randomBytes(12).toString("hex"), holder, pid: process.pid, host: hostname(), acquiredAt: new Date().toISOString() };
+  const mine: LockFile = { token: nodeCrypto().randomBytes(12).toString("hex"), holder, pid: process.pid, host: hostname(), acquiredAt: new Date().toISOString() };
   const content = JSON.stringify(mine);
   const started = Date.now();
   let lastHolder: string | undefined;

@@ -1,7 +1,8 @@
 // The published bin runs the bundle (scripts/bundle.mjs): before its first answer, `talos-mcp serve`
 // loads the bundle's entry, the modules the entry itself imports and the serve-start chunk; a tool's
-// module and the guard stay in chunks loaded at the first call. Observed in the real server process
-// with loader hooks (test/fixtures/module-log), through a real MCP client.
+// module and the guard stay in chunks loaded at the first call; no start-path module imports
+// node:crypto, node:http or node:child_process. Observed in the real server process with loader
+// hooks (test/fixtures/module-log), through a real MCP client.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
@@ -60,10 +61,11 @@ describe("the bundled server", () => {
     expect(sourcesOf(serveStart[0]!)).toEqual(expect.arrayContaining(["src/config.ts", "src/serve.ts", "src/server/create-server.ts", "src/transports/stdio.ts"]));
   });
 
-  it("before the first call: no tool module, no guard", () => {
+  it("before the first call: no tool module, no guard, no node:crypto, node:http or node:child_process", () => {
     const code = bundleFiles(atStart).flatMap(sourcesOf);
     expect(code.filter((source) => source.startsWith("tools/") && source !== "tools/modules.ts")).toEqual([]);
     expect(code).not.toContain("src/server/guard.ts");
+    expect(atStart.filter((url) => ["node:crypto", "node:http", "node:child_process"].includes(url))).toEqual([]);
   });
 
   it("the first call loads the tool's module and the guard, from their own chunks", async () => {
