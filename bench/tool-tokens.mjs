@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { ALL_TOOLS } from "../dist/tools/index.js";
 import { describeTool } from "../dist/src/server/tool-description.js";
-import { publishedInput } from "../dist/src/server/guard.js";
+import { publishedInput } from "../dist/src/server/published-input.js";
 import { serverInstructions } from "../dist/src/server/instructions.js";
 import { TOOLSETS } from "../dist/src/server/tool-spec.js";
 import { tokenCounter } from "./lib/peers.mjs";
