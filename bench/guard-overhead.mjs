@@ -2,8 +2,12 @@
 // What the guard costs: the same talosctl command (validate a machine config) run N times
 // directly and N times through the MCP server (in-process client, full guard: schema, policy,
 // argv-guard, runner, redaction, audit), alternating one direct and one guarded run so load on
-// the machine hits both alike. Reports the ratio of the medians (p50), not a timing target. Writes bench/results/guard-overhead.json. Run after `npm run build`.
-import { execFileSync } from "node:child_process";
+// the machine hits both alike. Reports the ratio of the medians (p50), not a timing target.
+// Also, in the same rounds: the direct run capturing the CLI's output through pipes (as any tool
+// must, to return it; the plain direct run discards it), and each variant's CPU time in this
+// process (user + system): the part of the overhead that a busy machine multiplies.
+// Writes bench/results/guard-overhead.json. Run after `npm run build`.
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -32,20 +36,37 @@ const [a, b] = InMemoryTransport.createLinkedPair();
 await Promise.all([server.connect(a), client.connect(b)]);
 await client.callTool({ name: "validate-config", arguments: { file: "bench/controlplane.yaml" } }); // warm: command tree, binary discovery
 
-const timed = async (fn) => {
-  const started = performance.now();
-  await fn();
-  return performance.now() - started;
+const validate = ["validate", "--config", join(ws, "bench/controlplane.yaml"), "--mode", "metal"];
+const variants = {
+  direct: async () => execFileSync(talosctl, validate, { stdio: "ignore" }),
+  guarded: () => client.callTool({ name: "validate-config", arguments: { file: "bench/controlplane.yaml" } }),
+  directCaptured: async () => spawnSync(talosctl, validate, { stdio: ["ignore", "pipe", "pipe"] }),
 };
-const directTimes = [];
-const guardedTimes = [];
+const times = Object.fromEntries(Object.keys(variants).map((name) => [name, []]));
+const cpu = Object.fromEntries(Object.keys(variants).map((name) => [name, []]));
 for (let i = 0; i < N; i += 1) {
-  directTimes.push(await timed(async () => execFileSync(talosctl, ["validate", "--config", join(ws, "bench/controlplane.yaml"), "--mode", "metal"], { stdio: "ignore" })));
-  guardedTimes.push(await timed(() => client.callTool({ name: "validate-config", arguments: { file: "bench/controlplane.yaml" } })));
+  for (const [name, run] of Object.entries(variants)) {
+    const cpuBefore = process.cpuUsage();
+    const started = performance.now();
+    await run();
+    times[name].push(performance.now() - started);
+    const used = process.cpuUsage(cpuBefore);
+    cpu[name].push((used.user + used.system) / 1000);
+  }
 }
-const direct = median(directTimes);
-const guarded = median(guardedTimes);
-const result = { iterations: N, directP50Ms: +direct.toFixed(1), guardedP50Ms: +guarded.toFixed(1), ratio: +(guarded / direct).toFixed(2), machine: machineFacts(), measuredAt: new Date().toISOString() };
+const p50 = (values) => +median(values).toFixed(1);
+const [direct, guarded, captured] = [times.direct, times.guarded, times.directCaptured].map(median);
+const result = {
+  iterations: N,
+  directP50Ms: p50(times.direct),
+  guardedP50Ms: p50(times.guarded),
+  ratio: +(guarded / direct).toFixed(2),
+  directCapturedP50Ms: p50(times.directCaptured),
+  ratioVsCaptured: +(guarded / captured).toFixed(2),
+  inProcessCpuP50Ms: { direct: p50(cpu.direct), directCaptured: p50(cpu.directCaptured), guarded: p50(cpu.guarded) },
+  machine: machineFacts(),
+  measuredAt: new Date().toISOString(),
+};
 writeFileSync(join(root, "bench/results/guard-overhead.json"), `${JSON.stringify(result, null, 2)}\n`);
 console.log(JSON.stringify(result, null, 2));
 await client.close();
