@@ -32,7 +32,7 @@ export const SERVE_FLAGS = {
   "state-dir": ["string", "server state: bootstrap ledger, caches (default $XDG_STATE_HOME/talos-mcp)"],
   state: ["string", "shared state: file (default: the state dir) | kubernetes (Leases and objects in a namespace; several replicas)"],
   "state-kubeconfig": ["string", "--state kubernetes: kubeconfig file (default: the pod's service account)"],
-  "state-namespace": ["string", "--state kubernetes: namespace of the state objects (default: the pod's)"],
+  "state-namespace": ["string", "--state kubernetes: namespace of the state objects (default: the kubeconfig context's, else the pod's)"],
   role: ["string", "role ceiling: reader | operator | admin (default: the talosconfig credential's role)"],
   "read-only": ["boolean", "list and run read tools only (always wins)"],
   toolsets: ["string", `comma list of toolsets to enable (${TOOLSETS.join(", ")})`],

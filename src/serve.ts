@@ -82,15 +82,15 @@ function stopSignal(): Promise<void> {
 
 /**
  * With --tokens-secret: the tokens come from a Secret, mirrored into a file the transport watches,
- * read with the kubernetes state backend's client (the config allows it with no other backend).
+ * read with the kubernetes state backend's credentials (the config allows it with no other backend).
  */
 async function withTokensSecret(config: Config, state: StateBackend, log: Logger): Promise<{ config: Config; stop(): void }> {
   const name = config.http.tokensSecret;
   if (!name) return { config, stop: () => undefined };
   if (state.kind !== "kubernetes") throw new Error("--tokens-secret needs --state kubernetes");
-  const { client, namespace } = state as KubernetesStateBackend;
+  const { objects } = state as KubernetesStateBackend;
   const { mirrorTokensSecret } = await import("./state/tokens-secret.js");
-  const mirror = await mirrorTokensSecret({ client, namespace, name, file: join(config.stateDir, "tokens-from-secret.yaml"), onProblem: (message) => log.warn(message) });
+  const mirror = await mirrorTokensSecret({ objects, name, file: join(config.stateDir, "tokens-from-secret.yaml"), onProblem: (message) => log.warn(message) });
   return { config: Object.freeze({ ...config, http: Object.freeze({ ...config.http, tokensFile: mirror.file }) }), stop: mirror.stop };
 }
 

@@ -1,23 +1,15 @@
 // A small Kubernetes API client over undici: JSON requests, patches and watches, authenticated by a
-// client certificate or a bearer token and verified against the cluster's CA. The simulated
-// kubelets, the tests and the kubernetes state backend use it; it reads kubeconfig files (inline
-// data, as Talos writes them) and a pod's service-account credentials.
-import { readFileSync } from "node:fs";
+// client certificate or a bearer token and verified against the cluster's CA. The simulator uses
+// it — its kubelets and controllers, which play the parts of a Talos node's kubelet and the
+// cluster's controllers against a real kube-apiserver, and the apiserver harness — and so do the
+// tests. The server's own state backend uses the official client (src/state/kube-objects.ts).
 import { Agent, request } from "undici";
+import { KubeApiError, kubeApiError } from "./api-error.js";
 import { credentialsFromKubeconfig, type KubeCredentials } from "./kubeconfig.js";
 
-export type { KubeCredentials } from "./kubeconfig.js";
+export { KubeApiError } from "./api-error.js";
 
-/** A non-2xx answer: the HTTP status and the Status object's reason and message. */
-export class KubeApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly reason: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export type { KubeCredentials } from "./kubeconfig.js";
 
 export type PatchType = "merge" | "strategic" | "json";
 const PATCH_CONTENT_TYPE: Record<PatchType, string> = {
@@ -51,12 +43,8 @@ export interface KubeClientOptions {
   timeoutMs?: number;
 }
 
-/** How long a service-account token read from its file is reused: the kubelet rotates the file. */
-const TOKEN_FILE_REREAD_MS = 10_000;
-
 export class KubeClient {
   private readonly agent: Agent;
-  private tokenFromFile?: { token: string; readAt: number };
 
   constructor(
     readonly credentials: KubeCredentials,
@@ -79,21 +67,12 @@ export class KubeClient {
   }
 
   private headers(contentType?: string): Record<string, string> {
-    const token = this.bearerToken();
+    const { token } = this.credentials;
     return {
       accept: "application/json",
       ...(contentType ? { "content-type": contentType } : {}),
       ...(token ? { authorization: `Bearer ${token}` } : {}),
     };
-  }
-
-  private bearerToken(): string | undefined {
-    const { token, tokenFile } = this.credentials;
-    if (token || !tokenFile) return token;
-    if (!this.tokenFromFile || Date.now() - this.tokenFromFile.readAt > TOKEN_FILE_REREAD_MS) {
-      this.tokenFromFile = { token: readFileSync(tokenFile, "utf8").trim(), readAt: Date.now() };
-    }
-    return this.tokenFromFile.token;
   }
 
   /** Any request; answers the status and the body as text (for /readyz, /version and the like). */
@@ -113,18 +92,7 @@ export class KubeClient {
   /** A JSON request; a non-2xx answer throws KubeApiError with the API's own message. */
   async request<T>(method: string, path: string, options: { body?: unknown; contentType?: string; query?: Query } = {}): Promise<T> {
     const { status, text } = await this.raw(method, path, options);
-    if (status < 200 || status > 299) {
-      let reason = "";
-      let message = text.trim();
-      try {
-        const answer = JSON.parse(text) as { reason?: string; message?: string };
-        reason = answer.reason ?? "";
-        message = answer.message ?? message;
-      } catch {
-        // not a Status object: keep the text
-      }
-      throw new KubeApiError(status, reason, `${method} ${path}: ${status} ${reason} ${message}`.replace(/\s+/g, " ").trim());
-    }
+    if (status < 200 || status > 299) throw kubeApiError(status, `${method} ${path}`, text);
     return JSON.parse(text) as T;
   }
 

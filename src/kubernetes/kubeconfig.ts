@@ -18,6 +18,18 @@ export interface KubeCredentials {
 /** Where the kubelet mounts a pod's service-account token, CA and namespace. */
 export const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 
+/** How long a service-account token read from its file is reused: the kubelet rotates the file. */
+const TOKEN_FILE_REREAD_MS = 10_000;
+
+/** The bearer token in `file`, re-read at most every 10 s as the kubelet rotates it. */
+export function rotatingTokenFile(file: string, now: () => number = Date.now): () => string {
+  let last: { token: string; readAt: number } | undefined;
+  return () => {
+    if (!last || now() - last.readAt > TOKEN_FILE_REREAD_MS) last = { token: readFileSync(file, "utf8").trim(), readAt: now() };
+    return last.token;
+  };
+}
+
 /**
  * The credentials of the pod this process runs in: the API server from KUBERNETES_SERVICE_HOST/
  * PORT, the CA and the (rotating) token from the service-account mount.

@@ -12,14 +12,16 @@ import { createHash, randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { REQUEST_STATE_KEY_BYTES } from "../server/request-state.js";
 import { isPlanId, type ApprovalStore, type PlanDecision, type PlanRecord, type PlanState } from "../server/approval-store.js";
-import { KubeApiError, type KubeClient, type KubeObject } from "../kubernetes/client.js";
+import { V1MicroTime, type V1Lease, type V1Secret } from "@kubernetes/client-node";
+import { KubeApiError } from "../kubernetes/api-error.js";
+import type { StateObjects } from "./kube-objects.js";
 import { EMPTY_CLUSTER_STATE, controlPlanesOf, parseClusterState, type ClusterLedger, type ClusterState } from "../talos/cluster-state.js";
 import { ToolError } from "../server/errors.js";
 import { LockBusy, reaching, type HeldLock, type LockRequest, type StateBackend } from "./backend.js";
 
 export interface KubernetesStateOptions {
-  client: KubeClient;
-  namespace: string;
+  /** The Leases, ConfigMaps and Secrets of the state's namespace. */
+  objects: StateObjects;
   /** This replica's name (the pod's), the first part of every lock holder's identity. */
   replica: string;
   /** A lock not renewed for this long may be taken over, seconds. */
@@ -45,40 +47,12 @@ const WRITE_ATTEMPTS = 25;
 const hashOf = (value: string) => createHash("sha256").update(value).digest("hex").slice(0, 16);
 const isStatus = (error: unknown, status: number) => error instanceof KubeApiError && error.status === status;
 
-/** A MicroTime as the API writes it (RFC 3339 with microseconds). */
-export function microTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
-}
-
-async function getOrUndefined<T>(work: Promise<T>): Promise<T | undefined> {
-  try {
-    return await work;
-  } catch (error) {
-    if (isStatus(error, 404)) return undefined;
-    throw error;
-  }
-}
-
-interface Lease extends KubeObject {
-  spec: { holderIdentity?: string; leaseDurationSeconds?: number; acquireTime?: string; renewTime?: string; leaseTransitions?: number };
-}
-
-interface ConfigMap extends KubeObject {
-  data?: Record<string, string>;
-}
-
-interface Secret extends KubeObject {
-  data?: Record<string, string>;
-}
-
 export class KubernetesStateBackend implements StateBackend {
   readonly kind = "kubernetes" as const;
   readonly approvals: KubernetesApprovalStore;
   readonly where: string;
-  /** The API client (closed with the backend), shared by whatever else reads this namespace. */
-  readonly client: KubeClient;
-  readonly namespace: string;
-  private readonly base: string;
+  /** The namespace's objects (closed with the backend), shared by whatever else reads this namespace. */
+  readonly objects: StateObjects;
   private readonly now: () => number;
   /** When this replica first saw each lease's current resourceVersion: expiry by our own clock. */
   private readonly observed = new Map<string, { resourceVersion: string; at: number }>();
@@ -89,19 +63,16 @@ export class KubernetesStateBackend implements StateBackend {
   private closed = false;
 
   constructor(private readonly options: KubernetesStateOptions) {
-    this.client = options.client;
-    this.namespace = options.namespace;
-    this.base = `/api/v1/namespaces/${options.namespace}`;
+    this.objects = options.objects;
     this.now = options.now ?? Date.now;
-    this.where = `Kubernetes API ${options.client.credentials.server}, namespace ${options.namespace}`;
-    this.approvals = new KubernetesApprovalStore(options.client, options.namespace, this.where, this.now);
+    this.where = `Kubernetes API ${options.objects.server}, namespace ${options.objects.namespace}`;
+    this.approvals = new KubernetesApprovalStore(options.objects, this.where, this.now);
   }
 
   ledger(targetId: string): ClusterLedger {
     const name = `talos-mcp-ledger-${hashOf(targetId)}`;
-    const path = `${this.base}/configmaps/${name}`;
-    const read = async (): Promise<{ state: ClusterState; current?: ConfigMap }> => {
-      const current = await getOrUndefined(this.client.get<ConfigMap>(path));
+    const read = async () => {
+      const current = await this.objects.configMaps.read(name);
       const text = current?.data?.["state.json"];
       const state = text ? parseClusterState(text) : structuredClone(EMPTY_CLUSTER_STATE);
       this.lastLedgers.set(targetId, state);
@@ -116,8 +87,8 @@ export class KubernetesStateBackend implements StateBackend {
             change(state);
             const data = { "state.json": `${JSON.stringify(state, null, 2)}\n` };
             try {
-              if (current) await this.client.replace(path, { ...current, data });
-              else await this.client.create(`${this.base}/configmaps`, { apiVersion: "v1", kind: "ConfigMap", metadata: { name, labels: { ...MANAGED_BY, [KIND_LABEL]: "ledger" }, annotations: { [SCOPE_ANNOTATION]: targetId } }, data });
+              if (current) await this.objects.configMaps.replace({ ...current, data });
+              else await this.objects.configMaps.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, labels: { ...MANAGED_BY, [KIND_LABEL]: "ledger" }, annotations: { [SCOPE_ANNOTATION]: targetId } }, data });
               this.lastLedgers.set(targetId, state);
               return state;
             } catch (error) {
@@ -143,51 +114,50 @@ export class KubernetesStateBackend implements StateBackend {
 
   async lock(scope: string, request: LockRequest): Promise<HeldLock> {
     const name = `talos-mcp-lock-${hashOf(scope)}`;
-    const path = `/apis/coordination.k8s.io/v1/namespaces/${this.options.namespace}/leases/${name}`;
     const identity = `${this.options.replica}/${request.holder}/${randomBytes(4).toString("hex")}`;
     const duration = this.options.leaseSeconds;
     const started = this.now();
-    const claim = (previous?: Lease): Lease => ({
+    const claim = (previous?: V1Lease): V1Lease => ({
       apiVersion: "coordination.k8s.io/v1",
       kind: "Lease",
       metadata: previous?.metadata ?? { name, labels: { ...MANAGED_BY, [KIND_LABEL]: "lock" }, annotations: { [SCOPE_ANNOTATION]: scope } },
       spec: {
         holderIdentity: identity,
         leaseDurationSeconds: duration,
-        acquireTime: microTime(this.now()),
-        renewTime: microTime(this.now()),
-        leaseTransitions: (previous?.spec.leaseTransitions ?? 0) + (previous ? 1 : 0),
+        acquireTime: new V1MicroTime(this.now()),
+        renewTime: new V1MicroTime(this.now()),
+        leaseTransitions: (previous?.spec?.leaseTransitions ?? 0) + (previous ? 1 : 0),
       },
     });
     return reaching(this.where, async () => {
       for (;;) {
         request.signal.throwIfAborted();
-        const current = await getOrUndefined(this.client.get<Lease>(path));
+        const current = await this.objects.leases.read(name);
         const sentAt = this.now();
         try {
-          if (!current) return this.hold(path, await this.client.create<Lease>(`/apis/coordination.k8s.io/v1/namespaces/${this.options.namespace}/leases`, claim()), sentAt);
-          if (!current.spec.holderIdentity || this.expired(name, current)) return this.hold(path, await this.client.replace<Lease>(path, claim(current)), sentAt);
+          if (!current) return this.hold(await this.objects.leases.create(claim()), sentAt);
+          if (!current.spec?.holderIdentity || this.expired(name, current)) return this.hold(await this.objects.leases.replace(claim(current)), sentAt);
         } catch (error) {
           // Another replica created or took it first: look again.
           if (!isStatus(error, 409)) throw error;
           continue;
         }
         const waited = this.now() - started;
-        if (waited >= this.options.waitMs) throw new LockBusy(scope, current.spec.holderIdentity, waited);
+        if (waited >= this.options.waitMs) throw new LockBusy(scope, current.spec?.holderIdentity, waited);
         await sleep(this.options.pollMs ?? 500, undefined, { signal: request.signal });
       }
     });
   }
 
   /** Expired when its resourceVersion has not changed for a lease duration, by this replica's clock. */
-  private expired(name: string, lease: Lease): boolean {
-    const version = lease.metadata.resourceVersion ?? "";
+  private expired(name: string, lease: V1Lease): boolean {
+    const version = lease.metadata?.resourceVersion ?? "";
     const seen = this.observed.get(name);
     if (!seen || seen.resourceVersion !== version) {
       this.observed.set(name, { resourceVersion: version, at: this.now() });
       return false;
     }
-    return this.now() - seen.at >= (lease.spec.leaseDurationSeconds ?? this.options.leaseSeconds) * 1000;
+    return this.now() - seen.at >= (lease.spec?.leaseDurationSeconds ?? this.options.leaseSeconds) * 1000;
   }
 
   /**
@@ -196,7 +166,7 @@ export class KubernetesStateBackend implements StateBackend {
    * as lost once no renewal sent in the last two renewal periods has succeeded — a third of a lease
    * before anyone else may take it, time enough for the call to stop its work.
    */
-  private hold(path: string, acquired: Lease, sentAt: number): HeldLock {
+  private hold(acquired: V1Lease, sentAt: number): HeldLock {
     const lost = new AbortController();
     const durationMs = this.options.leaseSeconds * 1000;
     const renewEveryMs = Math.max(200, Math.floor(durationMs / 3));
@@ -220,7 +190,7 @@ export class KubernetesStateBackend implements StateBackend {
     const renew = async () => {
       const renewalSentAt = this.now();
       try {
-        current = await this.client.replace<Lease>(path, { ...current, spec: { ...current.spec, renewTime: microTime(renewalSentAt) } });
+        current = await this.objects.leases.replace({ ...current, spec: { ...current.spec, renewTime: new V1MicroTime(renewalSentAt) } });
         if (lost.signal.aborted || !this.holds.has(stop)) return;
         clearTimeout(deadline);
         deadline = giveUpAt(renewalSentAt);
@@ -243,9 +213,9 @@ export class KubernetesStateBackend implements StateBackend {
         // A renewal still on its way would make the release below carry a stale resourceVersion.
         await renewing;
         if (lost.signal.aborted) return;
-        const { holderIdentity: _released, ...spec } = current.spec;
+        const { holderIdentity: _released, ...spec } = current.spec ?? {};
         // An unreleased lease expires on its own; a failed release only makes the next call wait.
-        await this.client.replace(path, { ...current, spec: { ...spec, renewTime: microTime(this.now()) } }).catch(() => undefined);
+        await this.objects.leases.replace({ ...current, spec: { ...spec, renewTime: new V1MicroTime(this.now()) } }).catch(() => undefined);
       },
     };
   }
@@ -253,16 +223,15 @@ export class KubernetesStateBackend implements StateBackend {
   /** A create-once Secret: the first replica's random key wins, every replica reads that one. */
   requestStateKey(): Promise<Uint8Array> {
     const name = "talos-mcp-request-state-key";
-    const path = `${this.base}/secrets/${name}`;
     return reaching(this.where, async () => {
       const read = async () => {
-        const data = (await getOrUndefined(this.client.get<Secret>(path)))?.data?.key;
+        const data = (await this.objects.secrets.read(name))?.data?.key;
         return data === undefined ? undefined : new Uint8Array(Buffer.from(data, "base64"));
       };
       const existing = await read();
       if (existing) return existing;
-      await this.client
-        .create(`${this.base}/secrets`, {
+      await this.objects.secrets
+        .create({
           apiVersion: "v1",
           kind: "Secret",
           type: "Opaque",
@@ -282,7 +251,7 @@ export class KubernetesStateBackend implements StateBackend {
     if (this.closed) return;
     this.closed = true;
     for (const stop of [...this.holds]) stop();
-    await this.client.close();
+    this.objects.close();
   }
 }
 
@@ -290,17 +259,13 @@ type PlanPart = "plan" | "decision" | "redeemed";
 
 /** Plans, decisions and uses as create-once Secrets (plans carry the approval page's secret). */
 export class KubernetesApprovalStore implements ApprovalStore {
-  private readonly base: string;
   private lastSweep = 0;
 
   constructor(
-    private readonly client: KubeClient,
-    namespace: string,
+    private readonly objects: StateObjects,
     private readonly where: string,
     private readonly now: () => number,
-  ) {
-    this.base = `/api/v1/namespaces/${namespace}/secrets`;
-  }
+  ) {}
 
   private name(id: string, part: PlanPart): string {
     return part === "plan" ? `talos-mcp-${id}` : `talos-mcp-${id}-${part}`;
@@ -309,7 +274,7 @@ export class KubernetesApprovalStore implements ApprovalStore {
   /** Creates the part once: false when it already exists. */
   private async publish(id: string, part: PlanPart, value: unknown): Promise<boolean> {
     try {
-      await this.client.create(this.base, {
+      await this.objects.secrets.create({
         apiVersion: "v1",
         kind: "Secret",
         type: "Opaque",
@@ -323,7 +288,7 @@ export class KubernetesApprovalStore implements ApprovalStore {
     }
   }
 
-  private static decode<T>(secret: Secret | undefined): T | undefined {
+  private static decode<T>(secret: V1Secret | undefined): T | undefined {
     const data = secret?.data?.["value.json"];
     return data === undefined ? undefined : (JSON.parse(Buffer.from(data, "base64").toString("utf8")) as T);
   }
@@ -343,7 +308,7 @@ export class KubernetesApprovalStore implements ApprovalStore {
   get(id: string): Promise<PlanState | undefined> {
     return reaching(this.where, async () => {
       if (!isPlanId(id)) return undefined;
-      const read = (part: PlanPart) => getOrUndefined(this.client.get<Secret>(`${this.base}/${this.name(id, part)}`));
+      const read = (part: PlanPart) => this.objects.secrets.read(this.name(id, part));
       const record = KubernetesApprovalStore.decode<PlanRecord>(await read("plan"));
       if (!record) return undefined;
       const [decision, redeemed] = await Promise.all([read("decision"), read("redeemed")]);
@@ -353,11 +318,11 @@ export class KubernetesApprovalStore implements ApprovalStore {
 
   list(): Promise<PlanState[]> {
     return reaching(this.where, async () => {
-      const { items } = await this.client.list<Secret>(this.base, { labelSelector: PLAN_LABEL });
-      const parts = new Map<string, Partial<Record<PlanPart, Secret>>>();
+      const items = await this.objects.secrets.list(PLAN_LABEL);
+      const parts = new Map<string, Partial<Record<PlanPart, V1Secret>>>();
       for (const item of items) {
-        const id = item.metadata.labels?.[PLAN_LABEL];
-        const part = item.metadata.labels?.[KIND_LABEL] as PlanPart | undefined;
+        const id = item.metadata?.labels?.[PLAN_LABEL];
+        const part = item.metadata?.labels?.[KIND_LABEL] as PlanPart | undefined;
         if (!id || !part || !isPlanId(id)) continue;
         parts.set(id, { ...parts.get(id), [part]: item });
       }
@@ -390,11 +355,7 @@ export class KubernetesApprovalStore implements ApprovalStore {
     const cutoff = this.now() - KEEP_EXPIRED_MS;
     for (const state of await this.list()) {
       if (Date.parse(state.record.expiresAt) >= cutoff) continue;
-      for (const part of ["redeemed", "decision", "plan"] as const) {
-        await this.client.delete(`${this.base}/${this.name(state.record.id, part)}`).catch((error: unknown) => {
-          if (!isStatus(error, 404)) throw error;
-        });
-      }
+      for (const part of ["redeemed", "decision", "plan"] as const) await this.objects.secrets.delete(this.name(state.record.id, part));
     }
   }
 }

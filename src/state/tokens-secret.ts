@@ -4,7 +4,7 @@
 // within seconds (a mounted Secret takes the kubelet's sync period, about a minute). The Secret is
 // read with the state backend's credentials (the chart's Role: get on secrets in its namespace).
 import { writeFileAtomic } from "../fs/atomic.js";
-import { KubeApiError, type KubeClient } from "../kubernetes/client.js";
+import type { StateObjects } from "./kube-objects.js";
 import { parseTokensFile } from "../transports/tokens.js";
 
 export const TOKENS_SECRET_KEY = "tokens.yaml";
@@ -16,11 +16,10 @@ export interface TokensMirror {
   stop(): void;
 }
 
-async function readTokensSecret(client: KubeClient, namespace: string, name: string): Promise<string> {
-  const secret = await client.get<{ data?: Record<string, string> }>(`/api/v1/namespaces/${namespace}/secrets/${name}`).catch((error: unknown) => {
-    if (error instanceof KubeApiError && error.status === 404) throw new Error(`the tokens Secret ${namespace}/${name} does not exist: create it with key ${TOKENS_SECRET_KEY}`);
-    throw error;
-  });
+async function readTokensSecret(objects: StateObjects, name: string): Promise<string> {
+  const { namespace } = objects;
+  const secret = await objects.secrets.read(name);
+  if (!secret) throw new Error(`the tokens Secret ${namespace}/${name} does not exist: create it with key ${TOKENS_SECRET_KEY}`);
   const data = secret.data?.[TOKENS_SECRET_KEY];
   if (data === undefined) throw new Error(`the tokens Secret ${namespace}/${name} has no key ${TOKENS_SECRET_KEY}`);
   return Buffer.from(data, "base64").toString("utf8");
@@ -31,20 +30,21 @@ async function readTokensSecret(client: KubeClient, namespace: string, name: str
  * While the API cannot be reached the last copy stays in force (changes are refused anyway).
  */
 export async function mirrorTokensSecret(options: {
-  client: KubeClient;
-  namespace: string;
+  /** The state backend's objects: its namespace, its credentials. */
+  objects: StateObjects;
   name: string;
   file: string;
   everyMs?: number;
   onProblem: (message: string) => void;
 }): Promise<TokensMirror> {
-  const { client, namespace, name, file } = options;
-  let last = await readTokensSecret(client, namespace, name);
+  const { objects, name, file } = options;
+  const { namespace } = objects;
+  let last = await readTokensSecret(objects, name);
   parseTokensFile(last, `Secret ${namespace}/${name}`);
   await writeFileAtomic(file, last, 0o600);
   let reported = false;
   const check = async () => {
-    const text = await readTokensSecret(client, namespace, name).catch((error: Error) => {
+    const text = await readTokensSecret(objects, name).catch((error: Error) => {
       throw new Error(`cannot read the tokens Secret ${namespace}/${name} (${error.message}); the last copy stays in force`);
     });
     if (text === last) return;

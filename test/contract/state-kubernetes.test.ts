@@ -7,10 +7,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KubeClient } from "../../src/kubernetes/client.js";
-import { inClusterCredentials } from "../../src/kubernetes/kubeconfig.js";
+import { KubeConfig, V1MicroTime } from "@kubernetes/client-node";
+import { KubeApiError } from "../../src/kubernetes/api-error.js";
+import type { KubeClient, KubeCredentials } from "../../src/kubernetes/client.js";
+import { renderKubeconfig } from "../../src/kubernetes/kubeconfig.js";
 import { LockBusy, StateUnavailable } from "../../src/state/backend.js";
-import { KubernetesStateBackend, microTime } from "../../src/state/kubernetes-backend.js";
+import { openStateObjects, stateObjects, type StateObjects } from "../../src/state/kube-objects.js";
+import { KubernetesStateBackend } from "../../src/state/kubernetes-backend.js";
 import type { PlanRecord } from "../../src/server/approval-store.js";
 import { mirrorTokensSecret } from "../../src/state/tokens-secret.js";
 import { eventually } from "../helpers/wait.js";
@@ -20,6 +23,12 @@ import { statusOf, useApiServer } from "../helpers/kubernetes.js";
 
 const NAMESPACE = "talos-mcp";
 
+/** The namespace's objects through the official client, as `credentials` (at `server`, e.g. a TCP hop). */
+function objectsAs(credentials: KubeCredentials, options: { server?: string; timeoutMs?: number } = {}): StateObjects {
+  const config = new KubeConfig();
+  config.loadFromString(renderKubeconfig({ ...credentials, server: options.server ?? credentials.server }, { cluster: "test" }));
+  return stateObjects(config, NAMESPACE, { timeoutMs: options.timeoutMs ?? 3_000 });
+}
 
 function planRecord(id: string, overrides: Partial<PlanRecord> = {}): PlanRecord {
   const now = Date.now();
@@ -43,10 +52,9 @@ describe("kubernetes state backend, as the chart's ServiceAccount", () => {
   const server = useApiServer();
   let identity: KubeClient;
   const backends: KubernetesStateBackend[] = [];
-  const replica = (name: string, options: { leaseSeconds?: number; waitMs?: number; client?: KubeClient } = {}) => {
+  const replica = (name: string, options: { leaseSeconds?: number; waitMs?: number; objects?: StateObjects } = {}) => {
     const backend = new KubernetesStateBackend({
-      client: options.client ?? new KubeClient(identity.credentials, { timeoutMs: 3_000 }),
-      namespace: NAMESPACE,
+      objects: options.objects ?? objectsAs(identity.credentials),
       replica: name,
       leaseSeconds: options.leaseSeconds ?? 15,
       waitMs: options.waitMs ?? 10_000,
@@ -112,7 +120,7 @@ describe("kubernetes state backend, as the chart's ServiceAccount", () => {
 
   it("a lock whose holder stopped renewing it is taken over after its lease duration, not before", async () => {
     const b = replica("replica-b", { leaseSeconds: 2, waitMs: 20_000 });
-    // A holder that died (SIGKILL): it took the lock, and its renewals stop. Closing its client
+    // A holder that died (SIGKILL): it took the lock, and its renewals stop. Closing its objects
     // makes every renewal fail, as a dead process's would never happen.
     const dead = replica("replica-dead", { leaseSeconds: 2 });
     await dead.lock("workspace:crashed", { holder: "carol/upgrade", signal });
@@ -129,7 +137,7 @@ describe("kubernetes state backend, as the chart's ServiceAccount", () => {
     // while another replica waits and takes the Lease once it has gone unrenewed for its duration.
     const target = new URL(server().url);
     const hop = await tcpHop({ host: target.hostname, port: Number(target.port) });
-    const holder = replica("replica-cut-off", { leaseSeconds: 2, client: new KubeClient({ ...identity.credentials, server: `https://127.0.0.1:${hop.port}` }, { timeoutMs: 1_500 }) });
+    const holder = replica("replica-cut-off", { leaseSeconds: 2, objects: objectsAs(identity.credentials, { server: `https://127.0.0.1:${hop.port}`, timeoutMs: 1_500 }) });
     const held = await holder.lock("workspace:partitioned", { holder: "carol/upgrade", signal });
     let lostAt: number | undefined;
     held.lost.addEventListener("abort", () => (lostAt = Date.now()), { once: true });
@@ -152,7 +160,7 @@ describe("kubernetes state backend, as the chart's ServiceAccount", () => {
     const path = `/apis/coordination.k8s.io/v1/namespaces/${NAMESPACE}/leases`;
     const { items } = await server().admin.list<{ metadata: { name: string; annotations?: Record<string, string> }; spec: Record<string, unknown> }>(path);
     const lease = items.find((item) => item.metadata.annotations?.["talos-mcp.io/scope"] === "context:stolen")!;
-    await server().admin.replace(`${path}/${lease.metadata.name}`, { ...lease, spec: { ...lease.spec, holderIdentity: "intruder", renewTime: microTime(Date.now()) } });
+    await server().admin.replace(`${path}/${lease.metadata.name}`, { ...lease, spec: { ...lease.spec, holderIdentity: "intruder", renewTime: new V1MicroTime(Date.now()) } });
     await new Promise<void>((resolve) => held.lost.addEventListener("abort", () => resolve(), { once: true }));
     expect((held.lost.reason as Error).message).toMatch(/taken over by another replica/);
     await held.release();
@@ -204,23 +212,24 @@ describe("kubernetes state backend, as the chart's ServiceAccount", () => {
     writeFileSync(join(mount, "namespace"), NAMESPACE);
     const url = new URL(server().url);
     const env = { KUBERNETES_SERVICE_HOST: url.hostname, KUBERNETES_SERVICE_PORT: url.port };
-    const credentials = inClusterCredentials(env, mount);
-    expect(credentials).toMatchObject({ server: server().url, namespace: NAMESPACE, tokenFile: join(mount, "token") });
-    const client = new KubeClient(credentials);
-    expect(await statusOf(client.get(`/api/v1/namespaces/${NAMESPACE}/configmaps/none`))).toBe(401);
+    const inPod = (overrides: { env?: NodeJS.ProcessEnv; serviceAccountDir?: string } = {}) => openStateObjects({ env, serviceAccountDir: mount, timeoutMs: 3_000, ...overrides });
+    const objects = inPod();
+    expect({ server: objects.server, namespace: objects.namespace }).toEqual({ server: server().url, namespace: NAMESPACE });
+    const refused = await objects.configMaps.read("none").catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(KubeApiError);
+    expect(refused).toMatchObject({ status: 401, message: "get configmap none: 401 Unauthorized" });
     // The kubelet rotates the file; the client picks the new token up (within its re-read interval).
     writeFileSync(join(mount, "token"), token);
-    await eventually(async () => expect(await statusOf(client.get(`/api/v1/namespaces/${NAMESPACE}/configmaps/none`))).toBe(404), 15_000);
-    await client.close();
-    expect(() => inClusterCredentials({}, mount)).toThrow(/not running in a Kubernetes pod \(KUBERNETES_SERVICE_HOST\/PORT are unset\): give a kubeconfig/);
-    expect(() => inClusterCredentials(env, join(mount, "missing"))).toThrow(/cannot read .*token \(ENOENT\); is automountServiceAccountToken on\?/);
+    await eventually(async () => expect(await objects.configMaps.read("none")).toBeUndefined(), 15_000);
+    expect(() => inPod({ env: {} })).toThrow(/not running in a Kubernetes pod \(KUBERNETES_SERVICE_HOST\/PORT are unset\): give a kubeconfig/);
+    expect(() => inPod({ serviceAccountDir: join(mount, "missing") })).toThrow(/cannot read .*token \(ENOENT\); is automountServiceAccountToken on\?/);
   }, 30_000);
 
   it("mirrors the tokens Secret into a file: refuses to start without a valid one, then follows changes", async () => {
     const dir = mkdtempSync(join(tmpdir(), "talos-mcp-tokens-"));
     const file = join(dir, "tokens.yaml");
     const secrets = `/api/v1/namespaces/${NAMESPACE}/secrets`;
-    const mirror = (name: string) => mirrorTokensSecret({ client: identity, namespace: NAMESPACE, name, file, everyMs: 100, onProblem: () => undefined });
+    const mirror = (name: string) => mirrorTokensSecret({ objects: objectsAs(identity.credentials), name, file, everyMs: 100, onProblem: () => undefined });
     const tokensYaml = (names: string[]) => stringify({ tokens: names.map((name) => ({ name, token: `sha256:${"a".repeat(64)}`, role: "reader" })) });
     const secret = (name: string, data: Record<string, string>) => ({ apiVersion: "v1", kind: "Secret", metadata: { name }, data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString("base64")])) });
     await expect(mirror("absent")).rejects.toThrow(/the tokens Secret talos-mcp\/absent does not exist: create it with key tokens.yaml/);
@@ -247,7 +256,7 @@ describe("kubernetes state backend, as the chart's ServiceAccount", () => {
     const secret = (names: string[]) => ({ apiVersion: "v1", kind: "Secret", metadata: { name: "tokens-unwritable" }, data: { "tokens.yaml": Buffer.from(tokensYaml(names)).toString("base64") } });
     await server().admin.create(secrets, secret(["alice", "mallory"]));
     const problems: string[] = [];
-    const running = await mirrorTokensSecret({ client: identity, namespace: NAMESPACE, name: "tokens-unwritable", file, everyMs: 100, onProblem: (message) => problems.push(message) });
+    const running = await mirrorTokensSecret({ objects: objectsAs(identity.credentials), name: "tokens-unwritable", file, everyMs: 100, onProblem: (message) => problems.push(message) });
     expect(readFileSync(file, "utf8")).toBe(tokensYaml(["alice", "mallory"]));
     // The state directory cannot take the new copy for a while (here: a file stands where it was).
     renameSync(state, `${state}.away`);
@@ -268,7 +277,7 @@ describe("kubernetes state backend, as the chart's ServiceAccount", () => {
       // A TCP hop between the replica and the API server that the test can cut.
       const target = new URL(server().url);
       hop = await tcpHop({ host: target.hostname, port: Number(target.port) });
-      backend = replica("replica-cut", { client: new KubeClient({ ...identity.credentials, server: `https://127.0.0.1:${hop.port}` }, { timeoutMs: 1_500 }) });
+      backend = replica("replica-cut", { objects: objectsAs(identity.credentials, { server: `https://127.0.0.1:${hop.port}`, timeoutMs: 1_500 }) });
     });
 
     it("refuses locks, ledger writes and plan records (StateUnavailable), and still reads the endpoints it saw", async () => {
