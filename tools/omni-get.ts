@@ -1,6 +1,7 @@
 // omni-get: read Omni resources (clusters, machines, machine sets, cluster status) as parsed JSON.
 import { z } from "zod";
 import { OMNI_GET_TYPES, type OmniGetType } from "../src/omni/get.js";
+import { LABEL_SELECTOR } from "../src/omni/label-selector.js";
 import { parseJsonStream } from "../src/talos/outputs.js";
 import { runOmnictl } from "../src/omni/run.js";
 import { defineTool } from "../src/server/tool-spec.js";
@@ -26,8 +27,8 @@ export default defineTool({
       selector: z
         .string()
         .max(256)
-        // Comma-separated terms, each starting with a label key (or !key): never a path or a flag.
-        .regex(/^!?[A-Za-z0-9][A-Za-z0-9_./=!-]*(?:,!?[A-Za-z0-9][A-Za-z0-9_./=!-]*)*$/, "a label selector such as omni.sidero.dev/cluster=demo")
+        // Label terms in the Kubernetes syntax (src/omni/label-selector.ts): never a path or a flag.
+        .regex(LABEL_SELECTOR, "a label selector: comma-separated key, !key, key=value or key!=value terms, such as omni.sidero.dev/cluster=demo")
         .optional()
         .describe("Label selector, e.g. omni.sidero.dev/cluster=demo."),
     })

@@ -177,10 +177,12 @@ describe("omni-get", () => {
     expect(outcome.text).toBe("2 clusterstatus: demo, other");
   });
 
-  it("takes label selectors only: every term starts with a label key (or !key), never a path or a flag", () => {
+  it("takes label selectors only: every term is a label key (or !key) with an optional value, never a path or a flag", () => {
     const selector = (value: string) => omniGet.input.safeParse({ type: "clusters", selector: value }).success;
-    for (const ok of ["env=prod", "omni.sidero.dev/cluster=demo", "!omni.sidero.dev/control-plane", "a=b,c!=d", "k8s.io/role==cp"]) expect(selector(ok), ok).toBe(true);
+    for (const ok of ["env=prod", "omni.sidero.dev/cluster=demo", "!omni.sidero.dev/control-plane", "a=b,c!=d", "k8s.io/role==cp", "omni.sidero.dev/role-controlplane", "env=", "env!=", "a.b_c-d=v.1_x-2", "a,!b,c==d"]) expect(selector(ok), ok).toBe(true);
     for (const bad of ["/tmp/canary", "../etc/passwd", "env=prod,/etc/shadow", "-x", "--output=yaml", "=prod", ",env=prod", "env=prod,", "!/tmp/x", ""]) expect(selector(bad), bad).toBe(false);
+    // Found by the fuzz suite (seed 1672439091): a key's name part or a value that is a path.
+    for (const bad of ["demo/../../..", "demo/..", "a/b/c", "env=../../etc", "env=/etc/passwd", "env=a/b", "a..b/c", ".hidden=x", "env=-x", "env=x-", "env==!x", "a=b=c", "!env=prod", "Upper.Prefix/x"]) expect(selector(bad), bad).toBe(false);
   });
 });
 
