@@ -39,7 +39,8 @@ export interface StateObjects {
   readonly namespace: string;
   readonly leases: NamespacedObjects<V1Lease>;
   readonly configMaps: NamespacedObjects<V1ConfigMap>;
-  readonly secrets: NamespacedObjects<V1Secret> & {
+  /** Create-once: a plan, decision or use Secret is never replaced (the first writer wins). */
+  readonly secrets: Omit<NamespacedObjects<V1Secret>, "replace"> & {
     list(labelSelector: string): Promise<V1Secret[]>;
     /** Deletes it; an object that is already gone is not an error. */
     delete(name: string): Promise<void>;
@@ -115,7 +116,6 @@ export function stateObjects(config: KubeConfig, namespace: string, options: Sta
     secrets: {
       read: (name) => absentAsUndefined(call(`get secret ${name}`, () => core.readNamespacedSecret({ name, namespace }))),
       create: (body) => call(`create secret ${nameOf(body)}`, () => core.createNamespacedSecret({ namespace, body })),
-      replace: (body) => call(`update secret ${nameOf(body)}`, () => core.replaceNamespacedSecret({ name: nameOf(body), namespace, body })),
       list: async (labelSelector) => (await call(`list secrets -l ${labelSelector}`, () => core.listNamespacedSecret({ namespace, labelSelector }))).items,
       delete: async (name) => {
         await absentAsUndefined(call(`delete secret ${name}`, () => core.deleteNamespacedSecret({ name, namespace })));
